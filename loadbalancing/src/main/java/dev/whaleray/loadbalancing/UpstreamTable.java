@@ -1,0 +1,39 @@
+package dev.whaleray.loadbalancing;
+
+import dev.whaleray.router.Endpoint;
+import dev.whaleray.router.EndpointSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Keeps one {@link CountingUpstream} per endpoint across snapshots, so counters survive updates for
+ * endpoints that stay. Used only from {@code update()}, which is serial: not thread-safe.
+ */
+final class UpstreamTable {
+  private Map<Endpoint, CountingUpstream> upstreams = Map.of();
+
+  /** The upstreams of the snapshot's endpoints that can take traffic, in snapshot order. */
+  CountingUpstream[] update(EndpointSet set) {
+    List<Endpoint> endpoints = set.endpoints();
+    Map<Endpoint, CountingUpstream> next = new HashMap<>(endpoints.size() * 2);
+    boolean anyWeighted = false;
+    for (Endpoint e : endpoints) {
+      anyWeighted |= e.weight() > 0;
+    }
+    int n = 0;
+    CountingUpstream[] active = new CountingUpstream[endpoints.size()];
+    for (Endpoint e : endpoints) {
+      CountingUpstream u = upstreams.get(e);
+      if (u == null) {
+        u = new CountingUpstream(e);
+      }
+      next.put(e, u);
+      if (e.weight() > 0 || !anyWeighted) {
+        active[n++] = u;
+      }
+    }
+    upstreams = next;
+    return n == active.length ? active : java.util.Arrays.copyOf(active, n);
+  }
+}

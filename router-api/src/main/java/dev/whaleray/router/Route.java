@@ -1,0 +1,225 @@
+package dev.whaleray.router;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One entry of a route table: which requests it takes (a host, a path prefix, or both) and which
+ * service they go to (a fixed name, or the {@code {service}} variable of the host or path).
+ *
+ * <p>Patterns:
+ *
+ * <ul>
+ *   <li>{@code path("/services/{service}")}: a path prefix whose {@code {service}} segment names the
+ *       service; the matched prefix is stripped before proxying ({@code /services/a/b?q} goes to
+ *       {@code a} as {@code /b?q}).
+ *   <li>{@code host("catalog.example.com").withService("catalog")}: an exact host (case-insensitive);
+ *       the path is kept.
+ *   <li>{@code host("{service}.apps.example.com")}: a subdomain names the service.
+ * </ul>
+ *
+ * <p>Immutable and thread-safe. Patterns are checked when the route is built, so a bad one fails
+ * at start-up with a message naming it, never on a request.
+ */
+public final class Route {
+
+  /** The variable that names the service in a pattern. */
+  public static final String SERVICE_VARIABLE = "{service}";
+
+  private final @Nullable String hostPattern;
+  private final @Nullable String pathPattern;
+  private final @Nullable String service;
+
+  // Precomputed match data.
+  final @Nullable String hostExact;
+  final @Nullable String hostSuffix; // ".apps.example.com" for "{service}.apps.example.com"
+  final @Nullable String pathBefore; // "/services/" for "/services/{service}", "/catalog" if no var
+  final @Nullable String pathAfter; // literal after the variable, "" if none; null if no variable
+
+  private Route(
+      @Nullable String hostPattern, @Nullable String pathPattern, @Nullable String service) {
+    if (hostPattern == null && pathPattern == null) {
+      throw new IllegalArgumentException("route: neither host nor path (expected: one or both)");
+    }
+    boolean hostVar = false;
+    String hExact = null;
+    String hSuffix = null;
+    if (hostPattern != null) {
+      String h = hostPattern.toLowerCase(Locale.ROOT);
+      if (h.startsWith(SERVICE_VARIABLE + ".")) {
+        hSuffix = h.substring(SERVICE_VARIABLE.length());
+        checkHostLiteral(hostPattern, hSuffix.substring(1));
+        hostVar = true;
+      } else {
+        checkHostLiteral(hostPattern, h);
+        hExact = h;
+      }
+    }
+    boolean pathVar = false;
+    String pBefore = null;
+    String pAfter = null;
+    if (pathPattern != null) {
+      if (!pathPattern.startsWith("/")) {
+        throw new IllegalArgumentException(
+            "path: '" + pathPattern + "' (expected: a pattern starting with '/')");
+      }
+      String p = pathPattern;
+      while (p.length() > 1 && p.endsWith("/")) {
+        p = p.substring(0, p.length() - 1);
+      }
+      int var = p.indexOf(SERVICE_VARIABLE);
+      if (var >= 0) {
+        int end = var + SERVICE_VARIABLE.length();
+        if (p.charAt(var - 1) != '/' || (end < p.length() && p.charAt(end) != '/')) {
+          throw new IllegalArgumentException(
+              "path: '" + pathPattern + "' ({service} must be a whole path segment)");
+        }
+        if (p.indexOf(SERVICE_VARIABLE, end) >= 0) {
+          throw new IllegalArgumentException(
+              "path: '" + pathPattern + "' ({service} may appear only once)");
+        }
+        pBefore = p.substring(0, var);
+        pAfter = p.substring(end);
+        pathVar = true;
+      } else {
+        pBefore = p.equals("/") ? "" : p;
+      }
+      checkPathLiteral(pathPattern, pBefore);
+      if (pAfter != null) {
+        checkPathLiteral(pathPattern, pAfter);
+      }
+    }
+    int sources = (hostVar ? 1 : 0) + (pathVar ? 1 : 0) + (service != null ? 1 : 0);
+    if (sources == 0) {
+      throw new IllegalArgumentException(
+          "service: route "
+              + describe(hostPattern, pathPattern)
+              + " names no service (expected: {service} in host or path, or a service name)");
+    }
+    if (sources > 1) {
+      throw new IllegalArgumentException(
+          "service: route "
+              + describe(hostPattern, pathPattern)
+              + " names its service more than once (expected: exactly one of {service} in host,"
+              + " {service} in path, or a service name)");
+    }
+    if (service != null && ServiceNames.normalize(service) == null) {
+      throw new IllegalArgumentException(
+          "service: '" + service + "' (expected: a DNS label, 1-63 of [a-z0-9-])");
+    }
+    this.hostPattern = hostPattern;
+    this.pathPattern = pathPattern;
+    this.service = service == null ? null : ServiceNames.normalize(service);
+    this.hostExact = hExact;
+    this.hostSuffix = hSuffix;
+    this.pathBefore = pBefore;
+    this.pathAfter = pAfter;
+  }
+
+  /** A route by path prefix; the pattern may hold {@code {service}} as one whole segment. */
+  public static Route path(String pattern) {
+    return new Route(null, requireNonNull(pattern, "pattern"), null);
+  }
+
+  /** A route by host: exact, or {@code {service}.domain}. */
+  public static Route host(String pattern) {
+    return new Route(requireNonNull(pattern, "pattern"), null, null);
+  }
+
+  /** A route that needs both the host and the path prefix to match. */
+  public static Route hostAndPath(String hostPattern, String pathPattern) {
+    return new Route(
+        requireNonNull(hostPattern, "hostPattern"), requireNonNull(pathPattern, "pathPattern"), null);
+  }
+
+  /** A copy that sends every match to one fixed service (the patterns then hold no variable). */
+  public Route withService(String service) {
+    requireNonNull(service, "service");
+    return service.equals(this.service) ? this : new Route(hostPattern, pathPattern, service);
+  }
+
+  /** The host pattern, or null when the route matches any host. */
+  public @Nullable String hostPattern() {
+    return hostPattern;
+  }
+
+  /** The path pattern, or null when the route matches any path (and keeps it). */
+  public @Nullable String pathPattern() {
+    return pathPattern;
+  }
+
+  /** The fixed service name, or null when a {@code {service}} variable names it. */
+  public @Nullable String service() {
+    return service;
+  }
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof Route)) {
+      return false;
+    }
+    Route r = (Route) o;
+    return java.util.Objects.equals(hostPattern, r.hostPattern)
+        && java.util.Objects.equals(pathPattern, r.pathPattern)
+        && java.util.Objects.equals(service, r.service);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(hostPattern, pathPattern, service);
+  }
+
+  @Override
+  public String toString() {
+    return "Route{"
+        + describe(hostPattern, pathPattern)
+        + (service == null ? "" : " -> " + service)
+        + "}";
+  }
+
+  private static String describe(@Nullable String host, @Nullable String path) {
+    StringBuilder sb = new StringBuilder();
+    if (host != null) {
+      sb.append("host=").append(host);
+    }
+    if (path != null) {
+      if (sb.length() > 0) {
+        sb.append(' ');
+      }
+      sb.append("path=").append(path);
+    }
+    return sb.toString();
+  }
+
+  private static void checkHostLiteral(String pattern, String host) {
+    if (host.isEmpty()) {
+      throw new IllegalArgumentException("host: '" + pattern + "' (expected: a host name)");
+    }
+    for (int i = 0; i < host.length(); i++) {
+      char c = host.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) {
+        throw new IllegalArgumentException(
+            "host: '"
+                + pattern
+                + "' (expected: a host name, or {service}.domain; '"
+                + c
+                + "' not allowed)");
+      }
+    }
+  }
+
+  private static void checkPathLiteral(String pattern, String literal) {
+    for (int i = 0; i < literal.length(); i++) {
+      char c = literal.charAt(i);
+      if (c <= ' ' || c >= 0x7f || c == '?' || c == '#' || c == '{' || c == '}') {
+        throw new IllegalArgumentException(
+            "path: '" + pattern + "' ('" + c + "' not allowed outside {service})");
+      }
+    }
+  }
+}

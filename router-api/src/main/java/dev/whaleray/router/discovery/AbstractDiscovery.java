@@ -1,0 +1,235 @@
+package dev.whaleray.router.discovery;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.whaleray.router.EndpointSet;
+import dev.whaleray.router.internal.SerialExecutor;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The bookkeeping every discovery needs, so a source only resolves: watchers per service, the last
+ * snapshot per service (last known good), change detection, revisions, ready futures, and serial
+ * listener calls that contain exceptions.
+ *
+ * <p>A subclass implements {@link #doWatch} (start resolving a service, then call {@link #publish}
+ * with full state whenever it knows it) and optionally {@link #doUnwatch} and {@link #doRefresh}.
+ * Thread-safe.
+ */
+public abstract class AbstractDiscovery implements Discovery {
+  private static final System.Logger LOG = System.getLogger(AbstractDiscovery.class.getName());
+
+  private final Executor controlExecutor;
+  private final ConcurrentHashMap<String, ServiceState> services = new ConcurrentHashMap<>();
+  private final AtomicLong revisions = new AtomicLong();
+  private volatile boolean closed;
+
+  /**
+   * @param controlExecutor runs listener callbacks (serially per service); must not be a
+   *     caller-runs executor if {@link #publish} may be called with a lock held
+   */
+  protected AbstractDiscovery(Executor controlExecutor) {
+    this.controlExecutor = requireNonNull(controlExecutor, "controlExecutor");
+  }
+
+  @Override
+  public final Watch watch(String service, Listener listener) {
+    requireNonNull(service, "service");
+    requireNonNull(listener, "listener");
+    if (closed) {
+      throw new IllegalStateException("discovery closed");
+    }
+    boolean[] created = new boolean[1];
+    ServiceState state =
+        services.computeIfAbsent(
+            service,
+            s -> {
+              created[0] = true;
+              return new ServiceState(s);
+            });
+    ListenerWatch watch = new ListenerWatch(state, listener);
+    state.watches.add(watch);
+    EndpointSet current = state.current;
+    if (current != null) {
+      state.serial.execute(() -> watch.deliver(current));
+    }
+    if (created[0]) {
+      try {
+        doWatch(service);
+      } catch (RuntimeException e) {
+        publishError(service, e);
+      }
+    }
+    return watch;
+  }
+
+  /**
+   * Starts resolving {@code service}; called once, on the thread of its first {@link #watch}. Must
+   * not block: start a background lookup and {@link #publish} when it answers.
+   */
+  protected abstract void doWatch(String service);
+
+  /** The last watch of {@code service} closed: stop refreshing it. */
+  protected void doUnwatch(String service) {}
+
+  /** A watcher asked for a fresh lookup of {@code service}. */
+  protected void doRefresh(String service) {}
+
+  /**
+   * Publishes the full state of a service. Ignored when the service is not watched or the content
+   * equals the last snapshot; otherwise the snapshot gets the next revision and goes to every
+   * listener. Never blocks; callable from any thread.
+   */
+  protected final void publish(EndpointSet endpoints) {
+    requireNonNull(endpoints, "endpoints");
+    ServiceState state = services.get(endpoints.service());
+    if (state == null) {
+      return;
+    }
+    state.serial.execute(
+        () -> {
+          EndpointSet last = state.current;
+          if (last != null && last.sameContent(endpoints)) {
+            return;
+          }
+          EndpointSet next = endpoints.withRevision(revisions.incrementAndGet());
+          state.current = next;
+          for (ListenerWatch w : state.watches) {
+            w.deliver(next);
+          }
+        });
+  }
+
+  /**
+   * Reports a failed lookup: the last snapshot stays in force. If there is none yet, the ready
+   * futures fail, so first requests get an answer instead of waiting.
+   */
+  protected final void publishError(String service, Throwable error) {
+    ServiceState state = services.get(service);
+    if (state == null) {
+      return;
+    }
+    state.serial.execute(
+        () -> {
+          for (ListenerWatch w : state.watches) {
+            w.error(error, state.current == null);
+          }
+        });
+  }
+
+  /** The services watched now. */
+  protected final Set<String> watchedServices() {
+    return Set.copyOf(services.keySet());
+  }
+
+  /** The last snapshot of a watched service, or null. */
+  protected final @Nullable EndpointSet current(String service) {
+    ServiceState state = services.get(service);
+    return state == null ? null : state.current;
+  }
+
+  /** Closes every watch; subclasses release their resources in {@link #doClose()}. */
+  @Override
+  public final void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    services.clear();
+    try {
+      doClose();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "closing " + getClass().getSimpleName(), e);
+    }
+  }
+
+  /** Releases the source's threads and sockets; called once by {@link #close()}. */
+  protected void doClose() {}
+
+  private void unwatch(ServiceState state, ListenerWatch watch) {
+    state.watches.remove(watch);
+    if (state.watches.isEmpty() && services.remove(state.service, state)) {
+      try {
+        doUnwatch(state.service);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "unwatching " + state.service, e);
+      }
+    }
+  }
+
+  private final class ServiceState {
+    final String service;
+    final SerialExecutor serial = new SerialExecutor(controlExecutor);
+    final CopyOnWriteArrayList<ListenerWatch> watches = new CopyOnWriteArrayList<>();
+    volatile @Nullable EndpointSet current;
+
+    ServiceState(String service) {
+      this.service = service;
+    }
+  }
+
+  private final class ListenerWatch implements Watch {
+    private final ServiceState state;
+    private final Listener listener;
+    private final CompletableFuture<EndpointSet> ready = new CompletableFuture<>();
+    private volatile boolean closed;
+
+    ListenerWatch(ServiceState state, Listener listener) {
+      this.state = state;
+      this.listener = listener;
+    }
+
+    void deliver(EndpointSet set) {
+      if (closed) {
+        return;
+      }
+      try {
+        listener.onUpdate(set);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "listener failed on " + set, e);
+      }
+      // After the listener has the set, so a ready callback sees the listener's new state.
+      ready.complete(set);
+    }
+
+    void error(Throwable error, boolean noSnapshotYet) {
+      if (closed) {
+        return;
+      }
+      if (noSnapshotYet) {
+        ready.completeExceptionally(error);
+      }
+      try {
+        listener.onError(state.service, error);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "listener failed on an error of " + state.service, e);
+      }
+    }
+
+    @Override
+    public CompletionStage<EndpointSet> ready() {
+      return ready.minimalCompletionStage();
+    }
+
+    @Override
+    public void refresh() {
+      if (!closed) {
+        doRefresh(state.service);
+      }
+    }
+
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        unwatch(state, this);
+      }
+    }
+  }
+}

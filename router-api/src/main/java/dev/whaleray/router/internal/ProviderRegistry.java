@@ -1,0 +1,86 @@
+package dev.whaleray.router.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
+
+/**
+ * Looks up providers by name through {@link ServiceLoader}: among providers of one name the
+ * available one with the highest priority wins, then the first found. Not an API.
+ */
+public final class ProviderRegistry<T> {
+  private static final System.Logger LOG = System.getLogger(ProviderRegistry.class.getName());
+
+  private final Class<T> type;
+  private final Function<T, String> name;
+  private final ToIntFunction<T> priority;
+  private final Predicate<T> available;
+
+  /** A registry of one provider type. */
+  public ProviderRegistry(
+      Class<T> type, Function<T, String> name, ToIntFunction<T> priority, Predicate<T> available) {
+    this.type = type;
+    this.name = name;
+    this.priority = priority;
+    this.available = available;
+  }
+
+  /** Every available provider, in registration order. */
+  public List<T> all(ClassLoader loader) {
+    List<T> result = new ArrayList<>();
+    var iterator = ServiceLoader.load(type, loader).iterator();
+    while (true) {
+      T provider;
+      try {
+        if (!iterator.hasNext()) {
+          break;
+        }
+        provider = iterator.next();
+      } catch (ServiceConfigurationError e) {
+        LOG.log(System.Logger.Level.WARNING, "skipping a broken " + type.getSimpleName(), e);
+        continue;
+      }
+      boolean ok;
+      try {
+        ok = available.test(provider);
+      } catch (RuntimeException e) {
+        ok = false;
+      }
+      if (ok) {
+        result.add(provider);
+      }
+    }
+    return result;
+  }
+
+  /** The winning provider of {@code wanted}, or an exception naming what is on offer. */
+  public T get(String wanted, ClassLoader loader, String field) {
+    T best = null;
+    for (T p : all(loader)) {
+      if (name.apply(p).equals(wanted)
+          && (best == null || priority.applyAsInt(p) > priority.applyAsInt(best))) {
+        best = p;
+      }
+    }
+    if (best == null) {
+      throw new IllegalArgumentException(
+          field + ": '" + wanted + "' is not available (expected one of: " + names(loader) + ")");
+    }
+    return best;
+  }
+
+  /** The names of every available provider, sorted. */
+  public Set<String> names(ClassLoader loader) {
+    Set<String> names = new TreeSet<>();
+    for (T p : all(loader)) {
+      names.add(name.apply(p));
+    }
+    return names;
+  }
+}

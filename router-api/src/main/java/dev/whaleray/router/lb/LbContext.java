@@ -1,0 +1,67 @@
+package dev.whaleray.router.lb;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Map;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a {@link LoadBalancerProvider} gets to build a load balancer for one service: its name, the
+ * router's zone, policy options and a clock. One object so that new fields need no new method.
+ * Immutable and thread-safe.
+ */
+public final class LbContext {
+  private final String service;
+  private final @Nullable String zone;
+  private final Map<String, String> options;
+  private final LongSupplier nanoClock;
+
+  private LbContext(
+      String service, @Nullable String zone, Map<String, String> options, LongSupplier nanoClock) {
+    this.service = service;
+    this.zone = zone;
+    this.options = options;
+    this.nanoClock = nanoClock;
+  }
+
+  /** A context for {@code service} with no zone, no options and {@link System#nanoTime}. */
+  public static LbContext of(String service) {
+    return new LbContext(requireNonNull(service, "service"), null, Map.of(), System::nanoTime);
+  }
+
+  /** A copy with the router's own availability zone. */
+  public LbContext withZone(@Nullable String zone) {
+    return new LbContext(service, zone, options, nanoClock);
+  }
+
+  /** A copy with policy options (e.g. {@code slowStart=30s}). */
+  public LbContext withOptions(Map<String, String> options) {
+    return new LbContext(service, zone, Map.copyOf(options), nanoClock);
+  }
+
+  /** A copy with another clock, for tests. */
+  public LbContext withNanoClock(LongSupplier nanoClock) {
+    return new LbContext(service, zone, options, requireNonNull(nanoClock, "nanoClock"));
+  }
+
+  /** The service being balanced. */
+  public String service() {
+    return service;
+  }
+
+  /** The router's own zone, or null when unknown. */
+  public @Nullable String zone() {
+    return zone;
+  }
+
+  /** Policy options. */
+  public Map<String, String> options() {
+    return options;
+  }
+
+  /** The monotonic clock, in nanoseconds. */
+  public LongSupplier nanoClock() {
+    return nanoClock;
+  }
+}
