@@ -1,0 +1,65 @@
+package dev.whaleray.router.undertow;
+
+import dev.whaleray.router.RequestView;
+import io.undertow.server.HttpServerExchange;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A {@link RequestView} over an Undertow exchange. The path is the raw (still encoded) request path
+ * relative to where the handler is mounted, so that {@code %2e%2e} or {@code a%2Fb} reach the route
+ * table as typed and are rejected, not decoded into something else.
+ */
+final class ExchangeRequestView implements RequestView {
+  private final HttpServerExchange exchange;
+  private final String rawPath;
+  private final String mountPrefix;
+
+  ExchangeRequestView(HttpServerExchange exchange) {
+    this.exchange = exchange;
+    String uri = exchange.getRequestURI();
+    if (exchange.isHostIncludedInRequestURI()) {
+      int scheme = uri.indexOf("//");
+      int slash = scheme < 0 ? -1 : uri.indexOf('/', scheme + 2);
+      uri = slash < 0 ? "/" : uri.substring(slash);
+    }
+    String resolved = exchange.getResolvedPath();
+    if (!resolved.isEmpty() && uri.startsWith(resolved)) {
+      mountPrefix = resolved;
+      uri = uri.substring(resolved.length());
+    } else {
+      mountPrefix = "";
+    }
+    this.rawPath = uri;
+  }
+
+  /** The part of the raw URI before {@link #path()} (where the handler is mounted). */
+  String mountPrefix() {
+    return mountPrefix;
+  }
+
+  @Override
+  public String method() {
+    return exchange.getRequestMethod().toString();
+  }
+
+  @Override
+  public String host() {
+    String host = exchange.getHostName();
+    return host == null ? "" : host;
+  }
+
+  @Override
+  public String path() {
+    return rawPath;
+  }
+
+  @Override
+  public @Nullable String header(String name) {
+    return exchange.getRequestHeaders().getFirst(name);
+  }
+
+  @Override
+  public String toString() {
+    return method() + " " + host() + rawPath;
+  }
+}

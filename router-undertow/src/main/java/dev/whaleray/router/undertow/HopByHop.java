@@ -1,0 +1,57 @@
+package dev.whaleray.router.undertow;
+
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+
+/**
+ * Removes hop-by-hop headers (RFC 9110 section 7.6.1): those named by {@code Connection}, and the
+ * fixed list. {@code Transfer-Encoding} and {@code Content-Length} stay: they frame the body, and
+ * Undertow re-frames it on each hop. {@code Upgrade} stays for WebSocket handshakes.
+ */
+final class HopByHop {
+  private HopByHop() {}
+
+  private static final HttpString KEEP_ALIVE = new HttpString("Keep-Alive");
+  private static final HttpString PROXY_CONNECTION = new HttpString("Proxy-Connection");
+  private static final HttpString TE = new HttpString("TE");
+  private static final HttpString TRAILER = new HttpString("Trailer");
+
+  static void strip(HeaderMap headers, boolean keepUpgrade) {
+    HeaderValues connection = headers.get(Headers.CONNECTION);
+    if (connection != null) {
+      for (int i = 0; i < connection.size(); i++) {
+        String value = connection.get(i);
+        int start = 0;
+        while (start < value.length()) {
+          int comma = value.indexOf(',', start);
+          int end = comma < 0 ? value.length() : comma;
+          String token = value.substring(start, end).trim();
+          if (!token.isEmpty()
+              && !token.equalsIgnoreCase("close")
+              && !token.equalsIgnoreCase("keep-alive")
+              && !(keepUpgrade && token.equalsIgnoreCase("upgrade"))) {
+            HttpString name = HttpString.tryFromString(token);
+            if (name != null
+                && !name.equals(Headers.CONTENT_LENGTH)
+                && !name.equals(Headers.TRANSFER_ENCODING)) {
+              headers.remove(name);
+            }
+          }
+          start = end + 1;
+        }
+      }
+      if (!keepUpgrade) {
+        headers.remove(Headers.CONNECTION);
+      }
+    }
+    headers.remove(KEEP_ALIVE);
+    headers.remove(PROXY_CONNECTION);
+    headers.remove(TE);
+    headers.remove(TRAILER);
+    if (!keepUpgrade) {
+      headers.remove(Headers.UPGRADE);
+    }
+  }
+}

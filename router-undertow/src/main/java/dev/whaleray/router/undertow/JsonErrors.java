@@ -1,0 +1,71 @@
+package dev.whaleray.router.undertow;
+
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
+
+/** Writes the router's own answers: small JSON bodies {@code {"error": ..., "service": ...}}. */
+final class JsonErrors {
+  private JsonErrors() {}
+
+  static final String CONTENT_TYPE = "application/json";
+
+  /** Sends a JSON error and ends the exchange; a no-op if the response already started. */
+  static void send(
+      HttpServerExchange exchange, int status, String error, @Nullable String service) {
+    if (exchange.isResponseStarted()) {
+      return;
+    }
+    exchange.setStatusCode(status);
+    exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, CONTENT_TYPE);
+    // A failed exchange owns no upstream state any more; drop any proxied header.
+    exchange.getResponseHeaders().remove(Headers.TRANSFER_ENCODING);
+    byte[] body = body(status, error, service);
+    exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, body.length);
+    exchange.getResponseSender().send(ByteBuffer.wrap(body));
+  }
+
+  static byte[] body(int status, String error, @Nullable String service) {
+    StringBuilder sb = new StringBuilder(64).append("{\"error\":");
+    quote(sb, error);
+    if (service != null) {
+      sb.append(",\"service\":");
+      quote(sb, service);
+    }
+    sb.append(",\"status\":").append(status).append("}\n");
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  static void quote(StringBuilder sb, String s) {
+    sb.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"':
+          sb.append("\\\"");
+          break;
+        case '\\':
+          sb.append("\\\\");
+          break;
+        case '\n':
+          sb.append("\\n");
+          break;
+        case '\r':
+          sb.append("\\r");
+          break;
+        case '\t':
+          sb.append("\\t");
+          break;
+        default:
+          if (c < 0x20 || c == 0x7f || (c >= 0xd800 && c <= 0xdfff) || c == '<' || c == '>') {
+            sb.append(String.format("\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+      }
+    }
+    sb.append('"');
+  }
+}

@@ -1,0 +1,512 @@
+package dev.whaleray.router.undertow;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.whaleray.router.RequestView;
+import dev.whaleray.router.RouteMatch;
+import dev.whaleray.router.Router;
+import dev.whaleray.router.discovery.Discovery;
+import dev.whaleray.router.lb.LbContext;
+import dev.whaleray.router.lb.LoadBalancerProvider;
+import dev.whaleray.router.lb.LoadBalancerProviders;
+import dev.whaleray.router.lb.Picker;
+import dev.whaleray.router.lb.Upstream;
+import io.undertow.server.DefaultResponseListener;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.handlers.proxy.ProxyHandler;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.SameThreadExecutor;
+import io.undertow.util.StatusCodes;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The Undertow handler that routes a request to a service, picks one of its endpoints and proxies
+ * the request there, streaming bodies both ways over pooled keep-alive connections.
+ *
+ * <p>Answers of its own (JSON bodies {@code {"error": ..., "service": ..., "status": ...}}):
+ *
+ * <table>
+ *   <caption>status codes</caption>
+ *   <tr><td>200</td><td>{@code GET /health} (the health path, when set): body {@code OK}</td></tr>
+ *   <tr><td>400</td><td>the {@code {service}} value is not a DNS label</td></tr>
+ *   <tr><td>404</td><td>no route (unless a next handler is set)</td></tr>
+ *   <tr><td>414 / 431</td><td>request target / headers over the limits</td></tr>
+ *   <tr><td>502</td><td>unknown service; upstream refused or broke the connection</td></tr>
+ *   <tr><td>503</td><td>no endpoint; discovery unavailable; wait queue full</td></tr>
+ *   <tr><td>504</td><td>connect or response timeout</td></tr>
+ * </table>
+ *
+ * <p>Built once and shared by every IO thread: thread-safe. The request path reads immutable
+ * snapshots through volatile fields and never blocks; the first request for a service waits for
+ * discovery asynchronously, off the IO thread's stack.
+ */
+public final class RouterHandler implements HttpHandler, AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(RouterHandler.class.getName());
+  private static final ByteBuffer OK = ByteBuffer.wrap("OK".getBytes(StandardCharsets.US_ASCII));
+
+  private static final io.undertow.util.HttpString HTTP_2 = io.undertow.util.Protocols.HTTP_2_0;
+
+  private final Router router;
+  private final ServiceTable services;
+  private final UpstreamProxyClient proxyClient;
+  private final ProxyHandler proxyHandler;
+  private final @Nullable HttpHandler next;
+  private final @Nullable String healthPath;
+  private final int maxRequestTargetLength;
+  private final int maxHeaderBytes;
+  private final long discoveryTimeoutMillis;
+  private final DefaultResponseListener errorMapper = RouterHandler::mapProxyError;
+
+  private RouterHandler(Builder b) {
+    this.router = b.router;
+    this.services =
+        new ServiceTable(
+            b.discovery,
+            b.loadBalancer,
+            b.lbContext,
+            b.maxServices,
+            b.serviceIdleTimeout,
+            b.scheduler);
+    this.proxyClient =
+        new UpstreamProxyClient(
+            b.maxConnectionsPerThread,
+            b.maxQueueSize,
+            b.upstreamIdleTimeout.toMillis(),
+            b.connectTimeout.toMillis(),
+            b.responseTimeout.toMillis());
+    this.proxyHandler =
+        ProxyHandler.builder()
+            .setProxyClient(proxyClient)
+            .setMaxRequestTime(-1)
+            .setRewriteHostHeader(!b.preserveHost)
+            .setReuseXForwarded(b.appendForwardedFor)
+            .setMaxConnectionRetries(b.retries)
+            .setNext(exchange -> JsonErrors.send(exchange, 500, "no proxy target", null))
+            .build();
+    this.next = b.next;
+    this.healthPath = b.healthPath;
+    this.maxRequestTargetLength = b.maxRequestTargetLength;
+    this.maxHeaderBytes = b.maxHeaderBytes;
+    this.discoveryTimeoutMillis = b.discoveryTimeout.toMillis();
+  }
+
+  /** A builder; {@link Builder#discovery} is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public void handleRequest(HttpServerExchange exchange) throws Exception {
+    if (!exchange.isHttp11() && !exchange.isHttp10() && !exchange.getProtocol().equals(HTTP_2)) {
+      exchange.setPersistent(false);
+      JsonErrors.send(exchange, 505, "HTTP version not supported: " + exchange.getProtocol(), null);
+      return;
+    }
+    if (!withinLimits(exchange)) {
+      return;
+    }
+    ExchangeRequestView view = new ExchangeRequestView(exchange);
+    String path = view.path();
+    if (healthPath != null && path.equals(healthPath)) {
+      exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain");
+      exchange.getResponseSender().send(OK.duplicate());
+      return;
+    }
+    RouteMatch match = router.match(view);
+    switch (match.kind()) {
+      case MATCHED:
+        route(exchange, view, match);
+        return;
+      case INVALID_SERVICE:
+        JsonErrors.send(
+            exchange, StatusCodes.BAD_REQUEST, "invalid service id", match.invalidValue());
+        return;
+      default:
+        if (next != null) {
+          next.handleRequest(exchange);
+        } else {
+          JsonErrors.send(exchange, StatusCodes.NOT_FOUND, "no route", null);
+        }
+    }
+  }
+
+  private void route(HttpServerExchange exchange, ExchangeRequestView view, RouteMatch match)
+      throws Exception {
+    String service = match.service();
+    ServiceTable.Entry entry = services.get(service);
+    if (entry == null) {
+      JsonErrors.send(exchange, StatusCodes.SERVICE_UNAVAILABLE, "too many services", service);
+      return;
+    }
+    Picker picker = entry.picker;
+    if (picker == null) {
+      awaitDiscovery(exchange, view, match, entry);
+      return;
+    }
+    var current = entry.current;
+    if (current != null && !current.isKnown()) {
+      JsonErrors.send(exchange, StatusCodes.BAD_GATEWAY, "unknown service", service);
+      return;
+    }
+    Upstream upstream = picker.pick(view);
+    if (upstream == null) {
+      JsonErrors.send(exchange, StatusCodes.SERVICE_UNAVAILABLE, "no healthy endpoint", service);
+      return;
+    }
+    proxy(exchange, view, match, entry, upstream);
+  }
+
+  private void awaitDiscovery(
+      HttpServerExchange exchange,
+      ExchangeRequestView view,
+      RouteMatch match,
+      ServiceTable.Entry entry) {
+    if (entry.ready().isDone()) {
+      // The first lookup failed and nothing is known yet.
+      Throwable error = entry.lastError;
+      JsonErrors.send(
+          exchange,
+          StatusCodes.SERVICE_UNAVAILABLE,
+          "discovery unavailable" + (error == null ? "" : ": " + error.getMessage()),
+          match.service());
+      return;
+    }
+    exchange.dispatch(
+        SameThreadExecutor.INSTANCE,
+        () ->
+            entry
+                .ready()
+                .orTimeout(discoveryTimeoutMillis, TimeUnit.MILLISECONDS)
+                .whenComplete(
+                    (set, error) ->
+                        exchange.dispatch(
+                            exchange.getIoThread(),
+                            ex -> {
+                              if (entry.picker != null) {
+                                route(ex, view, match);
+                              } else {
+                                JsonErrors.send(
+                                    ex,
+                                    StatusCodes.SERVICE_UNAVAILABLE,
+                                    error instanceof java.util.concurrent.TimeoutException
+                                        ? "discovery timed out"
+                                        : "discovery unavailable",
+                                    match.service());
+                              }
+                            })));
+  }
+
+  private void proxy(
+      HttpServerExchange exchange,
+      ExchangeRequestView view,
+      RouteMatch match,
+      ServiceTable.Entry entry,
+      Upstream upstream)
+      throws Exception {
+    int strip = match.strippedPrefixLength();
+    if (strip > 0) {
+      // ProxyHandler forwards the raw request URI minus the resolved path: strip the match.
+      exchange.setResolvedPath(view.mountPrefix() + view.path().substring(0, strip));
+    }
+    HeaderMap requestHeaders = exchange.getRequestHeaders();
+    String upgrade = requestHeaders.getFirst(Headers.UPGRADE);
+    HopByHop.strip(requestHeaders, upgrade != null && upgrade.equalsIgnoreCase("websocket"));
+    exchange.putAttachment(
+        UpstreamProxyClient.ATTEMPT, new UpstreamProxyClient.Attempt(entry, view, upstream));
+    exchange.addResponseCommitListener(
+        ex -> HopByHop.strip(ex.getResponseHeaders(), ex.getStatusCode() == 101));
+    exchange.addDefaultResponseListener(errorMapper);
+    proxyHandler.handleRequest(exchange);
+  }
+
+  /**
+   * Turns the bare error statuses ProxyHandler ends an exchange with into the router's contract:
+   * refused or broken upstream 502, timeouts 504, a full wait queue 503, each with a JSON body.
+   */
+  private static boolean mapProxyError(HttpServerExchange exchange) {
+    if (exchange.isResponseStarted() || exchange.getStatusCode() < 500) {
+      return false;
+    }
+    UpstreamProxyClient.Attempt attempt = exchange.getAttachment(UpstreamProxyClient.ATTEMPT);
+    String service = attempt == null ? null : attempt.entry.service;
+    UpstreamProxyClient.Failure failure = exchange.getAttachment(UpstreamProxyClient.FAILURE);
+    int status;
+    String error;
+    if (failure == UpstreamProxyClient.Failure.RESPONSE_TIMEOUT) {
+      status = StatusCodes.GATEWAY_TIME_OUT;
+      error = "upstream timed out";
+    } else if (failure == UpstreamProxyClient.Failure.CONNECT_TIMEOUT) {
+      status = StatusCodes.GATEWAY_TIME_OUT;
+      error = "upstream connect timed out";
+    } else if (failure == UpstreamProxyClient.Failure.QUEUE_FULL) {
+      status = StatusCodes.SERVICE_UNAVAILABLE;
+      error = "upstream connection queue full";
+    } else if (failure == UpstreamProxyClient.Failure.CONNECT_FAILED) {
+      status = StatusCodes.BAD_GATEWAY;
+      error = "upstream refused the connection";
+      if (attempt != null) {
+        attempt.entry.refresh();
+      }
+    } else if (exchange.getStatusCode() == StatusCodes.GATEWAY_TIME_OUT) {
+      status = StatusCodes.GATEWAY_TIME_OUT;
+      error = "upstream timed out";
+    } else if (exchange.getStatusCode() == StatusCodes.SERVICE_UNAVAILABLE) {
+      status = StatusCodes.BAD_GATEWAY;
+      error = "upstream connection failed";
+    } else {
+      status = exchange.getStatusCode();
+      error = "proxy error";
+    }
+    LOG.log(
+        System.Logger.Level.DEBUG,
+        () -> error + " for " + exchange.getRequestURI() + " (" + status + ")");
+    JsonErrors.send(exchange, status, error, service);
+    return true;
+  }
+
+  private boolean withinLimits(HttpServerExchange exchange) {
+    int targetLength = exchange.getRequestURI().length() + exchange.getQueryString().length();
+    if (targetLength > maxRequestTargetLength) {
+      exchange.setPersistent(false);
+      JsonErrors.send(
+          exchange,
+          414,
+          "request target too long: "
+              + targetLength
+              + " bytes (limit: "
+              + maxRequestTargetLength
+              + ")",
+          null);
+      return false;
+    }
+    HeaderMap headers = exchange.getRequestHeaders();
+    long total = 0;
+    for (long c = headers.fastIterateNonEmpty(); c != -1L; c = headers.fiNextNonEmpty(c)) {
+      HeaderValues values = headers.fiCurrent(c);
+      int nameLength = values.getHeaderName().length();
+      for (int i = 0; i < values.size(); i++) {
+        total += nameLength + 4 + values.get(i).length();
+      }
+      if (total > maxHeaderBytes) {
+        exchange.setPersistent(false);
+        JsonErrors.send(
+            exchange,
+            431,
+            "request headers too large (limit: "
+                + maxHeaderBytes
+                + " bytes), at header "
+                + values.getHeaderName(),
+            null);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The number of services being watched now. */
+  public int servicesInUse() {
+    return services.size();
+  }
+
+  /** The number of upstream connections open now, over every endpoint. */
+  public int openUpstreamConnections() {
+    return proxyClient.openConnections();
+  }
+
+  /** Stops watching services and closes upstream connection pools. */
+  @Override
+  public void close() {
+    services.close();
+    proxyClient.close();
+  }
+
+  /**
+   * Builds a {@link RouterHandler}. Not thread-safe; {@link #build()} copies what it needs, so a
+   * reused builder never changes a handler it built.
+   */
+  public static final class Builder {
+    private Router router = Router.defaultRoutes();
+    private @Nullable Discovery discovery;
+    private LoadBalancerProvider loadBalancer = LoadBalancerProviders.get("round-robin");
+    private LbContext lbContext = LbContext.of("template");
+    private @Nullable HttpHandler next;
+    private @Nullable String healthPath = "/health";
+    private Duration connectTimeout = Duration.ofSeconds(5);
+    private Duration responseTimeout = Duration.ofSeconds(60);
+    private Duration discoveryTimeout = Duration.ofSeconds(10);
+    private Duration upstreamIdleTimeout = Duration.ofSeconds(30);
+    private Duration serviceIdleTimeout = Duration.ofMinutes(10);
+    private boolean preserveHost;
+    private boolean appendForwardedFor = true;
+    private int retries = 1;
+    private int maxConnectionsPerThread = 256;
+    private int maxQueueSize = 4096;
+    private int maxServices = 10_000;
+    private int maxRequestTargetLength = 8192;
+    private int maxHeaderBytes = 32 * 1024;
+    private @Nullable ScheduledExecutorService scheduler;
+
+    private Builder() {}
+
+    /** The route table; default {@link Router#defaultRoutes()} ({@code /services/{service}}). */
+    public Builder router(Router router) {
+      this.router = requireNonNull(router, "router");
+      return this;
+    }
+
+    /** Where endpoints come from. Required. The handler closes its watches, not the discovery. */
+    public Builder discovery(Discovery discovery) {
+      this.discovery = requireNonNull(discovery, "discovery");
+      return this;
+    }
+
+    /** The load-balancing policy; default {@code round-robin}. */
+    public Builder loadBalancer(LoadBalancerProvider provider) {
+      this.loadBalancer = requireNonNull(provider, "provider");
+      return this;
+    }
+
+    /** Zone, options and clock handed to every service's load balancer. */
+    public Builder loadBalancerContext(LbContext context) {
+      this.lbContext = requireNonNull(context, "context");
+      return this;
+    }
+
+    /** Where requests that match no route go; default a JSON 404. */
+    public Builder next(@Nullable HttpHandler next) {
+      this.next = next;
+      return this;
+    }
+
+    /** The path answered {@code 200 OK} by the router itself; null turns it off. */
+    public Builder healthPath(@Nullable String healthPath) {
+      this.healthPath = healthPath;
+      return this;
+    }
+
+    /** How long to wait for a TCP connection to an upstream (then 504); default 5 s. */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = positive(timeout, "connectTimeout");
+      return this;
+    }
+
+    /** How long to wait for the upstream's response head (then 504); default 60 s. */
+    public Builder responseTimeout(Duration timeout) {
+      this.responseTimeout = positive(timeout, "responseTimeout");
+      return this;
+    }
+
+    /** How long a first request waits for a service's first lookup (then 503); default 10 s. */
+    public Builder discoveryTimeout(Duration timeout) {
+      this.discoveryTimeout = positive(timeout, "discoveryTimeout");
+      return this;
+    }
+
+    /** Idle upstream keep-alive connections close after this; default 30 s. */
+    public Builder upstreamIdleTimeout(Duration timeout) {
+      this.upstreamIdleTimeout = positive(timeout, "upstreamIdleTimeout");
+      return this;
+    }
+
+    /** A service unused this long is no longer watched; default 10 min. */
+    public Builder serviceIdleTimeout(Duration timeout) {
+      this.serviceIdleTimeout = positive(timeout, "serviceIdleTimeout");
+      return this;
+    }
+
+    /** Runs the idle-service sweep; without one, services are dropped only when the table fills. */
+    public Builder scheduler(@Nullable ScheduledExecutorService scheduler) {
+      this.scheduler = scheduler;
+      return this;
+    }
+
+    /** Keep the client's Host header instead of the upstream's address; default false. */
+    public Builder preserveHost(boolean preserveHost) {
+      this.preserveHost = preserveHost;
+      return this;
+    }
+
+    /**
+     * Append the client address to an incoming {@code X-Forwarded-For} (true, the default, right
+     * behind a load balancer) or replace it (false, when clients connect directly).
+     */
+    public Builder appendForwardedFor(boolean append) {
+      this.appendForwardedFor = append;
+      return this;
+    }
+
+    /**
+     * Extra attempts on another endpoint when connecting fails (idempotent requests); default 1.
+     */
+    public Builder retries(int retries) {
+      this.retries = atLeast(retries, 0, "retries");
+      return this;
+    }
+
+    /** Upstream connections per endpoint and IO thread; default 256. */
+    public Builder maxConnectionsPerThread(int max) {
+      this.maxConnectionsPerThread = atLeast(max, 1, "maxConnectionsPerThread");
+      return this;
+    }
+
+    /** Requests that may wait for a connection per endpoint and IO thread; default 4096. */
+    public Builder maxQueueSize(int max) {
+      this.maxQueueSize = atLeast(max, 0, "maxQueueSize");
+      return this;
+    }
+
+    /** Services watched at once; default 10,000. */
+    public Builder maxServices(int max) {
+      this.maxServices = atLeast(max, 1, "maxServices");
+      return this;
+    }
+
+    /** Longest request target (path and query) in bytes, else 414; default 8192. */
+    public Builder maxRequestTargetLength(int max) {
+      this.maxRequestTargetLength = atLeast(max, 16, "maxRequestTargetLength");
+      return this;
+    }
+
+    /** Largest total of request header bytes, else 431; default 32 KiB. */
+    public Builder maxHeaderBytes(int max) {
+      this.maxHeaderBytes = atLeast(max, 256, "maxHeaderBytes");
+      return this;
+    }
+
+    /** The handler. */
+    public RouterHandler build() {
+      if (discovery == null) {
+        throw new IllegalStateException("discovery: not set (expected: a Discovery)");
+      }
+      return new RouterHandler(this);
+    }
+
+    private static Duration positive(Duration d, String name) {
+      requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
+      }
+      return d;
+    }
+
+    private static int atLeast(int value, int min, String name) {
+      if (value < min) {
+        throw new IllegalArgumentException(name + ": " + value + " (expected: >= " + min + ")");
+      }
+      return value;
+    }
+  }
+
+  /** For tests: the request view the handler would route. */
+  static RequestView viewOf(HttpServerExchange exchange) {
+    return new ExchangeRequestView(exchange);
+  }
+}

@@ -1,0 +1,239 @@
+package dev.whaleray.router.undertow;
+
+import static java.util.Objects.requireNonNull;
+
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.server.DefaultByteBufferPool;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.protocol.http.HttpOpenListener;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.xnio.ChannelListener;
+import org.xnio.ChannelListeners;
+import org.xnio.IoUtils;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.StreamConnection;
+import org.xnio.Xnio;
+import org.xnio.XnioWorker;
+import org.xnio.channels.AcceptingChannel;
+
+/**
+ * An HTTP/1.1 listener for a handler (usually a {@link RouterHandler}) that shuts down gracefully:
+ * {@link #shutdown} closes the listening socket at once (new connections are refused), lets the
+ * requests in flight finish within a grace period, answers any request that still arrives on an
+ * open connection with {@code Connection: close}, then stops.
+ *
+ * <p>Built on XNIO directly rather than {@link Undertow}'s builder because the builder cannot close
+ * its listening socket without also stopping its IO threads. Thread-safe.
+ */
+public final class RouterServer implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(RouterServer.class.getName());
+
+  private final XnioWorker worker;
+  private final AcceptingChannel<? extends StreamConnection> channel;
+  private final InetSocketAddress address;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile boolean draining;
+
+  private RouterServer(Builder b) throws IOException {
+    Xnio xnio = Xnio.getInstance(Undertow.class.getClassLoader());
+    this.worker =
+        xnio.createWorker(
+            OptionMap.builder()
+                .set(Options.WORKER_IO_THREADS, b.ioThreads)
+                .set(Options.WORKER_TASK_CORE_THREADS, 2)
+                .set(Options.WORKER_TASK_MAX_THREADS, Math.max(2, b.ioThreads * 2))
+                .set(Options.WORKER_NAME, b.name)
+                .set(Options.TCP_NODELAY, true)
+                .set(Options.CORK, true)
+                .getMap());
+    // 16 KiB direct buffers, as Undertow picks for heaps over 128 MB.
+    ByteBufferPool buffers = new DefaultByteBufferPool(true, 16 * 1024 - 20, -1, 4);
+    OptionMap serverOptions =
+        OptionMap.builder()
+            .set(UndertowOptions.NO_REQUEST_TIMEOUT, (int) b.idleTimeout.toMillis())
+            .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) b.requestParseTimeout.toMillis())
+            .set(UndertowOptions.MAX_HEADER_SIZE, b.maxHeaderSize)
+            .set(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
+            .getMap();
+    HttpOpenListener openListener = new HttpOpenListener(buffers, serverOptions);
+    HttpHandler handler = b.handler;
+    openListener.setRootHandler(exchange -> handle(exchange, handler));
+    ChannelListener<AcceptingChannel<StreamConnection>> acceptListener =
+        ChannelListeners.openListenerAdapter(openListener);
+    OptionMap socketOptions =
+        OptionMap.builder()
+            .set(Options.WORKER_IO_THREADS, b.ioThreads)
+            .set(Options.TCP_NODELAY, true)
+            .set(Options.REUSE_ADDRESSES, true)
+            .set(Options.BALANCING_TOKENS, 1)
+            .set(Options.BALANCING_CONNECTIONS, 2)
+            .set(Options.BACKLOG, 1000)
+            .getMap();
+    try {
+      this.channel =
+          worker.createStreamConnectionServer(
+              new InetSocketAddress(b.host, b.port), acceptListener, socketOptions);
+    } catch (IOException e) {
+      worker.shutdownNow();
+      throw new IOException("cannot listen on " + b.host + ":" + b.port + ": " + e.getMessage(), e);
+    }
+    this.address = channel.getLocalAddress(InetSocketAddress.class);
+    channel.resumeAccepts();
+  }
+
+  private void handle(HttpServerExchange exchange, HttpHandler handler) throws Exception {
+    inFlight.incrementAndGet();
+    exchange.addExchangeCompleteListener(
+        (ex, next) -> {
+          inFlight.decrementAndGet();
+          next.proceed();
+        });
+    if (draining) {
+      exchange.setPersistent(false);
+    }
+    handler.handleRequest(exchange);
+  }
+
+  /** A builder for a server of {@code handler}. */
+  public static Builder builder(HttpHandler handler) {
+    return new Builder(handler);
+  }
+
+  /** The bound address (the real port when built with port 0). */
+  public InetSocketAddress address() {
+    return address;
+  }
+
+  /** The bound port. */
+  public int port() {
+    return address.getPort();
+  }
+
+  /** Requests started and not yet complete. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /**
+   * Stops accepting connections, waits up to {@code grace} for requests in flight, then stops the
+   * IO threads. Blocks the caller (never call it on an IO thread).
+   *
+   * @return true when every request finished within the grace period
+   */
+  public boolean shutdown(Duration grace) {
+    draining = true;
+    IoUtils.safeClose(channel);
+    long deadline = System.nanoTime() + grace.toNanos();
+    boolean drained;
+    while (!(drained = inFlight.get() == 0) && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    if (!drained) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "grace period of " + grace + " over with " + inFlight.get() + " request(s) in flight");
+    }
+    worker.shutdown();
+    try {
+      if (!worker.awaitTermination(2, TimeUnit.SECONDS)) {
+        worker.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      worker.shutdownNow();
+    }
+    return drained;
+  }
+
+  /** Stops at once, cutting requests in flight. */
+  @Override
+  public void close() {
+    draining = true;
+    IoUtils.safeClose(channel);
+    worker.shutdownNow();
+  }
+
+  /** Builds and starts a {@link RouterServer}. Not thread-safe. */
+  public static final class Builder {
+    private final HttpHandler handler;
+    private String host = "0.0.0.0";
+    private int port = 8080;
+    private int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private String name = "whaleray";
+    private Duration idleTimeout = Duration.ofSeconds(75);
+    private Duration requestParseTimeout = Duration.ofSeconds(30);
+    private int maxHeaderSize = 1024 * 1024;
+
+    private Builder(HttpHandler handler) {
+      this.handler = requireNonNull(handler, "handler");
+    }
+
+    /** The address to bind; default {@code 0.0.0.0}. */
+    public Builder host(String host) {
+      this.host = requireNonNull(host, "host");
+      return this;
+    }
+
+    /** The port to bind, 0 for an ephemeral one; default 8080. */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** IO threads; default the number of processors. */
+    public Builder ioThreads(int ioThreads) {
+      if (ioThreads < 1) {
+        throw new IllegalArgumentException("ioThreads: " + ioThreads + " (expected: >= 1)");
+      }
+      this.ioThreads = ioThreads;
+      return this;
+    }
+
+    /** The thread-name prefix. */
+    public Builder name(String name) {
+      this.name = requireNonNull(name, "name");
+      return this;
+    }
+
+    /**
+     * How long an idle client keep-alive connection stays open; default 75 s (above the 60 s idle
+     * timeout of an AWS ALB, so the ALB closes first and never sends on a closing connection).
+     */
+    public Builder idleTimeout(Duration idleTimeout) {
+      this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout");
+      return this;
+    }
+
+    /** The most bytes Undertow buffers for a request head before it answers 400; default 1 MiB. */
+    public Builder maxHeaderSize(int bytes) {
+      this.maxHeaderSize = bytes;
+      return this;
+    }
+
+    /** Binds the socket and starts serving. */
+    public RouterServer start() {
+      try {
+        return new RouterServer(this);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}

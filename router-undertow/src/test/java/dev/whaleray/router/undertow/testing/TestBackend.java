@@ -1,0 +1,189 @@
+package dev.whaleray.router.undertow.testing;
+
+import io.undertow.Undertow;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.ServerConnection;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.CRC32;
+
+/**
+ * A real Undertow backend on 127.0.0.1 and an ephemeral port, for tests. It answers:
+ *
+ * <ul>
+ *   <li>{@code /status/N}: status N, body {@code status N from NAME};
+ *   <li>{@code /chunked}: three chunks, no Content-Length;
+ *   <li>{@code /slow?ms=N}: waits N ms (on a worker thread), then echoes;
+ *   <li>{@code /download?bytes=N}: N bytes of {@link #patternByte} (streamed);
+ *   <li>{@code /upload}: reads the body streaming, answers {@code bytes=N crc=C};
+ *   <li>anything else: an echo: first line {@code NAME METHOD URI}, then {@code name: value} per
+ *       request header, then the request body.
+ * </ul>
+ *
+ * Every response carries {@code X-Backend: NAME}. Counts requests and distinct connections.
+ */
+public final class TestBackend implements AutoCloseable {
+  private final String name;
+  private final Undertow server;
+  private final AtomicInteger requests = new AtomicInteger();
+  private final Set<ServerConnection> connections =
+      Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+
+  private TestBackend(String name) {
+    this.name = name;
+    this.server =
+        Undertow.builder()
+            .addHttpListener(0, "127.0.0.1")
+            .setIoThreads(2)
+            .setWorkerThreads(16)
+            .setHandler(this::handle)
+            .build();
+    server.start();
+  }
+
+  /** Starts a backend called {@code name}. */
+  public static TestBackend start(String name) {
+    return new TestBackend(name);
+  }
+
+  /** The byte at position {@code i} of a download. */
+  public static byte patternByte(long i) {
+    return (byte) (i * 31 + (i >>> 8));
+  }
+
+  public int port() {
+    return ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
+  }
+
+  public String address() {
+    return "127.0.0.1:" + port();
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** Requests received. */
+  public int requests() {
+    return requests.get();
+  }
+
+  /** Distinct TCP connections that carried at least one request. */
+  public int connections() {
+    return connections.size();
+  }
+
+  private void handle(HttpServerExchange exchange) throws Exception {
+    if (exchange.isInIoThread()) {
+      exchange.dispatch(this::handle);
+      return;
+    }
+    requests.incrementAndGet();
+    connections.add(exchange.getConnection());
+    exchange.getResponseHeaders().put(new HttpString("X-Backend"), name);
+    String path = exchange.getRequestPath();
+    exchange.startBlocking();
+    if (path.startsWith("/status/")) {
+      int status = Integer.parseInt(path.substring("/status/".length()));
+      exchange.setStatusCode(status);
+      exchange.getResponseHeaders().put(new HttpString("X-Status-From"), name);
+      exchange
+          .getOutputStream()
+          .write(("status " + status + " from " + name).getBytes(StandardCharsets.UTF_8));
+      return;
+    }
+    if (path.equals("/chunked")) {
+      OutputStream out = exchange.getOutputStream();
+      for (int i = 0; i < 3; i++) {
+        out.write(("chunk" + i + ";").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+      }
+      return;
+    }
+    if (path.equals("/download")) {
+      long bytes = Long.parseLong(exchange.getQueryParameters().get("bytes").getFirst());
+      exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, bytes);
+      OutputStream out = exchange.getOutputStream();
+      byte[] buf = new byte[32 * 1024];
+      for (long sent = 0; sent < bytes; ) {
+        int n = (int) Math.min(buf.length, bytes - sent);
+        for (int i = 0; i < n; i++) {
+          buf[i] = patternByte(sent + i);
+        }
+        out.write(buf, 0, n);
+        sent += n;
+      }
+      return;
+    }
+    if (path.equals("/upload")) {
+      InputStream in = exchange.getInputStream();
+      byte[] buf = new byte[32 * 1024];
+      CRC32 crc = new CRC32();
+      long total = 0;
+      for (int n; (n = in.read(buf)) > 0; ) {
+        crc.update(buf, 0, n);
+        total += n;
+      }
+      exchange
+          .getOutputStream()
+          .write(("bytes=" + total + " crc=" + crc.getValue()).getBytes(StandardCharsets.UTF_8));
+      return;
+    }
+    if (path.equals("/slow")) {
+      Thread.sleep(Long.parseLong(exchange.getQueryParameters().get("ms").getFirst()));
+    }
+    StringBuilder sb = new StringBuilder();
+    sb.append(name)
+        .append(' ')
+        .append(exchange.getRequestMethod())
+        .append(' ')
+        .append(exchange.getRequestURI());
+    if (!exchange.getQueryString().isEmpty()) {
+      sb.append('?').append(exchange.getQueryString());
+    }
+    sb.append('\n');
+    for (HeaderValues values : exchange.getRequestHeaders()) {
+      for (String v : values) {
+        sb.append(values.getHeaderName().toString().toLowerCase())
+            .append(": ")
+            .append(v)
+            .append('\n');
+      }
+    }
+    sb.append('\n');
+    byte[] head = sb.toString().getBytes(StandardCharsets.UTF_8);
+    byte[] body = exchange.getInputStream().readAllBytes();
+    exchange.getResponseHeaders().put(new HttpString("X-Echo"), "yes");
+    String respond = exchange.getRequestHeaders().getFirst("X-Respond-Header");
+    if (respond != null) {
+      int colon = respond.indexOf(':');
+      exchange
+          .getResponseHeaders()
+          .add(new HttpString(respond.substring(0, colon)), respond.substring(colon + 1).trim());
+    }
+    exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, head.length + body.length);
+    OutputStream out = exchange.getOutputStream();
+    out.write(head);
+    out.write(body);
+  }
+
+  /** A handler that never answers, for tests. */
+  public static HttpHandler never() {
+    return exchange -> exchange.dispatch(() -> {});
+  }
+
+  @Override
+  public void close() {
+    server.stop();
+  }
+}
