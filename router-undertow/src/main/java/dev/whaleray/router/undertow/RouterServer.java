@@ -62,6 +62,7 @@ public final class RouterServer implements AutoCloseable {
             .set(UndertowOptions.NO_REQUEST_TIMEOUT, (int) b.idleTimeout.toMillis())
             .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) b.requestParseTimeout.toMillis())
             .set(UndertowOptions.MAX_HEADER_SIZE, b.maxHeaderSize)
+            .set(UndertowOptions.MAX_ENTITY_SIZE, b.maxRequestBodySize)
             .set(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
             .getMap();
     HttpOpenListener openListener = new HttpOpenListener(buffers, serverOptions);
@@ -177,6 +178,7 @@ public final class RouterServer implements AutoCloseable {
     private Duration idleTimeout = Duration.ofSeconds(75);
     private Duration requestParseTimeout = Duration.ofSeconds(30);
     private int maxHeaderSize = 1024 * 1024;
+    private long maxRequestBodySize = 0;
 
     private Builder(HttpHandler handler) {
       this.handler = requireNonNull(handler, "handler");
@@ -224,6 +226,18 @@ public final class RouterServer implements AutoCloseable {
     /** The most bytes Undertow buffers for a request head before it answers 400; default 1 MiB. */
     public Builder maxHeaderSize(int bytes) {
       this.maxHeaderSize = bytes;
+      return this;
+    }
+
+    /**
+     * The largest request body accepted, in bytes; a larger one ends the connection. Default 0:
+     * unlimited (bodies are streamed, so size costs no memory).
+     */
+    public Builder maxRequestBodySize(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("maxRequestBodySize: " + bytes + " (expected: >= 0)");
+      }
+      this.maxRequestBodySize = bytes;
       return this;
     }
 

@@ -46,6 +46,7 @@ public final class TestBackend implements AutoCloseable {
             .addHttpListener(0, "127.0.0.1")
             .setIoThreads(2)
             .setWorkerThreads(16)
+            .setServerOption(io.undertow.UndertowOptions.MAX_ENTITY_SIZE, 0L)
             .setHandler(this::handle)
             .build();
     server.start();
