@@ -64,6 +64,10 @@ public final class Endpoint implements Comparable<Endpoint> {
     String host = hostAndPort.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
+    } else if (host.indexOf(':') >= 0) {
+      // "::1:8080" is ambiguous: the port cannot be told from the address.
+      throw new IllegalArgumentException(
+          "address: '" + hostAndPort + "' (expected: host:port, IPv6 as [::1]:8080)");
     }
     String portText = hostAndPort.substring(colon + 1);
     int port;
@@ -123,8 +127,11 @@ public final class Endpoint implements Comparable<Endpoint> {
         : new Endpoint(host, port, checkWeight(weight), zone, attributes);
   }
 
-  /** A copy with another zone, or this endpoint when the zone is the same. */
+  /** A copy with another zone (null or empty: unknown), or this endpoint when it is the same. */
   public Endpoint withZone(@Nullable String zone) {
+    if (zone != null && zone.isEmpty()) {
+      zone = null;
+    }
     return java.util.Objects.equals(zone, this.zone)
         ? this
         : new Endpoint(host, port, weight, zone, attributes);
@@ -148,7 +155,27 @@ public final class Endpoint implements Comparable<Endpoint> {
     if (c != 0) {
       return c;
     }
-    return attributes.toString().compareTo(o.attributes.toString());
+    return compareAttributes(attributes, o.attributes);
+  }
+
+  // Entry by entry (both maps iterate in key order), not by toString(): {a="b, c=d"} and
+  // {a=b, c=d} print alike, and an EndpointSet would then drop one of them as a duplicate.
+  private static int compareAttributes(Map<String, String> a, Map<String, String> b) {
+    var i = a.entrySet().iterator();
+    var j = b.entrySet().iterator();
+    while (i.hasNext() && j.hasNext()) {
+      Map.Entry<String, String> x = i.next();
+      Map.Entry<String, String> y = j.next();
+      int c = x.getKey().compareTo(y.getKey());
+      if (c != 0) {
+        return c;
+      }
+      c = x.getValue().compareTo(y.getValue());
+      if (c != 0) {
+        return c;
+      }
+    }
+    return Boolean.compare(i.hasNext(), j.hasNext());
   }
 
   private static int compareNullable(@Nullable String a, @Nullable String b) {
@@ -219,15 +246,14 @@ public final class Endpoint implements Comparable<Endpoint> {
 
   private static int checkWeight(int weight) {
     if (weight < 0 || weight > MAX_WEIGHT) {
-      throw new IllegalArgumentException(
-          "weight: " + weight + " (expected: 0-" + MAX_WEIGHT + ")");
+      throw new IllegalArgumentException("weight: " + weight + " (expected: 0-" + MAX_WEIGHT + ")");
     }
     return weight;
   }
 
   /**
-   * Builds an {@link Endpoint}. Not thread-safe; {@link #build()} copies, so a reused builder
-   * never changes an endpoint it built.
+   * Builds an {@link Endpoint}. Not thread-safe; {@link #build()} copies, so a reused builder never
+   * changes an endpoint it built.
    */
   public static final class Builder {
     private final String host;
@@ -268,9 +294,7 @@ public final class Endpoint implements Comparable<Endpoint> {
     /** An endpoint with the values set so far. */
     public Endpoint build() {
       Map<String, String> attrs =
-          attributes.isEmpty()
-              ? Map.of()
-              : Collections.unmodifiableMap(new TreeMap<>(attributes));
+          attributes.isEmpty() ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(attributes));
       return new Endpoint(host, port, weight, zone, attrs);
     }
   }

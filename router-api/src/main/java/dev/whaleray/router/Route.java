@@ -12,16 +12,17 @@ import org.jspecify.annotations.Nullable;
  * <p>Patterns:
  *
  * <ul>
- *   <li>{@code path("/services/{service}")}: a path prefix whose {@code {service}} segment names the
- *       service; the matched prefix is stripped before proxying ({@code /services/a/b?q} goes to
- *       {@code a} as {@code /b?q}).
- *   <li>{@code host("catalog.example.com").withService("catalog")}: an exact host (case-insensitive);
- *       the path is kept.
+ *   <li>{@code path("/services/{service}")}: a path prefix whose {@code {service}} segment names
+ *       the service; the matched prefix is stripped before proxying ({@code /services/a/b?q} goes
+ *       to {@code a} as {@code /b?q}).
+ *   <li>{@code host("catalog.example.com").withService("catalog")}: an exact host
+ *       (case-insensitive); the path is kept.
  *   <li>{@code host("{service}.apps.example.com")}: a subdomain names the service.
  * </ul>
  *
- * <p>Immutable and thread-safe. Patterns are checked when the route is built, so a bad one fails
- * at start-up with a message naming it, never on a request.
+ * <p>Immutable and thread-safe. Patterns are checked when the route is built, so a bad one fails at
+ * start-up with a message naming it, never on a request. A route whose patterns hold no {@code
+ * {service}} needs {@link #withService}; {@link Router.Builder#route} rejects it otherwise.
  */
 public final class Route {
 
@@ -92,12 +93,8 @@ public final class Route {
       }
     }
     int sources = (hostVar ? 1 : 0) + (pathVar ? 1 : 0) + (service != null ? 1 : 0);
-    if (sources == 0) {
-      throw new IllegalArgumentException(
-          "service: route "
-              + describe(hostPattern, pathPattern)
-              + " names no service (expected: {service} in host or path, or a service name)");
-    }
+    // sources == 0 is allowed here so that host("a.example.com").withService("a") can be written;
+    // such a route is incomplete until withService, and Router.Builder.route() rejects it.
     if (sources > 1) {
       throw new IllegalArgumentException(
           "service: route "
@@ -131,13 +128,47 @@ public final class Route {
   /** A route that needs both the host and the path prefix to match. */
   public static Route hostAndPath(String hostPattern, String pathPattern) {
     return new Route(
-        requireNonNull(hostPattern, "hostPattern"), requireNonNull(pathPattern, "pathPattern"), null);
+        requireNonNull(hostPattern, "hostPattern"),
+        requireNonNull(pathPattern, "pathPattern"),
+        null);
+  }
+
+  /** A route by path prefix to one fixed service; the matched prefix is stripped. */
+  public static Route path(String pattern, String service) {
+    return new Route(null, requireNonNull(pattern, "pattern"), requireNonNull(service, "service"));
+  }
+
+  /** A route by exact host to one fixed service; the path is kept. */
+  public static Route host(String pattern, String service) {
+    return new Route(requireNonNull(pattern, "pattern"), null, requireNonNull(service, "service"));
+  }
+
+  /**
+   * A route by host and path prefix; {@code service} may be null when a pattern holds {@code
+   * {service}}.
+   */
+  public static Route of(
+      @Nullable String hostPattern, @Nullable String pathPattern, @Nullable String service) {
+    return new Route(hostPattern, pathPattern, service);
   }
 
   /** A copy that sends every match to one fixed service (the patterns then hold no variable). */
   public Route withService(String service) {
     requireNonNull(service, "service");
     return service.equals(this.service) ? this : new Route(hostPattern, pathPattern, service);
+  }
+
+  /**
+   * Throws unless the route names its service ({@code {service}} in a pattern, or a fixed name);
+   * called when the route joins a table.
+   */
+  void checkNamesService() {
+    if (service == null && hostSuffix == null && pathAfter == null) {
+      throw new IllegalArgumentException(
+          "service: route "
+              + describe(hostPattern, pathPattern)
+              + " names no service (expected: {service} in host or path, or withService(name))");
+    }
   }
 
   /** The host pattern, or null when the route matches any host. */

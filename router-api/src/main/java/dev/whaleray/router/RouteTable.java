@@ -27,7 +27,8 @@ final class RouteTable implements Router {
         } else {
           String suffix = route.hostSuffix;
           int labelLength = host.length() - suffix.length();
-          if (labelLength <= 0 || !host.regionMatches(true, labelLength, suffix, 0, suffix.length())) {
+          if (labelLength <= 0
+              || !host.regionMatches(true, labelLength, suffix, 0, suffix.length())) {
             continue;
           }
           String label = ServiceNames.normalize(host.substring(0, labelLength));

@@ -36,9 +36,14 @@ public interface Router {
 
     private Builder() {}
 
-    /** Appends a route; earlier routes win. */
+    /**
+     * Appends a route; earlier routes win.
+     *
+     * @throws IllegalArgumentException when the route names no service
+     */
     public Builder route(Route route) {
-      routes.add(requireNonNull(route, "route"));
+      requireNonNull(route, "route").checkNamesService();
+      routes.add(route);
       return this;
     }
 

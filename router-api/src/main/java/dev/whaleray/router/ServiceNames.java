@@ -8,8 +8,8 @@ final class ServiceNames {
 
   /**
    * The lower-case service name when {@code s} is a valid RFC 1123 DNS label (1-63 characters of
-   * letters, digits and '-', not starting or ending with '-'), else null. Allocates only when {@code
-   * s} holds upper-case letters.
+   * letters, digits and '-', not starting or ending with '-'), else null. Allocates only when
+   * {@code s} holds upper-case letters.
    */
   static @Nullable String normalize(String s) {
     int n = s.length();

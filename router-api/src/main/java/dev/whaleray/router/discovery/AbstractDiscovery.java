@@ -46,19 +46,26 @@ public abstract class AbstractDiscovery implements Discovery {
       throw new IllegalStateException("discovery closed");
     }
     boolean[] created = new boolean[1];
+    ListenerWatch[] added = new ListenerWatch[1];
+    // compute() rather than computeIfAbsent() and then add: unwatch() drops an emptied state in
+    // computeIfPresent(), so a watch is never added to a state that is leaving the map.
     ServiceState state =
-        services.computeIfAbsent(
+        services.compute(
             service,
-            s -> {
-              created[0] = true;
-              return new ServiceState(s);
+            (s, existing) -> {
+              ServiceState st = existing;
+              if (st == null) {
+                st = new ServiceState(s);
+                created[0] = true;
+              }
+              added[0] = new ListenerWatch(st, listener);
+              st.watches.add(added[0]);
+              return st;
             });
-    ListenerWatch watch = new ListenerWatch(state, listener);
-    state.watches.add(watch);
-    EndpointSet current = state.current;
-    if (current != null) {
-      state.serial.execute(() -> watch.deliver(current));
-    }
+    ListenerWatch watch = added[0];
+    // The current set is read when the task runs, not now: a publish queued before this task may
+    // replace it, and delivering the older set after that would leave this listener stale.
+    state.serial.execute(watch::deliverCurrent);
     if (created[0]) {
       try {
         doWatch(service);
@@ -153,8 +160,19 @@ public abstract class AbstractDiscovery implements Discovery {
   protected void doClose() {}
 
   private void unwatch(ServiceState state, ListenerWatch watch) {
-    state.watches.remove(watch);
-    if (state.watches.isEmpty() && services.remove(state.service, state)) {
+    boolean[] last = new boolean[1];
+    services.computeIfPresent(
+        state.service,
+        (s, st) -> {
+          if (st != state) {
+            return st;
+          }
+          st.watches.remove(watch);
+          last[0] = st.watches.isEmpty();
+          return last[0] ? null : st;
+        });
+    state.watches.remove(watch); // the state may have left the map already (close)
+    if (last[0]) {
       try {
         doUnwatch(state.service);
       } catch (RuntimeException e) {
@@ -179,16 +197,26 @@ public abstract class AbstractDiscovery implements Discovery {
     private final Listener listener;
     private final CompletableFuture<EndpointSet> ready = new CompletableFuture<>();
     private volatile boolean closed;
+    // The last set given to the listener; only touched by tasks of state.serial.
+    private @Nullable EndpointSet delivered;
 
     ListenerWatch(ServiceState state, Listener listener) {
       this.state = state;
       this.listener = listener;
     }
 
+    void deliverCurrent() {
+      EndpointSet current = state.current;
+      if (current != null) {
+        deliver(current);
+      }
+    }
+
     void deliver(EndpointSet set) {
-      if (closed) {
+      if (closed || set == delivered) {
         return;
       }
+      delivered = set;
       try {
         listener.onUpdate(set);
       } catch (RuntimeException e) {

@@ -12,8 +12,8 @@ import dev.whaleray.router.EndpointSet;
 public interface Discovery extends AutoCloseable {
 
   /**
-   * Starts watching a service. The listener receives the current snapshot as soon as there is
-   * one, then every change, serially and never with a lock held.
+   * Starts watching a service. The listener receives the current snapshot as soon as there is one,
+   * then every change, serially and never with a lock held.
    *
    * @param service a lower-case DNS label
    * @return the watch; close it when the service is no longer needed
@@ -34,8 +34,8 @@ public interface Discovery extends AutoCloseable {
     void onUpdate(EndpointSet endpoints);
 
     /**
-     * A lookup failed. The last snapshot stays in force; this is for logs and metrics. Called
-     * like {@link #onUpdate}.
+     * A lookup failed. The last snapshot stays in force; this is for logs and metrics. Called like
+     * {@link #onUpdate}.
      */
     default void onError(String service, Throwable error) {}
   }

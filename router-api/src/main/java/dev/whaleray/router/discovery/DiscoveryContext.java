@@ -27,8 +27,8 @@ public final class DiscoveryContext {
   /**
    * A context.
    *
-   * @param settings flat settings named like the reference router's variables without the
-   *     prefix, in camel case ({@code namespace}, {@code backendPort}, {@code dnsServers})
+   * @param settings flat settings named like the reference router's variables without the prefix,
+   *     in camel case ({@code namespace}, {@code backendPort}, {@code dnsServers})
    * @param configFile the YAML file the router was started with, or null
    * @param scheduler the control scheduler for background work; never run blocking IO on it
    */

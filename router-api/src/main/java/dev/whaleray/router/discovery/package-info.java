@@ -1,6 +1,6 @@
 /**
- * Service discovery SPI: a {@link dev.whaleray.router.discovery.Discovery} turns a service name into
- * a stream of {@link dev.whaleray.router.EndpointSet} snapshots; plugins ship a {@link
+ * Service discovery SPI: a {@link dev.whaleray.router.discovery.Discovery} turns a service name
+ * into a stream of {@link dev.whaleray.router.EndpointSet} snapshots; plugins ship a {@link
  * dev.whaleray.router.discovery.DiscoveryProvider} found by {@link java.util.ServiceLoader}.
  */
 @NullMarked

@@ -3,8 +3,8 @@ package dev.whaleray.router.lb;
 import dev.whaleray.router.EndpointSet;
 
 /**
- * The control plane of one service's load balancing: turns each endpoint snapshot into a
- * {@link Picker}.
+ * The control plane of one service's load balancing: turns each endpoint snapshot into a {@link
+ * Picker}.
  *
  * <p>{@link #update} is called serially (never concurrently) on the control thread whenever the
  * service's endpoints change; it may take its time (build arrays, weight tables) because the

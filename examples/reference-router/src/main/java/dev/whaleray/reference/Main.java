@@ -1,0 +1,203 @@
+package dev.whaleray.reference;
+
+import dev.whaleray.discovery.staticlist.StaticDiscovery;
+import dev.whaleray.router.Endpoint;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.Logger;
+import java.util.logging.StreamHandler;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@code java -jar whaleray-router.jar [--config FILE] [--demo]}: starts the reference router, logs
+ * JSON lines to stdout, and on SIGTERM stops accepting, drains requests in flight within {@code
+ * WHALERAY_SHUTDOWN_GRACE} and exits 0.
+ */
+public final class Main {
+  private static final System.Logger LOG = System.getLogger(Main.class.getName());
+
+  // Strong references: JUL holds loggers weakly, and a collected logger forgets its level.
+  private static final Logger[] QUIET = new Logger[3];
+
+  private Main() {}
+
+  static final String USAGE =
+      "usage: java -jar whaleray-router.jar [--config FILE] [--demo]\n"
+          + "  --config FILE  YAML config (or WHALERAY_CONFIG); WHALERAY_* variables override it\n"
+          + "  --demo         start two demo backends and route /services/demo/ to them\n";
+
+  public static void main(String[] args) {
+    long startNanos = System.nanoTime();
+    setUpLogging();
+    Path configFile = null;
+    boolean demo = false;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--demo":
+          demo = true;
+          break;
+        case "--config":
+          if (i + 1 == args.length) {
+            fail("--config: missing FILE\n" + USAGE);
+          }
+          configFile = Path.of(args[++i]);
+          break;
+        case "-h":
+        case "--help":
+          System.out.print(USAGE);
+          return;
+        default:
+          fail("unknown argument '" + args[i] + "'\n" + USAGE);
+      }
+    }
+    Map<String, String> env = System.getenv();
+    if (configFile == null && env.get("WHALERAY_CONFIG") != null) {
+      configFile = Path.of(env.get("WHALERAY_CONFIG"));
+    }
+    if (configFile != null && !Files.isRegularFile(configFile)) {
+      fail("config file " + configFile + ": not found or not a file");
+    }
+    ReferenceRouter router;
+    DemoBackends demoBackends = null;
+    RouterConfig config;
+    try {
+      config = RouterConfig.load(configFile, env);
+      if (demo) {
+        demoBackends = new DemoBackends(2);
+        StaticDiscovery discovery =
+            StaticDiscovery.builder().service("demo", demoBackends.endpoints()).build();
+        router = ReferenceRouter.start(config, discovery);
+      } else {
+        router = ReferenceRouter.start(config);
+      }
+    } catch (RuntimeException e) {
+      if (demoBackends != null) {
+        demoBackends.close();
+      }
+      fail(e.getMessage() == null ? e.toString() : e.getMessage());
+      return;
+    }
+    long startedMillis = (System.nanoTime() - startNanos) / 1_000_000;
+    long sinceJvm = ManagementFactory.getRuntimeMXBean().getUptime();
+    LOG.log(
+        System.Logger.Level.INFO,
+        "WhaleRay Router listening on "
+            + config.host
+            + ":"
+            + router.port()
+            + ", discovery "
+            + (demo ? "static (demo)" : config.discovery)
+            + ", load balancing "
+            + config.lbPolicy
+            + ", routes "
+            + config.routes
+            + (configFile == null ? "" : ", config " + configFile)
+            + "; ready in "
+            + startedMillis
+            + " ms ("
+            + sinceJvm
+            + " ms since JVM start)");
+    if (demoBackends != null) {
+      LOG.log(
+          System.Logger.Level.INFO,
+          "demo: /services/demo/ goes round-robin to "
+              + demoBackends.endpoints().stream()
+                  .map(Endpoint::authority)
+                  .collect(Collectors.joining(", "))
+              + "; try: curl localhost:"
+              + router.port()
+              + "/services/demo/");
+    }
+    if (config.healthCheckConfigured) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "healthCheck: active health checks are not implemented yet; the section is ignored");
+    }
+    awaitTermination(router, demoBackends, config);
+  }
+
+  private static void awaitTermination(
+      ReferenceRouter router, @Nullable DemoBackends demoBackends, RouterConfig config) {
+    CountDownLatch stopped = new CountDownLatch(1);
+    AtomicBoolean stopping = new AtomicBoolean();
+    Runnable stop =
+        () -> {
+          if (!stopping.compareAndSet(false, true)) {
+            return;
+          }
+          router.shutdown(config.shutdownGrace);
+          if (demoBackends != null) {
+            demoBackends.close();
+          }
+          flushLogs();
+          stopped.countDown();
+        };
+    boolean signals = Signals.onTermination(() -> new Thread(stop, "whaleray-shutdown").start());
+    if (!signals) {
+      // Without signal handling the JVM's own shutdown path would exit 143: drain in a hook and
+      // halt with 0 ourselves.
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    stop.run();
+                    Runtime.getRuntime().halt(0);
+                  }));
+    }
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    System.exit(0);
+  }
+
+  private static void fail(String message) {
+    System.err.println("whaleray: " + message);
+    flushLogs();
+    System.exit(2);
+  }
+
+  private static void setUpLogging() {
+    if (System.getProperty("java.util.logging.config.file") != null) {
+      return; // the operator's own logging.properties wins
+    }
+    LogManager.getLogManager().reset();
+    Logger root = Logger.getLogger("");
+    PrintStream out = System.out;
+    Handler handler =
+        new StreamHandler(out, new JsonLogFormatter()) {
+          @Override
+          public synchronized void publish(java.util.logging.LogRecord record) {
+            super.publish(record);
+            flush();
+          }
+        };
+    handler.setLevel(Level.ALL);
+    root.addHandler(handler);
+    root.setLevel(Level.INFO);
+    // Undertow and XNIO announce their versions at INFO; keep stdout for the router's own lines.
+    String[] quiet = {"io.undertow", "org.xnio", "org.jboss"};
+    for (int i = 0; i < quiet.length; i++) {
+      QUIET[i] = Logger.getLogger(quiet[i]);
+      QUIET[i].setLevel(Level.WARNING);
+    }
+  }
+
+  private static void flushLogs() {
+    for (Handler h : Logger.getLogger("").getHandlers()) {
+      h.flush();
+    }
+    System.out.flush();
+    System.err.flush();
+  }
+}

@@ -1,0 +1,132 @@
+package dev.whaleray.reference;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.whaleray.router.Router;
+import dev.whaleray.router.discovery.Discovery;
+import dev.whaleray.router.discovery.DiscoveryContext;
+import dev.whaleray.router.discovery.DiscoveryProviders;
+import dev.whaleray.router.lb.LbContext;
+import dev.whaleray.router.lb.LoadBalancerProvider;
+import dev.whaleray.router.lb.LoadBalancerProviders;
+import dev.whaleray.router.undertow.RouterHandler;
+import dev.whaleray.router.undertow.RouterServer;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A running reference router: discovery, load balancing, the route table and the listener, built
+ * from a {@link RouterConfig}. Thread-safe; {@link #shutdown} drains it gracefully.
+ */
+public final class ReferenceRouter implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(ReferenceRouter.class.getName());
+
+  private final RouterConfig config;
+  private final ScheduledExecutorService scheduler;
+  private final Discovery discovery;
+  private final RouterHandler handler;
+  private final RouterServer server;
+
+  private ReferenceRouter(RouterConfig config, @Nullable Discovery given) {
+    this.config = config;
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "whaleray-control");
+              t.setDaemon(true);
+              return t;
+            });
+    Discovery d = null;
+    RouterHandler h = null;
+    try {
+      LoadBalancerProvider lb = LoadBalancerProviders.get(config.lbPolicy);
+      d =
+          given != null
+              ? given
+              : DiscoveryProviders.get(config.discovery)
+                  .newDiscovery(
+                      DiscoveryContext.of(config.discoverySettings, config.configFile, scheduler));
+      h =
+          RouterHandler.builder()
+              .router(Router.builder().routes(config.routes).build())
+              .discovery(d)
+              .loadBalancer(lb)
+              .loadBalancerContext(LbContext.of("template").withZone(config.zone))
+              .connectTimeout(config.connectTimeout)
+              .responseTimeout(config.responseTimeout)
+              .preserveHost(config.preserveHost)
+              .retries(config.retries)
+              .scheduler(scheduler)
+              .build();
+      this.server =
+          RouterServer.builder(h).host(config.host).port(config.port).name("whaleray").start();
+    } catch (RuntimeException e) {
+      if (h != null) {
+        h.close();
+      }
+      if (d != null) {
+        d.close();
+      }
+      scheduler.shutdownNow();
+      throw e;
+    }
+    this.discovery = d;
+    this.handler = h;
+  }
+
+  /**
+   * Starts a router.
+   *
+   * @throws IllegalArgumentException for a bad setting (unknown policy or discovery, bad file)
+   * @throws java.io.UncheckedIOException when the port cannot be bound
+   */
+  public static ReferenceRouter start(RouterConfig config) {
+    return new ReferenceRouter(requireNonNull(config, "config"), null);
+  }
+
+  /** Starts a router over a discovery built by the caller (the demo, tests). */
+  public static ReferenceRouter start(RouterConfig config, Discovery discovery) {
+    return new ReferenceRouter(
+        requireNonNull(config, "config"), requireNonNull(discovery, "discovery"));
+  }
+
+  /** The bound traffic port. */
+  public int port() {
+    return server.port();
+  }
+
+  /** The config it runs with. */
+  public RouterConfig config() {
+    return config;
+  }
+
+  /**
+   * Stops accepting connections, lets requests in flight finish within the grace period, then
+   * releases everything. Blocks.
+   *
+   * @return true when every request finished in time
+   */
+  public boolean shutdown(Duration grace) {
+    LOG.log(
+        System.Logger.Level.INFO,
+        "draining: grace " + grace + ", " + server.inFlight() + " request(s) in flight");
+    boolean drained = server.shutdown(grace);
+    release();
+    LOG.log(System.Logger.Level.INFO, drained ? "drained, stopped" : "grace period over, stopped");
+    return drained;
+  }
+
+  @Override
+  public void close() {
+    server.close();
+    release();
+  }
+
+  private void release() {
+    handler.close();
+    discovery.close();
+    scheduler.shutdownNow();
+  }
+}

@@ -1,0 +1,372 @@
+package dev.whaleray.reference;
+
+import dev.whaleray.router.Route;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The reference router's settings: defaults, then the YAML file, then {@code WHALERAY_*}
+ * environment variables (which win). Immutable; every error names the file and line or the
+ * variable, and the field.
+ */
+public final class RouterConfig {
+  static final Set<String> TOP_KEYS =
+      new LinkedHashSet<>(
+          List.of(
+              "host",
+              "port",
+              "adminPort",
+              "routes",
+              "discovery",
+              "loadBalancing",
+              "proxy",
+              "healthCheck",
+              "zone",
+              "shutdownGrace"));
+
+  final @Nullable Path configFile;
+  final String host;
+  final int port;
+  final int adminPort;
+  final List<Route> routes;
+  final String discovery;
+  final Map<String, String> discoverySettings;
+  final String lbPolicy;
+  final @Nullable String zone;
+  final Duration shutdownGrace;
+  final Duration connectTimeout;
+  final Duration responseTimeout;
+  final boolean preserveHost;
+  final int retries;
+  final boolean healthCheckConfigured;
+
+  private RouterConfig(Builder b) {
+    this.configFile = b.configFile;
+    this.host = b.host;
+    this.port = b.port;
+    this.adminPort = b.adminPort;
+    this.routes =
+        List.copyOf(b.routes.isEmpty() ? List.of(Route.path("/services/{service}")) : b.routes);
+    this.discovery = b.discovery;
+    this.discoverySettings = Map.copyOf(b.discoverySettings);
+    this.lbPolicy = b.lbPolicy;
+    this.zone = b.zone;
+    this.shutdownGrace = b.shutdownGrace;
+    this.connectTimeout = b.connectTimeout;
+    this.responseTimeout = b.responseTimeout;
+    this.preserveHost = b.preserveHost;
+    this.retries = b.retries;
+    this.healthCheckConfigured = b.healthCheckConfigured;
+  }
+
+  /** The defaults, with no file and no environment. */
+  public static RouterConfig defaults() {
+    return new Builder().build();
+  }
+
+  /**
+   * Loads the settings.
+   *
+   * @param file the YAML file, or null
+   * @param env the environment ({@code System.getenv()}); only {@code WHALERAY_*} is read
+   * @throws ConfigException naming the file and line or the variable, and the field
+   */
+  public static RouterConfig load(@Nullable Path file, Map<String, String> env) {
+    Builder b = new Builder();
+    b.configFile = file;
+    if (file != null) {
+      b.applyFile(YamlFile.read(file));
+    }
+    b.applyEnv(env);
+    return b.build();
+  }
+
+  /** Loads from YAML text, for tests. */
+  static RouterConfig parse(String yaml, Map<String, String> env) {
+    Builder b = new Builder();
+    b.applyFile(YamlFile.parse(yaml, "config"));
+    b.applyEnv(env);
+    return b.build();
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String discovery() {
+    return discovery;
+  }
+
+  public String lbPolicy() {
+    return lbPolicy;
+  }
+
+  public List<Route> routes() {
+    return routes;
+  }
+
+  public Duration shutdownGrace() {
+    return shutdownGrace;
+  }
+
+  public Map<String, String> discoverySettings() {
+    return discoverySettings;
+  }
+
+  /** A copy listening on another port (0: ephemeral), for tests and the demo. */
+  RouterConfig withPort(int port) {
+    Builder b = toBuilder();
+    b.port = port;
+    return b.build();
+  }
+
+  /** A copy bound to another address. */
+  RouterConfig withHost(String host) {
+    Builder b = toBuilder();
+    b.host = host;
+    return b.build();
+  }
+
+  private Builder toBuilder() {
+    Builder b = new Builder();
+    b.configFile = configFile;
+    b.host = host;
+    b.port = port;
+    b.adminPort = adminPort;
+    b.routes.addAll(routes);
+    b.discovery = discovery;
+    b.discoverySettings.putAll(discoverySettings);
+    b.lbPolicy = lbPolicy;
+    b.zone = zone;
+    b.shutdownGrace = shutdownGrace;
+    b.connectTimeout = connectTimeout;
+    b.responseTimeout = responseTimeout;
+    b.preserveHost = preserveHost;
+    b.retries = retries;
+    b.healthCheckConfigured = healthCheckConfigured;
+    return b;
+  }
+
+  @Override
+  public String toString() {
+    return "port="
+        + port
+        + " discovery="
+        + discovery
+        + " lb="
+        + lbPolicy
+        + " routes="
+        + routes
+        + (configFile == null ? "" : " config=" + configFile);
+  }
+
+  private static final class Builder {
+    @Nullable Path configFile;
+    String host = "0.0.0.0";
+    int port = 8080;
+    int adminPort = 9901;
+    final List<Route> routes = new ArrayList<>();
+    String discovery = "static";
+    final Map<String, String> discoverySettings = new LinkedHashMap<>();
+    String lbPolicy = "round-robin";
+    @Nullable String zone;
+    Duration shutdownGrace = Duration.ofSeconds(20);
+    Duration connectTimeout = Duration.ofSeconds(5);
+    Duration responseTimeout = Duration.ofSeconds(60);
+    boolean preserveHost;
+    int retries = 1;
+    boolean healthCheckConfigured;
+
+    Builder() {
+      discoverySettings.put("namespace", "whaleray.local");
+      discoverySettings.put("backendPort", "3000");
+      discoverySettings.put("cloudmapRefresh", "5s");
+    }
+
+    RouterConfig build() {
+      return new RouterConfig(this);
+    }
+
+    void applyFile(YamlFile.Value root) {
+      Map<String, YamlFile.Value> top = root.mapping(TOP_KEYS);
+      YamlFile.Value v;
+      if ((v = top.get("host")) != null) {
+        host = v.scalar();
+      }
+      if ((v = top.get("port")) != null) {
+        port = v.integer(0, 65535);
+      }
+      if ((v = top.get("adminPort")) != null) {
+        adminPort = v.integer(0, 65535);
+      }
+      if ((v = top.get("zone")) != null) {
+        zone = v.isNull() ? null : v.scalar();
+      }
+      if ((v = top.get("shutdownGrace")) != null) {
+        shutdownGrace = v.duration();
+      }
+      if ((v = top.get("routes")) != null) {
+        for (YamlFile.Value item : v.list()) {
+          routes.add(route(item));
+        }
+      }
+      if ((v = top.get("discovery")) != null) {
+        Map<String, YamlFile.Value> d =
+            v.mapping(new LinkedHashSet<>(List.of("type", "static", "cloudmap", "settings")));
+        if (d.containsKey("type")) {
+          discovery = d.get("type").scalar();
+        }
+        // discovery.static is read by the static discovery itself (it hot-reloads the file).
+        if (d.containsKey("cloudmap")) {
+          settings(d.get("cloudmap"));
+        }
+        if (d.containsKey("settings")) {
+          settings(d.get("settings"));
+        }
+      }
+      if ((v = top.get("loadBalancing")) != null) {
+        Map<String, YamlFile.Value> lb = v.mapping(Set.of("policy"));
+        if (lb.containsKey("policy")) {
+          lbPolicy = lb.get("policy").scalar();
+        }
+      }
+      if ((v = top.get("proxy")) != null) {
+        Map<String, YamlFile.Value> p =
+            v.mapping(
+                new LinkedHashSet<>(
+                    List.of("connectTimeout", "responseTimeout", "preserveHost", "retries")));
+        if (p.containsKey("connectTimeout")) {
+          connectTimeout = positive(p.get("connectTimeout"));
+        }
+        if (p.containsKey("responseTimeout")) {
+          responseTimeout = positive(p.get("responseTimeout"));
+        }
+        if (p.containsKey("preserveHost")) {
+          preserveHost = p.get("preserveHost").bool();
+        }
+        if (p.containsKey("retries")) {
+          retries = p.get("retries").integer(0, 10);
+        }
+      }
+      if ((v = top.get("healthCheck")) != null) {
+        v.mapping(
+            new LinkedHashSet<>(
+                List.of("path", "interval", "timeout", "healthyThreshold", "unhealthyThreshold")));
+        healthCheckConfigured = true;
+      }
+    }
+
+    private static Duration positive(YamlFile.Value v) {
+      Duration d = v.duration();
+      if (d.isZero()) {
+        throw v.error("'" + v.scalar() + "' (expected: more than 0)");
+      }
+      return d;
+    }
+
+    private void settings(YamlFile.Value section) {
+      for (Map.Entry<String, YamlFile.Value> e : section.mapping(null).entrySet()) {
+        YamlFile.Value value = e.getValue();
+        String text;
+        if (value.node instanceof org.yaml.snakeyaml.nodes.ScalarNode) {
+          text = value.scalar();
+        } else {
+          List<String> items = new ArrayList<>();
+          for (YamlFile.Value item : value.list()) {
+            items.add(item.scalar());
+          }
+          text = String.join(",", items);
+        }
+        discoverySettings.put(e.getKey(), text);
+      }
+    }
+
+    private static Route route(YamlFile.Value item) {
+      Map<String, YamlFile.Value> r =
+          item.mapping(new LinkedHashSet<>(List.of("path", "host", "service")));
+      String path = r.containsKey("path") ? r.get("path").scalar() : null;
+      String host = r.containsKey("host") ? r.get("host").scalar() : null;
+      String service = r.containsKey("service") ? r.get("service").scalar() : null;
+      try {
+        Route route = Route.of(host, path, service);
+        dev.whaleray.router.Router.builder().route(route); // rejects a route naming no service
+        return route;
+      } catch (IllegalArgumentException e) {
+        throw item.error(e.getMessage());
+      }
+    }
+
+    void applyEnv(Map<String, String> env) {
+      String v;
+      if ((v = env.get("WHALERAY_HOST")) != null) {
+        host = v;
+      }
+      if ((v = env.get("WHALERAY_PORT")) != null) {
+        port = envInt("WHALERAY_PORT", v, 0, 65535);
+      }
+      if ((v = env.get("WHALERAY_ADMIN_PORT")) != null) {
+        adminPort = envInt("WHALERAY_ADMIN_PORT", v, 0, 65535);
+      }
+      if ((v = env.get("WHALERAY_DISCOVERY")) != null) {
+        discovery = v.trim();
+      }
+      if ((v = env.get("WHALERAY_LB")) != null) {
+        lbPolicy = v.trim();
+      }
+      if ((v = env.get("WHALERAY_ZONE")) != null) {
+        zone = v.isBlank() ? null : v.trim();
+      }
+      if ((v = env.get("WHALERAY_SHUTDOWN_GRACE")) != null) {
+        shutdownGrace = Durations.parse("WHALERAY_SHUTDOWN_GRACE", v);
+      }
+      if ((v = env.get("WHALERAY_CONNECT_TIMEOUT")) != null) {
+        connectTimeout = Durations.parse("WHALERAY_CONNECT_TIMEOUT", v);
+      }
+      if ((v = env.get("WHALERAY_RESPONSE_TIMEOUT")) != null) {
+        responseTimeout = Durations.parse("WHALERAY_RESPONSE_TIMEOUT", v);
+      }
+      setting(env, "WHALERAY_NAMESPACE", "namespace");
+      if ((v = env.get("WHALERAY_BACKEND_PORT")) != null) {
+        discoverySettings.put(
+            "backendPort", Integer.toString(envInt("WHALERAY_BACKEND_PORT", v, 1, 65535)));
+      }
+      setting(env, "WHALERAY_DNS_SERVERS", "dnsServers");
+      if ((v = env.get("WHALERAY_DNS_VALID")) != null) {
+        Durations.parse("WHALERAY_DNS_VALID", v);
+        discoverySettings.put("dnsValid", v.trim());
+      }
+      setting(env, "WHALERAY_CLOUDMAP_ENDPOINT", "cloudmapEndpoint");
+      if ((v = env.get("WHALERAY_CLOUDMAP_REFRESH")) != null) {
+        Durations.parse("WHALERAY_CLOUDMAP_REFRESH", v);
+        discoverySettings.put("cloudmapRefresh", v.trim());
+      }
+    }
+
+    private void setting(Map<String, String> env, String variable, String key) {
+      String v = env.get(variable);
+      if (v != null) {
+        discoverySettings.put(key, v.trim());
+      }
+    }
+
+    private static int envInt(String variable, String value, int min, int max) {
+      try {
+        int n = Integer.parseInt(value.trim());
+        if (n >= min && n <= max) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // fall through
+      }
+      throw new ConfigException(
+          variable + ": '" + value + "' (expected: a number from " + min + " to " + max + ")");
+    }
+  }
+}

@@ -1,0 +1,210 @@
+package dev.whaleray.reference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.whaleray.router.undertow.testing.TestBackend;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The reference router's jar run as a separate process, as users and ECS run it. */
+class ReferenceRouterIT {
+  static final HttpClient CLIENT =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(2))
+          .build();
+
+  @TempDir Path dir;
+
+  static HttpResponse<String> get(int port, String path) throws Exception {
+    return CLIENT.send(
+        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void theReadmeDemoAnswersFromBothBackendsInTurn() throws Exception {
+    // The README's command exactly, on 8080 when that port is free here; otherwise the same
+    // command with WHALERAY_PORT, so a busy CI machine does not fail the test.
+    int port = RouterProcess.portFree(8080) ? 8080 : RouterProcess.freePort();
+    Map<String, String> env = port == 8080 ? Map.of() : Map.of("WHALERAY_PORT", "" + port);
+    try (RouterProcess router = RouterProcess.start(env, "--demo")) {
+      long healthyAfter = router.awaitHealthy(port, Duration.ofSeconds(20));
+      System.out.println("demo: /health answered 200 " + healthyAfter + " ms after process start");
+      String first = get(port, "/services/demo/").body();
+      String second = get(port, "/services/demo/").body();
+      String third = get(port, "/services/demo/hello?x=1").body();
+      System.out.print("demo answers:\n" + first + second + third);
+      assertThat(first).startsWith("hello from demo-backend-").endsWith(": GET /\n");
+      assertThat(second).startsWith("hello from demo-backend-").endsWith(": GET /\n");
+      assertThat(first.substring(0, 25)).isNotEqualTo(second.substring(0, 25));
+      assertThat(third).isEqualTo(first.replace(": GET /\n", ": GET /hello?x=1\n"));
+      assertThat(router.stdout())
+          .contains("WhaleRay Router listening on 0.0.0.0:" + port)
+          .contains("discovery static (demo)")
+          .contains("load balancing round-robin");
+      router.sigterm();
+      assertThat(router.awaitExit(Duration.ofSeconds(10))).isZero();
+    }
+  }
+
+  @Test
+  void startsWithinOneSecondOfLaunch() throws Exception {
+    // One warm-up launch (page cache, JIT-less class loading of the jar), then measure.
+    long best = Long.MAX_VALUE;
+    for (int i = 0; i < 3; i++) {
+      int port = RouterProcess.freePort();
+      try (RouterProcess router =
+          RouterProcess.start(Map.of("WHALERAY_PORT", "" + port), "--demo")) {
+        long ms = router.awaitHealthy(port, Duration.ofSeconds(20));
+        System.out.println("launch " + (i + 1) + ": /health 200 after " + ms + " ms");
+        best = Math.min(best, ms);
+      }
+    }
+    assertThat(best).isLessThan(1000);
+  }
+
+  @Test
+  void sigtermDrainsTheSlowRequestRefusesNewConnectionsAndExitsZero() throws Exception {
+    try (TestBackend backend = TestBackend.start("backend")) {
+      int port = RouterProcess.freePort();
+      Path config = dir.resolve("router.yaml");
+      Files.writeString(
+          config,
+          "discovery:\n  type: static\n  static:\n    app: [ \"" + backend.address() + "\" ]\n");
+      try (RouterProcess router =
+          RouterProcess.start(
+              Map.of("WHALERAY_PORT", "" + port, "WHALERAY_SHUTDOWN_GRACE", "10s"),
+              "--config",
+              config.toString())) {
+        router.awaitHealthy(port, Duration.ofSeconds(20));
+        CompletableFuture<HttpResponse<String>> slow =
+            CLIENT.sendAsync(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/services/app/slow?ms=2000"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (backend.requests() == 0 && System.nanoTime() < deadline) {
+          Thread.sleep(5);
+        }
+        assertThat(backend.requests()).as("slow request reached the backend").isEqualTo(1);
+
+        router.sigterm();
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (RouterProcess.accepts(port) && System.nanoTime() < deadline) {
+          Thread.sleep(5);
+        }
+        assertThat(RouterProcess.accepts(port)).as("new connections refused").isFalse();
+        assertThat(slow.isDone()).as("slow request still in flight").isFalse();
+
+        HttpResponse<String> r = slow.get(10, TimeUnit.SECONDS);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).startsWith("backend GET /slow?ms=2000");
+        assertThat(router.awaitExit(Duration.ofSeconds(10))).isZero();
+        assertThat(router.stdout()).as(router.stderr()).contains("drained, stopped");
+      }
+    }
+  }
+
+  @Test
+  void followsEditsOfTheStaticSectionWithoutARestart() throws Exception {
+    try (TestBackend one = TestBackend.start("one");
+        TestBackend two = TestBackend.start("two")) {
+      int port = RouterProcess.freePort();
+      Path config = dir.resolve("router.yaml");
+      Files.writeString(config, "discovery:\n  static:\n    app: [ \"" + one.address() + "\" ]\n");
+      try (RouterProcess router =
+          RouterProcess.start(Map.of("WHALERAY_PORT", "" + port), "--config", config.toString())) {
+        router.awaitHealthy(port, Duration.ofSeconds(20));
+        assertThat(get(port, "/services/app/").body()).startsWith("one ");
+
+        Files.writeString(
+            config, "discovery:\n  static:\n    app: [ \"" + two.address() + "\" ]\n");
+        assertThat(awaitBackend(port, "two ", Duration.ofSeconds(10))).isTrue();
+
+        // A broken edit keeps the last good endpoints.
+        Files.writeString(config, "discovery:\n  static:\n    app: [ \"127.0.0.1:notaport\" ]\n");
+        Thread.sleep(2500);
+        assertThat(get(port, "/services/app/").body()).startsWith("two ");
+        assertThat(router.stdout()).contains("line 3").contains("notaport");
+      }
+    }
+  }
+
+  private static boolean awaitBackend(int port, String prefix, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (get(port, "/services/app/").body().startsWith(prefix)) {
+        return true;
+      }
+      Thread.sleep(50);
+    }
+    return false;
+  }
+
+  @Test
+  void badConfigurationStopsWithAMessageNamingLineAndField() throws Exception {
+    Path config = dir.resolve("bad.yaml");
+    Files.writeString(config, "port: 8080\nloadBalancing:\n  polcy: round-robin\n");
+    try (RouterProcess router = RouterProcess.start(Map.of(), "--config", config.toString())) {
+      assertThat(router.awaitExit(Duration.ofSeconds(20))).isEqualTo(2);
+      assertThat(router.stderr())
+          .contains("line 3: loadBalancing.polcy: unknown key (expected one of: policy)");
+    }
+    Map<String, String> env = new HashMap<>();
+    env.put("WHALERAY_LB", "fastest");
+    env.put("WHALERAY_PORT", "" + RouterProcess.freePort());
+    try (RouterProcess router = RouterProcess.start(env, "--demo")) {
+      assertThat(router.awaitExit(Duration.ofSeconds(20))).isEqualTo(2);
+      assertThat(router.stderr())
+          .contains("loadBalancing.policy: 'fastest' is not available (expected one of:")
+          .contains("round-robin");
+    }
+    Path badStatic = dir.resolve("bad-static.yaml");
+    Files.writeString(
+        badStatic, "discovery:\n  static:\n    app: [ \"127.0.0.1:8081 weight=x\" ]\n");
+    try (RouterProcess router =
+        RouterProcess.start(
+            Map.of("WHALERAY_PORT", "" + RouterProcess.freePort()),
+            "--config",
+            badStatic.toString())) {
+      assertThat(router.awaitExit(Duration.ofSeconds(20))).isEqualTo(2);
+      assertThat(router.stderr()).contains("line 3").contains("weight");
+    }
+    try (RouterProcess router = RouterProcess.start(Map.of(), "--bogus")) {
+      assertThat(router.awaitExit(Duration.ofSeconds(20))).isEqualTo(2);
+      assertThat(router.stderr()).contains("unknown argument '--bogus'").contains("usage:");
+    }
+  }
+
+  @Test
+  void unknownServicesAndBadIdsGetJsonErrorsFromTheJar() throws Exception {
+    int port = RouterProcess.freePort();
+    try (RouterProcess router = RouterProcess.start(Map.of("WHALERAY_PORT", "" + port), "--demo")) {
+      router.awaitHealthy(port, Duration.ofSeconds(20));
+      Set<Integer> statuses = new LinkedHashSet<>();
+      HttpResponse<String> unknown = get(port, "/services/nosuch/");
+      statuses.add(unknown.statusCode());
+      assertThat(unknown.body()).contains("\"service\":\"nosuch\"");
+      statuses.add(get(port, "/services/a.b/").statusCode());
+      statuses.add(get(port, "/other").statusCode());
+      assertThat(statuses).containsExactly(502, 400, 404);
+    }
+  }
+}

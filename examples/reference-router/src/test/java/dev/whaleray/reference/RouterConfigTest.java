@@ -1,0 +1,168 @@
+package dev.whaleray.reference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.whaleray.router.Route;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RouterConfigTest {
+
+  @Test
+  void defaultsFollowTheDesign() {
+    RouterConfig c = RouterConfig.defaults();
+    assertThat(c.port).isEqualTo(8080);
+    assertThat(c.adminPort).isEqualTo(9901);
+    assertThat(c.discovery).isEqualTo("static");
+    assertThat(c.lbPolicy).isEqualTo("round-robin");
+    assertThat(c.shutdownGrace).isEqualTo(Duration.ofSeconds(20));
+    assertThat(c.routes).containsExactly(Route.path("/services/{service}"));
+    assertThat(c.discoverySettings)
+        .containsEntry("namespace", "whaleray.local")
+        .containsEntry("backendPort", "3000")
+        .containsEntry("cloudmapRefresh", "5s");
+  }
+
+  @Test
+  void readsTheDesignExampleFile() {
+    RouterConfig c =
+        RouterConfig.parse(
+            String.join(
+                "\n",
+                "port: 8081",
+                "adminPort: 0",
+                "routes:",
+                "  - path: /services/{service}",
+                "  - host: catalog.example.com",
+                "    service: catalog",
+                "  - host: \"{service}.apps.example.com\"",
+                "  - path: /shop",
+                "    service: shop",
+                "discovery:",
+                "  type: static",
+                "  static:",
+                "    catalog: [ \"127.0.0.1:8081\", \"127.0.0.1:8082 weight=3 zone=us-east-1a\" ]",
+                "  cloudmap: { namespace: prod.local, backendPort: 3001, dnsServers: [ \"127.0.0.1:15353\" ], dnsValid: 10s }",
+                "loadBalancing: { policy: least-connections }",
+                "proxy: { connectTimeout: 2s, responseTimeout: 500ms, preserveHost: true, retries: 2 }",
+                "healthCheck: { path: /health, interval: 30s, timeout: 5s, healthyThreshold: 2, unhealthyThreshold: 3 }",
+                "shutdownGrace: 25s",
+                "zone: us-east-1a"),
+            Map.of());
+    assertThat(c.port).isEqualTo(8081);
+    assertThat(c.adminPort).isZero();
+    assertThat(c.routes)
+        .containsExactly(
+            Route.path("/services/{service}"),
+            Route.host("catalog.example.com", "catalog"),
+            Route.host("{service}.apps.example.com"),
+            Route.path("/shop", "shop"));
+    assertThat(c.lbPolicy).isEqualTo("least-connections");
+    assertThat(c.discoverySettings)
+        .containsEntry("namespace", "prod.local")
+        .containsEntry("backendPort", "3001")
+        .containsEntry("dnsServers", "127.0.0.1:15353")
+        .containsEntry("dnsValid", "10s");
+    assertThat(c.connectTimeout).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.responseTimeout).isEqualTo(Duration.ofMillis(500));
+    assertThat(c.preserveHost).isTrue();
+    assertThat(c.retries).isEqualTo(2);
+    assertThat(c.shutdownGrace).isEqualTo(Duration.ofSeconds(25));
+    assertThat(c.zone).isEqualTo("us-east-1a");
+    assertThat(c.healthCheckConfigured).isTrue();
+  }
+
+  @Test
+  void environmentVariablesOverrideTheFile() {
+    RouterConfig c =
+        RouterConfig.parse(
+            "port: 8081\nloadBalancing: { policy: weighted }\ndiscovery: { type: static }\n",
+            Map.of(
+                "WHALERAY_PORT", "9000",
+                "WHALERAY_LB", "round-robin",
+                "WHALERAY_DISCOVERY", "cloudmap-dns",
+                "WHALERAY_NAMESPACE", "other.local",
+                "WHALERAY_BACKEND_PORT", "4000",
+                "WHALERAY_DNS_SERVERS", "169.254.169.253",
+                "WHALERAY_DNS_VALID", "10s",
+                "WHALERAY_SHUTDOWN_GRACE", "3s",
+                "WHALERAY_ZONE", "eu-west-1b",
+                "UNRELATED", "x"));
+    assertThat(c.port).isEqualTo(9000);
+    assertThat(c.lbPolicy).isEqualTo("round-robin");
+    assertThat(c.discovery).isEqualTo("cloudmap-dns");
+    assertThat(c.discoverySettings)
+        .containsEntry("namespace", "other.local")
+        .containsEntry("backendPort", "4000")
+        .containsEntry("dnsServers", "169.254.169.253")
+        .containsEntry("dnsValid", "10s");
+    assertThat(c.shutdownGrace).isEqualTo(Duration.ofSeconds(3));
+    assertThat(c.zone).isEqualTo("eu-west-1b");
+  }
+
+  @Test
+  void errorsNameTheLineAndTheField() {
+    assertThatThrownBy(() -> RouterConfig.parse("port: 8080\nprot: 1\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config line 2: prot: unknown key (expected one of: host, port,");
+    assertThatThrownBy(() -> RouterConfig.parse("\n\nport: eighty\n", Map.of()))
+        .hasMessage("config line 3: port: 'eighty' (expected: a number from 0 to 65535)");
+    assertThatThrownBy(() -> RouterConfig.parse("port: 70000\n", Map.of()))
+        .hasMessage("config line 1: port: '70000' (expected: a number from 0 to 65535)");
+    assertThatThrownBy(() -> RouterConfig.parse("shutdownGrace: soon\n", Map.of()))
+        .hasMessage(
+            "config line 1: shutdownGrace: 'soon' (expected: a duration such as 500ms, 10s, 2m or"
+                + " 1h)");
+    assertThatThrownBy(
+            () -> RouterConfig.parse("routes:\n  - path: /a\n  - path: services\n", Map.of()))
+        .hasMessageStartingWith(
+            "config line 2: routes[0]: service: route path=/a names no service");
+    assertThatThrownBy(() -> RouterConfig.parse("routes:\n  - path: services\n", Map.of()))
+        .hasMessage(
+            "config line 2: routes[0]: path: 'services' (expected: a pattern starting with '/')");
+    assertThatThrownBy(
+            () -> RouterConfig.parse("routes:\n  - { path: /x, service: Bad_Name }\n", Map.of()))
+        .hasMessageContaining("line 2: routes[0]: service: 'Bad_Name'");
+    assertThatThrownBy(() -> RouterConfig.parse("proxy:\n  preserveHost: maybe\n", Map.of()))
+        .hasMessage("config line 2: proxy.preserveHost: 'maybe' (expected: true or false)");
+    assertThatThrownBy(() -> RouterConfig.parse("routes: {a: 1}\n", Map.of()))
+        .hasMessage("config line 1: routes: expected a list, found a mapping");
+    assertThatThrownBy(() -> RouterConfig.parse("port: [1\n", Map.of()))
+        .hasMessageStartingWith("config line 2: not valid YAML:");
+    assertThatThrownBy(() -> RouterConfig.parse("port: 1\nport: 2\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("port");
+  }
+
+  @Test
+  void badEnvironmentValuesNameTheVariable() {
+    assertThatThrownBy(() -> RouterConfig.parse("", Map.of("WHALERAY_PORT", "http")))
+        .hasMessage("WHALERAY_PORT: 'http' (expected: a number from 0 to 65535)");
+    assertThatThrownBy(() -> RouterConfig.parse("", Map.of("WHALERAY_SHUTDOWN_GRACE", "-1s")))
+        .hasMessageStartingWith("WHALERAY_SHUTDOWN_GRACE: '-1s'");
+    assertThatThrownBy(() -> RouterConfig.parse("", Map.of("WHALERAY_BACKEND_PORT", "0")))
+        .hasMessage("WHALERAY_BACKEND_PORT: '0' (expected: a number from 1 to 65535)");
+  }
+
+  @Test
+  void anEmptyFileMeansDefaults() {
+    RouterConfig c = RouterConfig.parse("", Map.of());
+    assertThat(c.port).isEqualTo(8080);
+    assertThat(c.routes).hasSize(1);
+    assertThat(List.of(c.discovery, c.lbPolicy)).containsExactly("static", "round-robin");
+  }
+
+  @Test
+  void durationsParseLikeNginx() {
+    assertThat(Durations.parse("f", "500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(Durations.parse("f", "10s")).isEqualTo(Duration.ofSeconds(10));
+    assertThat(Durations.parse("f", "10")).isEqualTo(Duration.ofSeconds(10));
+    assertThat(Durations.parse("f", "2m")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(Durations.parse("f", "1h")).isEqualTo(Duration.ofHours(1));
+    assertThatThrownBy(() -> Durations.parse("f", "1d")).hasMessageStartingWith("f: '1d'");
+    assertThatThrownBy(() -> Durations.parse("f", "")).hasMessageStartingWith("f: ''");
+  }
+}

@@ -1,0 +1,210 @@
+package dev.whaleray.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.whaleray.router.RouteMatch.Kind;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class RouteTableTest {
+  private static final Route SERVICES = Route.path("/services/{service}");
+  private final Router router = Router.builder().route(SERVICES).build();
+
+  private static RouteMatch match(Router router, String host, String path) {
+    return router.match(RequestView.of("GET", host, path));
+  }
+
+  private RouteMatch match(String path) {
+    return match(router, "router.example.com", path);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "/services/a, a, 11, ''",
+    "/services/a/, a, 11, /",
+    "/services/a/b/c, a, 11, /b/c",
+    "/services/abc-123/x, abc-123, 17, /x",
+  })
+  void servicesPrefixIsStripped(String path, String service, int strip, String rest) {
+    RouteMatch m = match(path);
+
+    assertThat(m.kind()).isEqualTo(Kind.MATCHED);
+    assertThat(m.isMatched()).isTrue();
+    assertThat(m.service()).isEqualTo(service);
+    assertThat(m.route()).isSameAs(SERVICES);
+    assertThat(m.strippedPrefixLength()).isEqualTo(strip);
+    assertThat(path.substring(m.strippedPrefixLength())).isEqualTo(rest);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/services", "/servicesx/a", "/", "", "/other/a", "/Services/a"})
+  void otherPathsMatchNothing(String path) {
+    assertThat(match(path)).isSameAs(RouteMatch.NONE);
+    assertThat(RouteMatch.NONE.kind()).isEqualTo(Kind.NO_ROUTE);
+    assertThat(RouteMatch.NONE.service()).isNull();
+    assertThat(RouteMatch.NONE.route()).isNull();
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "/services/.., ..",
+    "/services/../etc, ..",
+    "/services/%2e%2e, %2e%2e",
+    "/services/%2e%2e/x, %2e%2e",
+    "/services/a.b, a.b",
+    "/services/a%2Fb, a%2Fb",
+    "/services/%00, %00",
+    "/services/a_b, a_b",
+    "/services/-a, -a",
+    "/services/a-, a-",
+    "/services/, ''",
+    "/services//x, ''",
+  })
+  void invalidServiceIdsAreRejectedWithTheRawValue(String path, String raw) {
+    RouteMatch m = match(path);
+
+    assertThat(m.kind()).isEqualTo(Kind.INVALID_SERVICE);
+    assertThat(m.isMatched()).isFalse();
+    assertThat(m.invalidValue()).isEqualTo(raw);
+    assertThat(m.service()).isNull();
+    assertThat(m.route()).isSameAs(SERVICES);
+  }
+
+  @Test
+  void serviceIdsMayHaveUpTo63Characters() {
+    String ok = "a".repeat(62) + "1";
+    String tooLong = "a".repeat(64);
+
+    assertThat(match("/services/" + ok + "/x").service()).isEqualTo(ok);
+    RouteMatch m = match("/services/" + tooLong + "/x");
+    assertThat(m.kind()).isEqualTo(Kind.INVALID_SERVICE);
+    assertThat(m.invalidValue()).isEqualTo(tooLong);
+  }
+
+  @Test
+  void upperCaseIdsAreNormalisedToLowerCase() {
+    RouteMatch m = match("/services/AbC-9/Path");
+
+    assertThat(m.service()).isEqualTo("abc-9");
+    assertThat(m.strippedPrefixLength()).isEqualTo("/services/AbC-9".length());
+  }
+
+  @Test
+  void exactHostRouteKeepsThePath() {
+    Route catalog = Route.host("catalog.example.com").withService("catalog");
+    Router r = Router.builder().route(catalog).build();
+
+    RouteMatch m = match(r, "Catalog.Example.COM", "/items/1");
+    assertThat(m.service()).isEqualTo("catalog");
+    assertThat(m.route()).isSameAs(catalog);
+    assertThat(m.strippedPrefixLength()).isZero();
+
+    assertThat(match(r, "other.example.com", "/items/1")).isSameAs(RouteMatch.NONE);
+    assertThat(match(r, "x.catalog.example.com", "/")).isSameAs(RouteMatch.NONE);
+    assertThat(match(r, "", "/")).isSameAs(RouteMatch.NONE);
+  }
+
+  @Test
+  void subdomainRouteNamesTheService() {
+    Route apps = Route.host("{service}.apps.example.com");
+    Router r = Router.builder().route(apps).build();
+
+    RouteMatch m = match(r, "Shop-1.apps.example.com", "/cart");
+    assertThat(m.service()).isEqualTo("shop-1");
+    assertThat(m.strippedPrefixLength()).isZero();
+
+    // The apex, deeper subdomains, other domains and bad labels are not this route's.
+    assertThat(match(r, "apps.example.com", "/")).isSameAs(RouteMatch.NONE);
+    assertThat(match(r, ".apps.example.com", "/")).isSameAs(RouteMatch.NONE);
+    assertThat(match(r, "a.b.apps.example.com", "/")).isSameAs(RouteMatch.NONE);
+    assertThat(match(r, "shop.apps.example.org", "/")).isSameAs(RouteMatch.NONE);
+    assertThat(match(r, "shop_1.apps.example.com", "/")).isSameAs(RouteMatch.NONE);
+    assertThat(match(r, "shopapps.example.com", "/")).isSameAs(RouteMatch.NONE);
+  }
+
+  @Test
+  void hostAndPathMustBothMatch() {
+    Route r = Route.hostAndPath("{service}.apps.example.com", "/api");
+    Router router = Router.builder().route(r).build();
+
+    RouteMatch m = match(router, "shop.apps.example.com", "/api/orders");
+    assertThat(m.service()).isEqualTo("shop");
+    assertThat(m.strippedPrefixLength()).isEqualTo(4);
+    assertThat(match(router, "shop.apps.example.com", "/apix")).isSameAs(RouteMatch.NONE);
+    assertThat(match(router, "shop.example.com", "/api")).isSameAs(RouteMatch.NONE);
+  }
+
+  @Test
+  void fixedPathRouteStripsItsPrefixAtSegmentBoundaries() {
+    Router r = Router.builder().route(Route.path("/catalog/").withService("catalog")).build();
+
+    assertThat(match(r, "h", "/catalog").strippedPrefixLength()).isEqualTo(8);
+    assertThat(match(r, "h", "/catalog/items").strippedPrefixLength()).isEqualTo(8);
+    assertThat(match(r, "h", "/catalogs")).isSameAs(RouteMatch.NONE);
+  }
+
+  @Test
+  void variableFollowedByALiteral() {
+    Router r = Router.builder().route(Route.path("/services/{service}/api")).build();
+
+    RouteMatch m = match(r, "h", "/services/a/api/v1");
+    assertThat(m.service()).isEqualTo("a");
+    assertThat(m.strippedPrefixLength()).isEqualTo("/services/a/api".length());
+    assertThat(match(r, "h", "/services/a/apix")).isSameAs(RouteMatch.NONE);
+    assertThat(match(r, "h", "/services/a/other")).isSameAs(RouteMatch.NONE);
+  }
+
+  @Test
+  void firstMatchingRouteWins() {
+    Route catalogHost = Route.host("catalog.example.com").withService("catalog");
+    Route everything = Route.path("/").withService("fallback");
+    Router r = Router.builder().route(catalogHost).route(SERVICES).route(everything).build();
+
+    // The host route comes first, so it wins even for a /services/ path.
+    assertThat(match(r, "catalog.example.com", "/services/a").service()).isEqualTo("catalog");
+    assertThat(match(r, "other.example.com", "/services/a").service()).isEqualTo("a");
+    // An invalid id is the answer of the first route that takes the path; no fall through.
+    assertThat(match(r, "other.example.com", "/services/a.b").kind())
+        .isEqualTo(Kind.INVALID_SERVICE);
+    RouteMatch fallback = match(r, "other.example.com", "/x");
+    assertThat(fallback.service()).isEqualTo("fallback");
+    assertThat(fallback.route()).isSameAs(everything);
+    assertThat(fallback.strippedPrefixLength()).isZero();
+  }
+
+  @Test
+  void emptyTableMatchesNothing() {
+    assertThat(match(Router.builder().build(), "h", "/services/a")).isSameAs(RouteMatch.NONE);
+  }
+
+  @Test
+  void defaultRoutesAreServicesPrefix() {
+    RouteMatch m = match(Router.defaultRoutes(), "h", "/services/demo/hello");
+
+    assertThat(m.service()).isEqualTo("demo");
+    assertThat(m.strippedPrefixLength()).isEqualTo("/services/demo".length());
+  }
+
+  @Test
+  void builderCopiesOnBuild() {
+    Router.Builder b = Router.builder().route(SERVICES);
+    Router first = b.build();
+    b.route(Route.path("/").withService("fallback"));
+
+    assertThat(match(first, "h", "/x")).isSameAs(RouteMatch.NONE);
+    assertThat(match(b.build(), "h", "/x").service()).isEqualTo("fallback");
+  }
+
+  @Test
+  void routeThatNamesNoServiceIsRejectedByTheTable() {
+    assertThatThrownBy(() -> Router.builder().route(Route.host("catalog.example.com")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("service: route host=catalog.example.com names no service");
+    assertThatThrownBy(() -> Router.builder().route(Route.path("/catalog")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("service: route path=/catalog names no service");
+  }
+}
