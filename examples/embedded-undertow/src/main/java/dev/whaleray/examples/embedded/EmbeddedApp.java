@@ -1,0 +1,79 @@
+package dev.whaleray.examples.embedded;
+
+import dev.whaleray.discovery.staticlist.StaticDiscovery;
+import dev.whaleray.router.Endpoint;
+import dev.whaleray.router.Route;
+import dev.whaleray.router.Router;
+import dev.whaleray.router.discovery.Discovery;
+import dev.whaleray.router.undertow.RouterHandler;
+import io.undertow.Handlers;
+import io.undertow.Undertow;
+import io.undertow.server.handlers.PathHandler;
+import io.undertow.util.Headers;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * An existing Undertow application with handlers of its own that mounts the router under {@code
+ * /services}: {@code /services/{id}/...} is proxied to service {@code id}, everything else stays
+ * with the application.
+ */
+public final class EmbeddedApp implements AutoCloseable {
+  private final Undertow server;
+  private final RouterHandler router;
+
+  // --8<-- [embed]
+  /** Starts the application on {@code port} (0: ephemeral), proxying through {@code discovery}. */
+  public EmbeddedApp(int port, Discovery discovery) {
+    // The router, mounted under /services: its routes see the path below the mount point.
+    router =
+        RouterHandler.builder()
+            .router(Router.builder().route(Route.path("/{service}")).build())
+            .discovery(discovery)
+            .healthPath(null) // the application answers its own health checks
+            .responseTimeout(Duration.ofSeconds(30))
+            .build();
+
+    // The application's own handlers, as before.
+    PathHandler routes =
+        Handlers.path()
+            .addExactPath("/", exchange -> exchange.getResponseSender().send("my app\n"))
+            .addExactPath(
+                "/api/time",
+                exchange -> {
+                  exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain");
+                  exchange.getResponseSender().send(Instant.now().toString());
+                })
+            .addPrefixPath("/services", router);
+
+    server = Undertow.builder().addHttpListener(port, "127.0.0.1").setHandler(routes).build();
+    server.start();
+  }
+
+  // --8<-- [embed]
+
+  /** The bound port. */
+  public int port() {
+    return ((java.net.InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
+  }
+
+  @Override
+  public void close() {
+    server.stop();
+    router.close();
+  }
+
+  /** {@code java -cp ... EmbeddedApp 8080 catalog=127.0.0.1:8081,127.0.0.1:8082}. */
+  public static void main(String[] args) {
+    int port = args.length > 0 ? Integer.parseInt(args[0]) : 8080;
+    StaticDiscovery.Builder discovery = StaticDiscovery.builder();
+    for (int i = 1; i < args.length; i++) {
+      String[] service = args[i].split("=", 2);
+      for (String address : service[1].split(",")) {
+        discovery.service(service[0], Endpoint.parse(address));
+      }
+    }
+    EmbeddedApp app = new EmbeddedApp(port, discovery.build());
+    System.out.println("listening on 127.0.0.1:" + app.port());
+  }
+}
