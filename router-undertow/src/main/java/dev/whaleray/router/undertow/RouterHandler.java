@@ -64,6 +64,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
   private final int maxHeaderBytes;
   private final long discoveryTimeoutMillis;
   private final DefaultResponseListener errorMapper = RouterHandler::mapProxyError;
+  private final java.util.concurrent.@Nullable ScheduledFuture<?> poolSweeper;
 
   private RouterHandler(Builder b) {
     this.router = b.router;
@@ -96,6 +97,19 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     this.maxRequestTargetLength = b.maxRequestTargetLength;
     this.maxHeaderBytes = b.maxHeaderBytes;
     this.discoveryTimeoutMillis = b.discoveryTimeout.toMillis();
+    this.poolSweeper =
+        b.scheduler == null
+            ? null
+            : b.scheduler.scheduleWithFixedDelay(this::sweepPools, 30, 30, TimeUnit.SECONDS);
+  }
+
+  /** Closes the connection pools of endpoints that left every service. */
+  void sweepPools() {
+    try {
+      proxyClient.retainOnly(services.authoritiesInUse());
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "sweeping upstream pools", e);
+    }
   }
 
   /** A builder; {@link Builder#discovery} is required. */
@@ -321,9 +335,17 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     return proxyClient.openConnections();
   }
 
+  /** The number of per-endpoint upstream connection pools. */
+  int upstreamPools() {
+    return proxyClient.pools();
+  }
+
   /** Stops watching services and closes upstream connection pools. */
   @Override
   public void close() {
+    if (poolSweeper != null) {
+      poolSweeper.cancel(false);
+    }
     services.close();
     proxyClient.close();
   }

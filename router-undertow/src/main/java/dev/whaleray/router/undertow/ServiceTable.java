@@ -76,6 +76,20 @@ final class ServiceTable implements AutoCloseable {
     return entries.size();
   }
 
+  /** The {@code host:port} of every endpoint of every service in use. */
+  java.util.Set<String> authoritiesInUse() {
+    java.util.Set<String> result = new java.util.HashSet<>();
+    for (Entry e : entries.values()) {
+      EndpointSet set = e.current;
+      if (set != null) {
+        for (dev.whaleray.router.Endpoint endpoint : set.endpoints()) {
+          result.add(endpoint.authority());
+        }
+      }
+    }
+    return result;
+  }
+
   void evictIdle() {
     long now = System.nanoTime();
     for (Entry e : entries.values()) {

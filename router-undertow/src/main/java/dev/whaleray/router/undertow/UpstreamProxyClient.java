@@ -147,6 +147,30 @@ final class UpstreamProxyClient implements ProxyClient {
     return n;
   }
 
+  /**
+   * Drops the pools of endpoints no service lists any more, once their connections are gone (idle
+   * ones close after the pool's idle timeout), so endpoint churn does not grow the map forever.
+   */
+  void retainOnly(java.util.Set<String> authoritiesInUse) {
+    for (var e : pools.entrySet()) {
+      ProxyConnectionPool pool = e.getValue();
+      if (!authoritiesInUse.contains(e.getKey())
+          && pool.getOpenConnections() == 0
+          && pools.remove(e.getKey(), pool)) {
+        try {
+          pool.close();
+        } catch (java.util.concurrent.RejectedExecutionException ignored) {
+          // IO threads gone
+        }
+      }
+    }
+  }
+
+  /** The number of endpoint pools. */
+  int pools() {
+    return pools.size();
+  }
+
   void close() {
     for (ProxyConnectionPool p : pools.values()) {
       try {
