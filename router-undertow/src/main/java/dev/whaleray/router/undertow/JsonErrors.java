@@ -1,5 +1,6 @@
 package dev.whaleray.router.undertow;
 
+import dev.whaleray.router.internal.Json;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import java.nio.ByteBuffer;
@@ -38,34 +39,7 @@ final class JsonErrors {
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  static void quote(StringBuilder sb, String s) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"':
-          sb.append("\\\"");
-          break;
-        case '\\':
-          sb.append("\\\\");
-          break;
-        case '\n':
-          sb.append("\\n");
-          break;
-        case '\r':
-          sb.append("\\r");
-          break;
-        case '\t':
-          sb.append("\\t");
-          break;
-        default:
-          if (c < 0x20 || c == 0x7f || (c >= 0xd800 && c <= 0xdfff) || c == '<' || c == '>') {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-      }
-    }
-    sb.append('"');
+  private static void quote(StringBuilder sb, String s) {
+    Json.quote(sb, s);
   }
 }
