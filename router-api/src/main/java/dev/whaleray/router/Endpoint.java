@@ -222,19 +222,45 @@ public final class Endpoint implements Comparable<Endpoint> {
     return sb.toString();
   }
 
+  /**
+   * A host must be usable in a URI: a DNS name (letters, digits, '-' and '.'), an IPv4 address, or
+   * an IPv6 literal (hex digits, ':' and '.', without brackets).
+   */
   private static String checkHost(String host) {
     requireNonNull(host, "host");
-    if (host.isEmpty()) {
-      throw new IllegalArgumentException("host: '' (expected: a host name or IP address)");
+    if (host.isEmpty() || host.length() > 253) {
+      throw badHost(host);
     }
+    boolean ipv6 = host.indexOf(':') >= 0;
     for (int i = 0; i < host.length(); i++) {
       char c = host.charAt(i);
-      if (c <= ' ' || c == '/' || c == '?' || c == '#' || c == '@' || c >= 0x7f) {
-        throw new IllegalArgumentException(
-            "host: '" + host + "' (expected: a host name or IP address)");
+      boolean ok =
+          ipv6
+              ? (c >= '0' && c <= '9')
+                  || (c >= 'a' && c <= 'f')
+                  || (c >= 'A' && c <= 'F')
+                  || c == ':'
+                  || c == '.'
+              : (c >= '0' && c <= '9')
+                  || (c >= 'a' && c <= 'z')
+                  || (c >= 'A' && c <= 'Z')
+                  || c == '-'
+                  || c == '.';
+      if (!ok) {
+        throw badHost(host);
       }
     }
+    if (!ipv6 && (host.startsWith(".") || host.startsWith("-") || host.contains(".."))) {
+      throw badHost(host);
+    }
     return host;
+  }
+
+  private static IllegalArgumentException badHost(String host) {
+    return new IllegalArgumentException(
+        "host: '"
+            + host
+            + "' (expected: a host name of letters, digits, '-' and '.', or an IP address)");
   }
 
   private static int checkPort(int port) {

@@ -39,8 +39,26 @@ public final class Route {
   final @Nullable String pathBefore; // "/services/" for "/services/{service}", "/catalog" if no var
   final @Nullable String pathAfter; // literal after the variable, "" if none; null if no variable
 
+  private int hash;
+  private final @Nullable String policy;
+  private final java.util.Map<String, String> policyOptions;
+
   private Route(
       @Nullable String hostPattern, @Nullable String pathPattern, @Nullable String service) {
+    this(hostPattern, pathPattern, service, null, java.util.Map.of());
+  }
+
+  private Route(
+      @Nullable String hostPattern,
+      @Nullable String pathPattern,
+      @Nullable String service,
+      @Nullable String policy,
+      java.util.Map<String, String> policyOptions) {
+    if (policy != null && policy.isBlank()) {
+      throw new IllegalArgumentException("policy: '' (expected: a load-balancing policy name)");
+    }
+    this.policy = policy;
+    this.policyOptions = java.util.Map.copyOf(policyOptions);
     if (hostPattern == null && pathPattern == null) {
       throw new IllegalArgumentException("route: neither host nor path (expected: one or both)");
     }
@@ -155,7 +173,9 @@ public final class Route {
   /** A copy that sends every match to one fixed service (the patterns then hold no variable). */
   public Route withService(String service) {
     requireNonNull(service, "service");
-    return service.equals(this.service) ? this : new Route(hostPattern, pathPattern, service);
+    return service.equals(this.service)
+        ? this
+        : new Route(hostPattern, pathPattern, service, policy, policyOptions);
   }
 
   /**
@@ -169,6 +189,27 @@ public final class Route {
               + describe(hostPattern, pathPattern)
               + " names no service (expected: {service} in host or path, or withService(name))");
     }
+  }
+
+  /**
+   * A copy whose services use their own load-balancing policy (a {@code LoadBalancerProvider} name)
+   * and options, instead of the router's default. When two routes lead to one service, the route of
+   * the service's first request decides.
+   */
+  public Route withLoadBalancing(String policy, java.util.Map<String, String> options) {
+    requireNonNull(policy, "policy");
+    requireNonNull(options, "options");
+    return new Route(hostPattern, pathPattern, service, policy, options);
+  }
+
+  /** The route's own load-balancing policy name, or null for the router's default. */
+  public @Nullable String policy() {
+    return policy;
+  }
+
+  /** Options for the route's policy (e.g. {@code hashKey}); empty when none. */
+  public java.util.Map<String, String> policyOptions() {
+    return policyOptions;
   }
 
   /** The host pattern, or null when the route matches any host. */
@@ -197,12 +238,19 @@ public final class Route {
     Route r = (Route) o;
     return java.util.Objects.equals(hostPattern, r.hostPattern)
         && java.util.Objects.equals(pathPattern, r.pathPattern)
-        && java.util.Objects.equals(service, r.service);
+        && java.util.Objects.equals(service, r.service)
+        && java.util.Objects.equals(policy, r.policy)
+        && policyOptions.equals(r.policyOptions);
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(hostPattern, pathPattern, service);
+    int h = hash;
+    if (h == 0) {
+      h = java.util.Objects.hash(hostPattern, pathPattern, service, policy, policyOptions);
+      hash = h; // racy but idempotent, like String.hashCode
+    }
+    return h;
   }
 
   @Override
@@ -210,6 +258,7 @@ public final class Route {
     return "Route{"
         + describe(hostPattern, pathPattern)
         + (service == null ? "" : " -> " + service)
+        + (policy == null ? "" : " lb=" + policy + (policyOptions.isEmpty() ? "" : policyOptions))
         + "}";
   }
 

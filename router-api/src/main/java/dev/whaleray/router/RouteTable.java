@@ -81,6 +81,11 @@ final class RouteTable implements Router {
   }
 
   @Override
+  public List<Route> routes() {
+    return List.of(routes);
+  }
+
+  @Override
   public String toString() {
     return "Router" + List.of(routes);
   }

@@ -17,6 +17,14 @@ public interface Router {
   /** The service a request goes to, or {@link RouteMatch#NONE} when no route takes it. */
   RouteMatch match(RequestView request);
 
+  /**
+   * The routes of the table, in order, so that a server can check their policies at start-up; empty
+   * when the implementation does not say.
+   */
+  default List<Route> routes() {
+    return List.of();
+  }
+
   /** A builder for the built-in route table, where the first matching route wins. */
   static Builder builder() {
     return new Builder();

@@ -116,11 +116,14 @@ class EndpointTest {
         .hasMessage("port: 0 (expected: 1-65535)");
     assertThatThrownBy(() -> Endpoint.of("h", 65536)).hasMessage("port: 65536 (expected: 1-65535)");
     assertThatThrownBy(() -> Endpoint.of("", 80))
-        .hasMessage("host: '' (expected: a host name or IP address)");
+        .hasMessage(
+            "host: '' (expected: a host name of letters, digits, '-' and '.', or an IP address)");
     assertThatThrownBy(() -> Endpoint.of("a b", 80))
-        .hasMessage("host: 'a b' (expected: a host name or IP address)");
+        .hasMessage(
+            "host: 'a b' (expected: a host name of letters, digits, '-' and '.', or an IP address)");
     assertThatThrownBy(() -> Endpoint.of("a/b", 80))
-        .hasMessage("host: 'a/b' (expected: a host name or IP address)");
+        .hasMessage(
+            "host: 'a/b' (expected: a host name of letters, digits, '-' and '.', or an IP address)");
     assertThatThrownBy(() -> Endpoint.builder("h", 1).weight(-1))
         .hasMessage("weight: -1 (expected: 0-1000000)");
     assertThatThrownBy(() -> BASE.withWeight(Endpoint.MAX_WEIGHT + 1))
@@ -157,7 +160,7 @@ class EndpointTest {
         "host:0           | port: 0 (expected: 1-65535)",
         "::1:8080         | address: '::1:8080' (expected: host:port, IPv6 as [::1]:8080)",
         "[::1]            | address: '[::1]' (expected: host:port, IPv6 as [::1]:8080)",
-        "a b:80           | host: 'a b' (expected: a host name or IP address)",
+        "a b:80           | host: 'a b' (expected: a host name of letters, digits, '-' and '.', or an IP address)",
       })
   void parseErrorsNameThePart(String text, String message) {
     assertThatThrownBy(() -> Endpoint.parse(text))
@@ -195,5 +198,27 @@ class EndpointTest {
     assertThat(one).isNotEqualTo(two);
     assertThat(one.compareTo(two)).isNotZero();
     assertThat(EndpointSet.of("s", 1, List.of(one, two)).endpoints()).hasSize(2);
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {"my_host", "a b", "a/b", "-a", ".a", "a..b", "hé", "[::1]", "::g", "x@y"})
+  void rejectsHostsAUriCannotCarry(String host) {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Endpoint.of(host, 80))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("host: '" + host + "'");
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {
+        "127.0.0.1",
+        "ip-10-0-0-1.ec2.internal",
+        "Catalog.WHALERAY.local",
+        "::1",
+        "fe80::1"
+      })
+  void acceptsNamesAndAddresses(String host) {
+    org.assertj.core.api.Assertions.assertThat(Endpoint.of(host, 80).host()).isEqualTo(host);
   }
 }

@@ -102,4 +102,26 @@ class RouteTest {
     assertThatThrownBy(() -> Route.path("/services/{service}", "x"))
         .hasMessageStartingWith("service: route path=/services/{service} names its service more");
   }
+
+  @Test
+  void carriesItsOwnLoadBalancingPolicy() {
+    Route plain = Route.path("/n/{service}");
+    Route sticky =
+        plain.withLoadBalancing("consistent-hash", java.util.Map.of("hashKey", "cookie:sid"));
+    org.assertj.core.api.Assertions.assertThat(plain.policy()).isNull();
+    org.assertj.core.api.Assertions.assertThat(plain.policyOptions()).isEmpty();
+    org.assertj.core.api.Assertions.assertThat(sticky.policy()).isEqualTo("consistent-hash");
+    org.assertj.core.api.Assertions.assertThat(sticky.policyOptions())
+        .containsEntry("hashKey", "cookie:sid");
+    org.assertj.core.api.Assertions.assertThat(sticky).isNotEqualTo(plain);
+    Route fixed =
+        Route.host("a.example.com", "a")
+            .withLoadBalancing("least-connections", java.util.Map.of())
+            .withService("b");
+    org.assertj.core.api.Assertions.assertThat(fixed.service()).isEqualTo("b");
+    org.assertj.core.api.Assertions.assertThat(fixed.policy()).isEqualTo("least-connections");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> plain.withLoadBalancing(" ", java.util.Map.of()))
+        .hasMessageStartingWith("policy: ''");
+  }
 }

@@ -145,7 +145,7 @@ class StaticConfigParserTest {
         "[]:80                    | address: '[]:80' (expected: host:port, IPv6 as [::1]:8081)",
         "::1:80                   | address: '::1:80' (expected: host:port, IPv6 as [::1]:8081)",
         "h                        | address: 'h' (expected: host:port, e.g. 127.0.0.1:8081)",
-        "a/b:80                   | host: 'a/b' (expected: a host name or IP address)",
+        "a/b:80                   | host: 'a/b' (expected: a host name of letters, digits, '-' and '.', or an IP address)",
         "h:80 canary              | option: 'canary' (expected: key=value, e.g. weight=2 or"
             + " zone=us-east-1a)",
         "h:80 =x                  | option: '=x' (expected: key=value, e.g. weight=2 or"

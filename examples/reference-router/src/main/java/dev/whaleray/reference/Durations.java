@@ -19,20 +19,32 @@ final class Durations {
       throw bad(field, text);
     }
     long n = Long.parseLong(t.substring(0, i));
+    Duration d;
     switch (t.substring(i).trim()) {
       case "ms":
-        return Duration.ofMillis(n);
+        d = Duration.ofMillis(n);
+        break;
       case "s":
       case "":
-        return Duration.ofSeconds(n);
+        d = Duration.ofSeconds(n);
+        break;
       case "m":
-        return Duration.ofMinutes(n);
+        d = Duration.ofMinutes(n);
+        break;
       case "h":
-        return Duration.ofHours(n);
+        d = Duration.ofHours(n);
+        break;
       default:
         throw bad(field, text);
     }
+    if (d.compareTo(MAX) > 0) {
+      throw new IllegalArgumentException(field + ": '" + text + "' (expected: at most 24h)");
+    }
+    return d;
   }
+
+  /** The longest duration accepted: a day is more than any timeout or grace period needs. */
+  static final Duration MAX = Duration.ofHours(24);
 
   private static IllegalArgumentException bad(String field, String text) {
     return new IllegalArgumentException(

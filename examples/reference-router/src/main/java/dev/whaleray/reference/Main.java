@@ -129,17 +129,24 @@ public final class Main {
       ReferenceRouter router, @Nullable DemoBackends demoBackends, RouterConfig config) {
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicBoolean stopping = new AtomicBoolean();
+    AtomicBoolean failed = new AtomicBoolean();
     Runnable stop =
         () -> {
           if (!stopping.compareAndSet(false, true)) {
             return;
           }
-          router.shutdown(config.shutdownGrace);
-          if (demoBackends != null) {
-            demoBackends.close();
+          try {
+            router.shutdown(config.shutdownGrace);
+            if (demoBackends != null) {
+              demoBackends.close();
+            }
+          } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.ERROR, "shutdown failed", e);
+            failed.set(true);
+          } finally {
+            flushLogs();
+            stopped.countDown();
           }
-          flushLogs();
-          stopped.countDown();
         };
     boolean signals = Signals.onTermination(() -> new Thread(stop, "whaleray-shutdown").start());
     if (!signals) {
@@ -150,7 +157,7 @@ public final class Main {
               new Thread(
                   () -> {
                     stop.run();
-                    Runtime.getRuntime().halt(0);
+                    Runtime.getRuntime().halt(failed.get() ? 1 : 0);
                   }));
     }
     try {
@@ -158,7 +165,7 @@ public final class Main {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    System.exit(0);
+    System.exit(failed.get() ? 1 : 0);
   }
 
   private static void fail(String message) {

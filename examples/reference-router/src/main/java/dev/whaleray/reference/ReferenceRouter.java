@@ -53,7 +53,8 @@ public final class ReferenceRouter implements AutoCloseable {
               .router(Router.builder().routes(config.routes).build())
               .discovery(d)
               .loadBalancer(lb)
-              .loadBalancerContext(LbContext.of("template").withZone(config.zone))
+              .loadBalancerContext(
+                  LbContext.of("template").withZone(config.zone).withOptions(config.lbOptions))
               .connectTimeout(config.connectTimeout)
               .responseTimeout(config.responseTimeout)
               .preserveHost(config.preserveHost)

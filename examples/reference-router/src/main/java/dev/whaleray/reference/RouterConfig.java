@@ -39,6 +39,7 @@ public final class RouterConfig {
   final String discovery;
   final Map<String, String> discoverySettings;
   final String lbPolicy;
+  final Map<String, String> lbOptions;
   final @Nullable String zone;
   final Duration shutdownGrace;
   final Duration connectTimeout;
@@ -57,6 +58,7 @@ public final class RouterConfig {
     this.discovery = b.discovery;
     this.discoverySettings = Map.copyOf(b.discoverySettings);
     this.lbPolicy = b.lbPolicy;
+    this.lbOptions = Map.copyOf(b.lbOptions);
     this.zone = b.zone;
     this.shutdownGrace = b.shutdownGrace;
     this.connectTimeout = b.connectTimeout;
@@ -144,6 +146,7 @@ public final class RouterConfig {
     b.discovery = discovery;
     b.discoverySettings.putAll(discoverySettings);
     b.lbPolicy = lbPolicy;
+    b.lbOptions.putAll(lbOptions);
     b.zone = zone;
     b.shutdownGrace = shutdownGrace;
     b.connectTimeout = connectTimeout;
@@ -176,6 +179,9 @@ public final class RouterConfig {
     String discovery = "static";
     final Map<String, String> discoverySettings = new LinkedHashMap<>();
     String lbPolicy = "round-robin";
+    final Map<String, String> lbOptions = new LinkedHashMap<>();
+    @Nullable YamlFile.Value lbPolicyNode;
+    boolean lbPolicyFromEnv;
     @Nullable String zone;
     Duration shutdownGrace = Duration.ofSeconds(20);
     Duration connectTimeout = Duration.ofSeconds(5);
@@ -191,6 +197,11 @@ public final class RouterConfig {
     }
 
     RouterConfig build() {
+      try {
+        checkPolicy(lbPolicyNode, lbPolicy, lbOptions);
+      } catch (ConfigException e) {
+        throw lbPolicyFromEnv ? new ConfigException("WHALERAY_LB: " + e.getMessage(), e) : e;
+      }
       return new RouterConfig(this);
     }
 
@@ -232,9 +243,14 @@ public final class RouterConfig {
         }
       }
       if ((v = top.get("loadBalancing")) != null) {
-        Map<String, YamlFile.Value> lb = v.mapping(Set.of("policy"));
-        if (lb.containsKey("policy")) {
-          lbPolicy = lb.get("policy").scalar();
+        Map<String, YamlFile.Value> lb = v.mapping(null);
+        for (Map.Entry<String, YamlFile.Value> e : lb.entrySet()) {
+          if (e.getKey().equals("policy")) {
+            lbPolicy = e.getValue().scalar();
+            lbPolicyNode = e.getValue();
+          } else {
+            lbOptions.put(e.getKey(), e.getValue().scalar());
+          }
         }
       }
       if ((v = top.get("proxy")) != null) {
@@ -290,16 +306,55 @@ public final class RouterConfig {
 
     private static Route route(YamlFile.Value item) {
       Map<String, YamlFile.Value> r =
-          item.mapping(new LinkedHashSet<>(List.of("path", "host", "service")));
+          item.mapping(new LinkedHashSet<>(List.of("path", "host", "service", "loadBalancing")));
       String path = r.containsKey("path") ? r.get("path").scalar() : null;
       String host = r.containsKey("host") ? r.get("host").scalar() : null;
       String service = r.containsKey("service") ? r.get("service").scalar() : null;
       try {
         Route route = Route.of(host, path, service);
         dev.whaleray.router.Router.builder().route(route); // rejects a route naming no service
+        YamlFile.Value lb = r.get("loadBalancing");
+        if (lb != null) {
+          Map<String, YamlFile.Value> section = lb.mapping(null);
+          YamlFile.Value policy = section.get("policy");
+          if (policy == null) {
+            throw lb.error("missing policy (expected e.g. policy: consistent-hash)");
+          }
+          Map<String, String> options = new LinkedHashMap<>();
+          for (Map.Entry<String, YamlFile.Value> e : section.entrySet()) {
+            if (!e.getKey().equals("policy")) {
+              options.put(e.getKey(), e.getValue().scalar());
+            }
+          }
+          checkPolicy(policy, policy.scalar(), options);
+          route = route.withLoadBalancing(policy.scalar(), options);
+        }
         return route;
+      } catch (ConfigException e) {
+        throw e; // names its own line and field already
       } catch (IllegalArgumentException e) {
         throw item.error(e.getMessage());
+      }
+    }
+
+    /**
+     * Fails unless {@code policy} names an available load balancer that accepts {@code options} (a
+     * throwaway instance is built, so bad options fail at start-up, not on a request).
+     */
+    static void checkPolicy(
+        @Nullable YamlFile.Value node, String policy, Map<String, String> options) {
+      try {
+        dev.whaleray.router.lb.LoadBalancerProviders.get(policy)
+            .newLoadBalancer(
+                dev.whaleray.router.lb.LbContext.of("config-check").withOptions(options))
+            .close();
+      } catch (IllegalArgumentException e) {
+        String message = String.valueOf(e.getMessage());
+        if (node == null) {
+          throw new ConfigException(message, e);
+        }
+        // The registry names the field itself; the node's path says it better.
+        throw node.error(message.replaceFirst("^loadBalancing\\.policy: ", ""));
       }
     }
 
@@ -319,6 +374,8 @@ public final class RouterConfig {
       }
       if ((v = env.get("WHALERAY_LB")) != null) {
         lbPolicy = v.trim();
+        lbPolicyNode = null;
+        lbPolicyFromEnv = true;
       }
       if ((v = env.get("WHALERAY_ZONE")) != null) {
         zone = v.isBlank() ? null : v.trim();
@@ -327,10 +384,10 @@ public final class RouterConfig {
         shutdownGrace = Durations.parse("WHALERAY_SHUTDOWN_GRACE", v);
       }
       if ((v = env.get("WHALERAY_CONNECT_TIMEOUT")) != null) {
-        connectTimeout = Durations.parse("WHALERAY_CONNECT_TIMEOUT", v);
+        connectTimeout = envPositive("WHALERAY_CONNECT_TIMEOUT", v);
       }
       if ((v = env.get("WHALERAY_RESPONSE_TIMEOUT")) != null) {
-        responseTimeout = Durations.parse("WHALERAY_RESPONSE_TIMEOUT", v);
+        responseTimeout = envPositive("WHALERAY_RESPONSE_TIMEOUT", v);
       }
       setting(env, "WHALERAY_NAMESPACE", "namespace");
       if ((v = env.get("WHALERAY_BACKEND_PORT")) != null) {
@@ -354,6 +411,14 @@ public final class RouterConfig {
       if (v != null) {
         discoverySettings.put(key, v.trim());
       }
+    }
+
+    private static Duration envPositive(String variable, String value) {
+      Duration d = Durations.parse(variable, value);
+      if (d.isZero()) {
+        throw new ConfigException(variable + ": '" + value + "' (expected: more than 0)");
+      }
+      return d;
     }
 
     private static int envInt(String variable, String value, int min, int max) {

@@ -143,6 +143,10 @@ class RouterConfigTest {
         .hasMessage("WHALERAY_PORT: 'http' (expected: a number from 0 to 65535)");
     assertThatThrownBy(() -> RouterConfig.parse("", Map.of("WHALERAY_SHUTDOWN_GRACE", "-1s")))
         .hasMessageStartingWith("WHALERAY_SHUTDOWN_GRACE: '-1s'");
+    assertThatThrownBy(() -> RouterConfig.parse("", Map.of("WHALERAY_CONNECT_TIMEOUT", "0")))
+        .hasMessage("WHALERAY_CONNECT_TIMEOUT: '0' (expected: more than 0)");
+    assertThatThrownBy(() -> RouterConfig.parse("", Map.of("WHALERAY_SHUTDOWN_GRACE", "3000000h")))
+        .hasMessage("WHALERAY_SHUTDOWN_GRACE: '3000000h' (expected: at most 24h)");
     assertThatThrownBy(() -> RouterConfig.parse("", Map.of("WHALERAY_BACKEND_PORT", "0")))
         .hasMessage("WHALERAY_BACKEND_PORT: '0' (expected: a number from 1 to 65535)");
   }
@@ -164,5 +168,43 @@ class RouterConfigTest {
     assertThat(Durations.parse("f", "1h")).isEqualTo(Duration.ofHours(1));
     assertThatThrownBy(() -> Durations.parse("f", "1d")).hasMessageStartingWith("f: '1d'");
     assertThatThrownBy(() -> Durations.parse("f", "")).hasMessageStartingWith("f: ''");
+  }
+
+  @Test
+  void routesMayNameTheirOwnPolicy() {
+    RouterConfig c =
+        RouterConfig.parse(
+            "routes:\n"
+                + "  - path: /n/{service}\n"
+                + "    loadBalancing: { policy: round-robin, hashKey: \"cookie:sid\" }\n"
+                + "  - path: /services/{service}\n"
+                + "loadBalancing: { policy: round-robin, slowStart: 10s }\n",
+            Map.of());
+    assertThat(c.routes.get(0).policy()).isEqualTo("round-robin");
+    assertThat(c.routes.get(0).policyOptions()).containsEntry("hashKey", "cookie:sid");
+    assertThat(c.routes.get(1).policy()).isNull();
+    assertThat(c.lbOptions).containsEntry("slowStart", "10s");
+  }
+
+  @Test
+  void unknownPoliciesNameTheirLine() {
+    assertThatThrownBy(
+            () ->
+                RouterConfig.parse(
+                    "routes:\n  - path: /n/{service}\n    loadBalancing: { policy: nope }\n",
+                    Map.of()))
+        .hasMessageStartingWith(
+            "config line 3: routes[0].loadBalancing.policy: 'nope' is not available (expected"
+                + " one of:");
+    assertThatThrownBy(
+            () ->
+                RouterConfig.parse(
+                    "routes:\n  - path: /n/{service}\n    loadBalancing: { hashKey: x }\n",
+                    Map.of()))
+        .hasMessageStartingWith("config line 3: routes[0].loadBalancing: missing policy");
+    assertThatThrownBy(() -> RouterConfig.parse("\nloadBalancing: { policy: nope }\n", Map.of()))
+        .hasMessageStartingWith("config line 2: loadBalancing.policy: 'nope' is not available");
+    assertThatThrownBy(() -> RouterConfig.parse("", Map.of("WHALERAY_LB", "nope")))
+        .hasMessageStartingWith("WHALERAY_LB: loadBalancing.policy: 'nope' is not available");
   }
 }

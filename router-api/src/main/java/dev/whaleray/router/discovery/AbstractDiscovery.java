@@ -28,6 +28,9 @@ public abstract class AbstractDiscovery implements Discovery {
   private final Executor controlExecutor;
   private final ConcurrentHashMap<String, ServiceState> services = new ConcurrentHashMap<>();
   private final AtomicLong revisions = new AtomicLong();
+  private final SerialExecutor lifecycle;
+  private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> pendingLifecycle =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   private volatile boolean closed;
 
   /**
@@ -36,6 +39,7 @@ public abstract class AbstractDiscovery implements Discovery {
    */
   protected AbstractDiscovery(Executor controlExecutor) {
     this.controlExecutor = requireNonNull(controlExecutor, "controlExecutor");
+    this.lifecycle = new SerialExecutor(controlExecutor);
   }
 
   @Override
@@ -57,6 +61,9 @@ public abstract class AbstractDiscovery implements Discovery {
               if (st == null) {
                 st = new ServiceState(s);
                 created[0] = true;
+                // Queued under the map's lock for this key, so doWatch and doUnwatch of one
+                // service run in the order the map changed, never overlapping; run below.
+                pendingLifecycle.add(() -> startWatching(s));
               }
               added[0] = new ListenerWatch(st, listener);
               st.watches.add(added[0]);
@@ -67,22 +74,37 @@ public abstract class AbstractDiscovery implements Discovery {
     // replace it, and delivering the older set after that would leave this listener stale.
     state.serial.execute(watch::deliverCurrent);
     if (created[0]) {
-      try {
-        doWatch(service);
-      } catch (RuntimeException e) {
-        publishError(service, e);
-      }
+      lifecycle.execute(this::runLifecycle);
     }
     return watch;
   }
 
+  private void runLifecycle() {
+    Runnable task;
+    while ((task = pendingLifecycle.poll()) != null) {
+      task.run();
+    }
+  }
+
+  private void startWatching(String service) {
+    if (closed) {
+      return;
+    }
+    try {
+      doWatch(service);
+    } catch (RuntimeException e) {
+      publishError(service, e);
+    }
+  }
+
   /**
-   * Starts resolving {@code service}; called once, on the thread of its first {@link #watch}. Must
-   * not block: start a background lookup and {@link #publish} when it answers.
+   * Starts resolving {@code service}; called once per watched period, on the control executor,
+   * after the {@link #doUnwatch} of any earlier period of the same service. Should not block for
+   * long: start a background lookup and {@link #publish} when it answers.
    */
   protected abstract void doWatch(String service);
 
-  /** The last watch of {@code service} closed: stop refreshing it. */
+  /** The last watch of {@code service} closed: stop refreshing it. Runs on the control executor. */
   protected void doUnwatch(String service) {}
 
   /** A watcher asked for a fresh lookup of {@code service}. */
@@ -169,15 +191,22 @@ public abstract class AbstractDiscovery implements Discovery {
           }
           st.watches.remove(watch);
           last[0] = st.watches.isEmpty();
+          if (last[0]) {
+            pendingLifecycle.add(() -> stopWatching(s));
+          }
           return last[0] ? null : st;
         });
     state.watches.remove(watch); // the state may have left the map already (close)
     if (last[0]) {
-      try {
-        doUnwatch(state.service);
-      } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, "unwatching " + state.service, e);
-      }
+      lifecycle.execute(this::runLifecycle);
+    }
+  }
+
+  private void stopWatching(String service) {
+    try {
+      doUnwatch(service);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "unwatching " + service, e);
     }
   }
 

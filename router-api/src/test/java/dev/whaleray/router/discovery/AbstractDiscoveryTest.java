@@ -337,4 +337,32 @@ class AbstractDiscoveryTest {
     assertThatThrownBy(() -> discovery.watch(null, new RecordingListener())).hasMessage("service");
     assertThatThrownBy(() -> discovery.watch("a", null)).hasMessage("listener");
   }
+
+  @Test
+  void watchAndUnwatchOfOneServiceRunInTheOrderTheyHappened() {
+    dev.whaleray.router.testing.ManualExecutor executor =
+        new dev.whaleray.router.testing.ManualExecutor();
+    java.util.List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AbstractDiscovery discovery =
+        new AbstractDiscovery(executor) {
+          @Override
+          protected void doWatch(String service) {
+            calls.add("watch " + service);
+          }
+
+          @Override
+          protected void doUnwatch(String service) {
+            calls.add("unwatch " + service);
+          }
+        };
+    Watch first = discovery.watch("a", new RecordingListener());
+    first.close();
+    Watch second = discovery.watch("a", new RecordingListener());
+    assertThat(calls).isEmpty(); // nothing runs on the caller's (IO) thread
+    executor.runAll();
+    assertThat(calls).containsExactly("watch a", "unwatch a", "watch a");
+    second.close();
+    executor.runAll();
+    assertThat(calls).containsExactly("watch a", "unwatch a", "watch a", "unwatch a");
+  }
 }

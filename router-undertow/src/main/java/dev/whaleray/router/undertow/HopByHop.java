@@ -18,6 +18,25 @@ final class HopByHop {
   private static final HttpString TE = new HttpString("TE");
   private static final HttpString TRAILER = new HttpString("Trailer");
 
+  /**
+   * Headers a client may not remove by naming them in {@code Connection}: body framing, the host,
+   * and what the proxy and the load balancer in front vouch for ({@code X-Forwarded-*} and the
+   * like: naming them would let a client erase the ALB's client address, as in Traefik's
+   * CVE-2024-45410) and tracing.
+   */
+  static boolean isProtected(String name) {
+    String n = name.toLowerCase(java.util.Locale.ROOT);
+    return n.equals("content-length")
+        || n.equals("transfer-encoding")
+        || n.equals("host")
+        || n.equals("forwarded")
+        || n.startsWith("x-forwarded-")
+        || n.equals("x-real-ip")
+        || n.startsWith("x-amzn-")
+        || n.equals("traceparent")
+        || n.equals("tracestate");
+  }
+
   static void strip(HeaderMap headers, boolean keepUpgrade) {
     HeaderValues connection = headers.get(Headers.CONNECTION);
     if (connection != null) {
@@ -33,9 +52,7 @@ final class HopByHop {
               && !token.equalsIgnoreCase("keep-alive")
               && !(keepUpgrade && token.equalsIgnoreCase("upgrade"))) {
             HttpString name = HttpString.tryFromString(token);
-            if (name != null
-                && !name.equals(Headers.CONTENT_LENGTH)
-                && !name.equals(Headers.TRANSFER_ENCODING)) {
+            if (name != null && !isProtected(token)) {
               headers.remove(name);
             }
           }

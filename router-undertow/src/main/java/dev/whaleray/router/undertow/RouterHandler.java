@@ -18,6 +18,7 @@ import io.undertow.server.handlers.proxy.ProxyHandler;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
+import io.undertow.util.Methods;
 import io.undertow.util.SameThreadExecutor;
 import io.undertow.util.StatusCodes;
 import java.nio.ByteBuffer;
@@ -73,6 +74,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             b.discovery,
             b.loadBalancer,
             b.lbContext,
+            checkRoutePolicies(b.router, b.lbContext),
             b.maxServices,
             b.serviceIdleTimeout,
             b.scheduler);
@@ -88,7 +90,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             .setProxyClient(proxyClient)
             .setMaxRequestTime(-1)
             .setRewriteHostHeader(!b.preserveHost)
-            .setReuseXForwarded(b.appendForwardedFor)
+            .setReuseXForwarded(b.trustForwardedHeaders)
             .setMaxConnectionRetries(b.retries)
             .setNext(exchange -> JsonErrors.send(exchange, 500, "no proxy target", null))
             .build();
@@ -101,6 +103,31 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
         b.scheduler == null
             ? null
             : b.scheduler.scheduleWithFixedDelay(this::sweepPools, 30, 30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Resolves the policy of every route that names one and builds a throwaway load balancer with its
+   * options, so an unknown policy or a bad option fails here, at start-up, naming the route.
+   */
+  private static java.util.Map<String, LoadBalancerProvider> checkRoutePolicies(
+      Router router, LbContext template) {
+    java.util.Map<String, LoadBalancerProvider> providers = new java.util.HashMap<>();
+    for (dev.whaleray.router.Route route : router.routes()) {
+      String policy = route.policy();
+      if (policy == null) {
+        continue;
+      }
+      try {
+        LoadBalancerProvider p = providers.computeIfAbsent(policy, LoadBalancerProviders::get);
+        java.util.Map<String, String> options = new java.util.HashMap<>(template.options());
+        options.putAll(route.policyOptions());
+        p.newLoadBalancer(LbContext.of("check").withZone(template.zone()).withOptions(options))
+            .close();
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("route " + route + ": " + e.getMessage(), e);
+      }
+    }
+    return providers;
   }
 
   /** Closes the connection pools of endpoints that left every service. */
@@ -130,6 +157,12 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     ExchangeRequestView view = new ExchangeRequestView(exchange);
     String path = view.path();
     if (healthPath != null && path.equals(healthPath)) {
+      if (!exchange.getRequestMethod().equals(Methods.GET)
+          && !exchange.getRequestMethod().equals(Methods.HEAD)) {
+        exchange.getResponseHeaders().put(Headers.ALLOW, "GET, HEAD");
+        JsonErrors.send(exchange, 405, "method not allowed on the health path", null);
+        return;
+      }
       exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain");
       exchange.getResponseSender().send(OK.duplicate());
       return;
@@ -155,7 +188,15 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
   private void route(HttpServerExchange exchange, ExchangeRequestView view, RouteMatch match)
       throws Exception {
     String service = match.service();
-    ServiceTable.Entry entry = services.get(service);
+    ServiceTable.Entry entry;
+    try {
+      entry = services.get(service, match.route());
+    } catch (IllegalArgumentException e) {
+      // An unknown policy name or a bad option on the route (embedders: validate at start-up).
+      LOG.log(System.Logger.Level.ERROR, "route " + match.route() + ": " + e.getMessage());
+      JsonErrors.send(exchange, 500, "route misconfigured: " + e.getMessage(), service);
+      return;
+    }
     if (entry == null) {
       JsonErrors.send(exchange, StatusCodes.SERVICE_UNAVAILABLE, "too many services", service);
       return;
@@ -198,12 +239,16 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
         () ->
             entry
                 .ready()
+                .copy() // orTimeout completes the future it is called on: never the shared one
                 .orTimeout(discoveryTimeoutMillis, TimeUnit.MILLISECONDS)
                 .whenComplete(
                     (set, error) ->
                         exchange.dispatch(
                             exchange.getIoThread(),
                             ex -> {
+                              if (ex.isComplete() || ex.isResponseStarted()) {
+                                return; // the client went away while we waited
+                              }
                               if (entry.picker != null) {
                                 route(ex, view, match);
                               } else {
@@ -233,10 +278,22 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     HeaderMap requestHeaders = exchange.getRequestHeaders();
     String upgrade = requestHeaders.getFirst(Headers.UPGRADE);
     HopByHop.strip(requestHeaders, upgrade != null && upgrade.equalsIgnoreCase("websocket"));
-    exchange.putAttachment(
-        UpstreamProxyClient.ATTEMPT, new UpstreamProxyClient.Attempt(entry, view, upstream));
+    UpstreamProxyClient.Attempt attempt =
+        new UpstreamProxyClient.Attempt(entry, view, upstream, exchange);
+    exchange.putAttachment(UpstreamProxyClient.ATTEMPT, attempt);
+    if (!exchange.isRequestComplete()) {
+      exchange.addRequestWrapper(RequestEndConduit.wrapper(attempt));
+    }
     exchange.addResponseCommitListener(
-        ex -> HopByHop.strip(ex.getResponseHeaders(), ex.getStatusCode() == 101));
+        ex -> {
+          attempt.onResponseCommit();
+          HopByHop.strip(ex.getResponseHeaders(), ex.getStatusCode() == 101);
+        });
+    exchange.addExchangeCompleteListener(
+        (ex, nextListener) -> {
+          attempt.onExchangeComplete();
+          nextListener.proceed();
+        });
     exchange.addDefaultResponseListener(errorMapper);
     proxyHandler.handleRequest(exchange);
   }
@@ -302,6 +359,26 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
       return false;
     }
     HeaderMap headers = exchange.getRequestHeaders();
+    HeaderValues te = headers.get(Headers.TRANSFER_ENCODING);
+    if (te != null) {
+      // Undertow de-chunks any coding but identity; forwarding an odd label over a re-chunked
+      // body invites request smuggling. Like nginx: only "chunked", and never with a length.
+      if (te.size() != 1 || !te.getFirst().trim().equalsIgnoreCase("chunked")) {
+        exchange.setPersistent(false);
+        JsonErrors.send(
+            exchange, 501, "unsupported Transfer-Encoding: " + String.join(", ", te), null);
+        return false;
+      }
+      if (headers.contains(Headers.CONTENT_LENGTH)) {
+        exchange.setPersistent(false);
+        JsonErrors.send(
+            exchange,
+            StatusCodes.BAD_REQUEST,
+            "both Transfer-Encoding and Content-Length in the request",
+            null);
+        return false;
+      }
+    }
     long total = 0;
     for (long c = headers.fastIterateNonEmpty(); c != -1L; c = headers.fiNextNonEmpty(c)) {
       HeaderValues values = headers.fiCurrent(c);
@@ -367,7 +444,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     private Duration upstreamIdleTimeout = Duration.ofSeconds(30);
     private Duration serviceIdleTimeout = Duration.ofMinutes(10);
     private boolean preserveHost;
-    private boolean appendForwardedFor = true;
+    private boolean trustForwardedHeaders = true;
     private int retries = 1;
     private int maxConnectionsPerThread = 256;
     private int maxQueueSize = 4096;
@@ -457,11 +534,14 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     }
 
     /**
-     * Append the client address to an incoming {@code X-Forwarded-For} (true, the default, right
-     * behind a load balancer) or replace it (false, when clients connect directly).
+     * Trust the {@code X-Forwarded-*} headers a request arrives with (true, the default: right
+     * behind a load balancer such as an ALB, which sets them): the client address is appended to an
+     * incoming {@code X-Forwarded-For}, and incoming {@code X-Forwarded-Proto}, {@code -Port} and
+     * {@code -Server} are kept. False when clients connect directly: the router then writes those
+     * headers from the connection and drops what the client sent.
      */
-    public Builder appendForwardedFor(boolean append) {
-      this.appendForwardedFor = append;
+    public Builder trustForwardedHeaders(boolean trust) {
+      this.trustForwardedHeaders = trust;
       return this;
     }
 

@@ -37,6 +37,8 @@ import org.xnio.channels.AcceptingChannel;
 public final class RouterServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RouterServer.class.getName());
 
+  private static final Duration MAX_GRACE = Duration.ofDays(1);
+
   private final XnioWorker worker;
   private final AcceptingChannel<? extends StreamConnection> channel;
   private final InetSocketAddress address;
@@ -133,7 +135,9 @@ public final class RouterServer implements AutoCloseable {
   public boolean shutdown(Duration grace) {
     draining = true;
     IoUtils.safeClose(channel);
-    long deadline = System.nanoTime() + grace.toNanos();
+    // Saturate: a grace of years would overflow toNanos().
+    long graceNanos = grace.compareTo(MAX_GRACE) > 0 ? MAX_GRACE.toNanos() : grace.toNanos();
+    long deadline = System.nanoTime() + Math.max(0, graceNanos);
     boolean drained;
     while (!(drained = inFlight.get() == 0) && System.nanoTime() < deadline) {
       try {
@@ -177,7 +181,7 @@ public final class RouterServer implements AutoCloseable {
     private String name = "whaleray";
     private Duration idleTimeout = Duration.ofSeconds(75);
     private Duration requestParseTimeout = Duration.ofSeconds(30);
-    private int maxHeaderSize = 1024 * 1024;
+    private int maxHeaderSize = 64 * 1024;
     private long maxRequestBodySize = 0;
 
     private Builder(HttpHandler handler) {
@@ -219,12 +223,34 @@ public final class RouterServer implements AutoCloseable {
      * timeout of an AWS ALB, so the ALB closes first and never sends on a closing connection).
      */
     public Builder idleTimeout(Duration idleTimeout) {
-      this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout");
+      this.idleTimeout = millis(idleTimeout, "idleTimeout");
       return this;
     }
 
-    /** The most bytes Undertow buffers for a request head before it answers 400; default 1 MiB. */
+    /** How long a client may take to send a request head; default 30 s. */
+    public Builder requestParseTimeout(Duration timeout) {
+      this.requestParseTimeout = millis(timeout, "requestParseTimeout");
+      return this;
+    }
+
+    private static Duration millis(Duration d, String name) {
+      requireNonNull(d, name);
+      if (d.isNegative() || d.isZero() || d.toMillis() > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(
+            name + ": " + d + " (expected: more than 0 and at most 24 days)");
+      }
+      return d;
+    }
+
+    /**
+     * The most bytes Undertow buffers for a request head before it answers 400 and closes; default
+     * 64 KiB (a slow sender can hold this much memory per connection). {@link RouterHandler}
+     * answers 414 and 431 below it.
+     */
     public Builder maxHeaderSize(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxHeaderSize: " + bytes + " (expected: >= 1024)");
+      }
       this.maxHeaderSize = bytes;
       return this;
     }

@@ -61,17 +61,57 @@ final class UpstreamProxyClient implements ProxyClient {
     this.responseTimeoutMillis = responseTimeoutMillis;
   }
 
-  /** The state of one proxied request: its service entry and the upstream of the last attempt. */
+  /**
+   * The state of one proxied request: its service entry, the upstream of the current attempt and
+   * that attempt's callback. IO thread only.
+   */
   static final class Attempt implements ProxyTarget {
     final ServiceTable.Entry entry;
     final dev.whaleray.router.RequestView view;
+    final HttpServerExchange exchange;
     Upstream upstream;
     boolean handedOut;
+    boolean requestEnded;
+    @Nullable AttemptCallback current;
 
-    Attempt(ServiceTable.Entry entry, dev.whaleray.router.RequestView view, Upstream upstream) {
+    Attempt(
+        ServiceTable.Entry entry,
+        dev.whaleray.router.RequestView view,
+        Upstream upstream,
+        HttpServerExchange exchange) {
       this.entry = entry;
       this.view = view;
       this.upstream = upstream;
+      this.exchange = exchange;
+    }
+
+    /** The whole request body has been read from the client (and handed to the upstream). */
+    void onRequestEnd() {
+      requestEnded = true;
+      AttemptCallback c = current;
+      if (c != null) {
+        c.armResponseTimer();
+      }
+    }
+
+    /** The response head is being sent to the client: the response timeout no longer applies. */
+    void onResponseCommit() {
+      AttemptCallback c = current;
+      if (c != null) {
+        c.cancelResponseTimer();
+      }
+    }
+
+    /** The exchange is over: end the current attempt's accounting. */
+    void onExchangeComplete() {
+      AttemptCallback c = current;
+      if (c != null) {
+        c.cancelResponseTimer();
+        c.end(
+            exchange.getAttachment(FAILURE) == Failure.RESPONSE_TIMEOUT
+                ? Outcome.TIMEOUT
+                : Outcome.SUCCESS);
+      }
     }
   }
 
@@ -106,12 +146,25 @@ final class UpstreamProxyClient implements ProxyClient {
       long timeout,
       TimeUnit timeUnit) {
     Attempt attempt = (Attempt) target;
+    AttemptCallback previous = attempt.current;
+    if (previous != null) {
+      // A retry after the previous attempt failed in transit: close its books first.
+      previous.abandon();
+    }
     Upstream upstream = attempt.upstream;
-    ProxyConnectionPool pool = pool(upstream.endpoint());
+    ProxyConnectionPool pool;
+    try {
+      pool = pool(upstream.endpoint());
+    } catch (IllegalArgumentException e) {
+      exchange.putAttachment(FAILURE, Failure.CONNECT_FAILED);
+      callback.failed(exchange);
+      return;
+    }
     upstream.onStart();
-    AttemptCallback wrapped = new AttemptCallback(exchange, upstream, callback);
+    AttemptCallback wrapped = new AttemptCallback(attempt, upstream, callback);
+    attempt.current = wrapped;
     if (connectTimeoutMillis > 0) {
-      wrapped.timer =
+      wrapped.connectTimer =
           WorkerUtils.executeAfter(
               exchange.getIoThread(),
               wrapped::connectTimedOut,
@@ -125,15 +178,21 @@ final class UpstreamProxyClient implements ProxyClient {
     String authority = endpoint.authority();
     ProxyConnectionPool pool = pools.get(authority);
     if (pool == null) {
+      URI uri;
+      try {
+        uri = new URI("http", null, endpoint.host(), endpoint.port(), "/", null, null);
+      } catch (java.net.URISyntaxException e) {
+        throw new IllegalArgumentException("endpoint " + authority + ": " + e.getMessage(), e);
+      }
+      if (uri.getHost() == null) {
+        throw new IllegalArgumentException("endpoint " + authority + ": not a usable host name");
+      }
       pool =
           pools.computeIfAbsent(
               authority,
               a ->
                   new ProxyConnectionPool(
-                      poolManager,
-                      URI.create("http://" + a + "/"),
-                      UndertowClient.getInstance(),
-                      clientOptions));
+                      poolManager, uri, UndertowClient.getInstance(), clientOptions));
     }
     return pool;
   }
@@ -189,103 +248,129 @@ final class UpstreamProxyClient implements ProxyClient {
 
   /**
    * Wraps ProxyHandler's callback for one attempt: enforces the connect timeout, records the
-   * outcome on the upstream exactly once, and arms the response timeout once connected.
+   * outcome on the upstream exactly once, and runs the response timeout from the end of the request
+   * body to the response head. IO thread only.
    */
-  private final class AttemptCallback implements ProxyCallback<ProxyConnection> {
-    private final HttpServerExchange exchange;
+  final class AttemptCallback implements ProxyCallback<ProxyConnection> {
+    private final Attempt attempt;
     private final Upstream upstream;
     private final ProxyCallback<ProxyConnection> delegate;
-    XnioExecutor.@Nullable Key timer;
-    private boolean done; // IO thread only
+    XnioExecutor.@Nullable Key connectTimer;
+    private XnioExecutor.@Nullable Key responseTimer;
+    private @Nullable ProxyConnection connection;
+    private boolean settled; // the connect step is over (connected, failed or timed out)
+    private boolean ended; // upstream.onEnd() has been called
+    private boolean responseTimerArmed;
 
-    AttemptCallback(
-        HttpServerExchange exchange, Upstream upstream, ProxyCallback<ProxyConnection> delegate) {
-      this.exchange = exchange;
+    AttemptCallback(Attempt attempt, Upstream upstream, ProxyCallback<ProxyConnection> delegate) {
+      this.attempt = attempt;
       this.upstream = upstream;
       this.delegate = delegate;
     }
 
-    private boolean finish() {
-      if (done) {
+    private boolean settle() {
+      if (settled) {
         return false;
       }
-      done = true;
-      if (timer != null) {
-        timer.remove();
+      settled = true;
+      if (connectTimer != null) {
+        connectTimer.remove();
       }
       return true;
     }
 
+    void end(Outcome outcome) {
+      if (!ended) {
+        ended = true;
+        upstream.onEnd(outcome);
+      }
+    }
+
+    /** Superseded by a retry: the request failed in transit on this attempt's connection. */
+    void abandon() {
+      settle();
+      cancelResponseTimer();
+      end(Outcome.ERROR);
+    }
+
     void connectTimedOut() {
-      if (finish()) {
-        exchange.putAttachment(FAILURE, Failure.CONNECT_TIMEOUT);
-        upstream.onEnd(Outcome.CONNECT_FAILURE);
-        delegate.failed(exchange);
+      if (settle()) {
+        attempt.exchange.putAttachment(FAILURE, Failure.CONNECT_TIMEOUT);
+        end(Outcome.CONNECT_FAILURE);
+        delegate.failed(attempt.exchange);
+      }
+    }
+
+    void armResponseTimer() {
+      ProxyConnection c = connection;
+      if (c == null || responseTimerArmed || responseTimeoutMillis <= 0 || ended) {
+        return;
+      }
+      responseTimerArmed = true;
+      HttpServerExchange exchange = attempt.exchange;
+      responseTimer =
+          WorkerUtils.executeAfter(
+              exchange.getIoThread(),
+              () -> {
+                if (!exchange.isResponseStarted() && !exchange.isComplete()) {
+                  exchange.putAttachment(FAILURE, Failure.RESPONSE_TIMEOUT);
+                  // Closed, the connection never returns to the pool with a response pending.
+                  // Undertow closes it cleanly (it drains the upstream first), so its failure
+                  // reaches ProxyHandler late: answer now, and close the client connection after
+                  // the answer so that late failure has nothing left to break.
+                  IoUtils.safeClose(c.getConnection());
+                  exchange.setPersistent(false);
+                  JsonErrors.send(exchange, 504, "upstream timed out", attempt.entry.service);
+                }
+              },
+              responseTimeoutMillis,
+              TimeUnit.MILLISECONDS);
+    }
+
+    void cancelResponseTimer() {
+      if (responseTimer != null) {
+        responseTimer.remove();
+        responseTimer = null;
       }
     }
 
     @Override
     public void completed(HttpServerExchange exchange, ProxyConnection connection) {
-      if (!finish()) {
-        return; // timed out already; the pool takes the connection back when the exchange ends
+      if (!settle()) {
+        // Connected after the connect timeout (and maybe a retry elsewhere): not wanted.
+        IoUtils.safeClose(connection.getConnection());
+        return;
       }
+      this.connection = connection;
       exchange.removeAttachment(FAILURE);
-      exchange.addExchangeCompleteListener(
-          (ex, next) -> {
-            Failure f = ex.getAttachment(FAILURE);
-            upstream.onEnd(f == Failure.RESPONSE_TIMEOUT ? Outcome.TIMEOUT : Outcome.SUCCESS);
-            next.proceed();
-          });
-      if (responseTimeoutMillis > 0) {
-        XnioExecutor.Key key =
-            WorkerUtils.executeAfter(
-                exchange.getIoThread(),
-                () -> {
-                  if (!exchange.isResponseStarted() && !exchange.isComplete()) {
-                    exchange.putAttachment(FAILURE, Failure.RESPONSE_TIMEOUT);
-                    // Closed, the connection never returns to the pool with a response pending.
-                    // Undertow closes it cleanly (it drains the upstream first), so its failure
-                    // reaches ProxyHandler late: answer now, and close the client connection after
-                    // the answer so that late failure has nothing left to break.
-                    IoUtils.safeClose(connection.getConnection());
-                    exchange.setPersistent(false);
-                    JsonErrors.send(exchange, 504, "upstream timed out", attemptService(exchange));
-                  }
-                },
-                responseTimeoutMillis,
-                TimeUnit.MILLISECONDS);
-        exchange.addResponseCommitListener(ex -> key.remove());
-        exchange.addExchangeCompleteListener(
-            (ex, next) -> {
-              key.remove();
-              next.proceed();
-            });
+      if (attempt.requestEnded || exchange.isRequestComplete()) {
+        armResponseTimer();
       }
       delegate.completed(exchange, connection);
     }
 
     @Override
     public void failed(HttpServerExchange exchange) {
-      if (finish()) {
+      if (settle()) {
         exchange.putAttachment(FAILURE, Failure.CONNECT_FAILED);
-        upstream.onEnd(Outcome.CONNECT_FAILURE);
+        end(Outcome.CONNECT_FAILURE);
         delegate.failed(exchange);
       }
     }
 
     @Override
     public void queuedRequestFailed(HttpServerExchange exchange) {
-      if (finish()) {
+      if (settle()) {
         exchange.putAttachment(FAILURE, Failure.QUEUE_FULL);
-        upstream.onEnd(Outcome.CONNECT_FAILURE);
+        end(Outcome.CONNECT_FAILURE);
         delegate.queuedRequestFailed(exchange);
       }
     }
 
     @Override
     public void couldNotResolveBackend(HttpServerExchange exchange) {
-      if (finish()) {
-        upstream.onEnd(Outcome.CONNECT_FAILURE);
+      if (settle()) {
+        end(Outcome.CONNECT_FAILURE);
         delegate.couldNotResolveBackend(exchange);
       }
     }
