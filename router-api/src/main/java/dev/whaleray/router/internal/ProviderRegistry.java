@@ -12,7 +12,8 @@ import java.util.function.ToIntFunction;
 
 /**
  * Looks up providers by name through {@link ServiceLoader}: among providers of one name the
- * available one with the highest priority wins, then the first found. Not an API.
+ * available one with the highest priority wins, then the first found. Not an API. Thread-safe:
+ * stateless, each call scans the class loader anew.
  */
 public final class ProviderRegistry<T> {
   private static final System.Logger LOG = System.getLogger(ProviderRegistry.class.getName());

@@ -54,18 +54,38 @@ class LargeBodyIT {
     backend.close();
   }
 
-  /** Samples heap use while running a task; returns peak bytes above the post-GC baseline. */
+  /** Peak direct (off-heap) buffer memory above the baseline, from the last measurement. */
+  static volatile long lastDirectGrowth;
+
+  static long directUsed() {
+    long used = 0;
+    for (java.lang.management.BufferPoolMXBean pool :
+        ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class)) {
+      if (pool.getName().equals("direct")) {
+        used += pool.getMemoryUsed();
+      }
+    }
+    return used;
+  }
+
+  /**
+   * Samples heap use while running a task; returns peak bytes above the post-GC baseline. Also
+   * samples direct buffers (Undertow's buffer pool is off-heap) into {@link #lastDirectGrowth}.
+   */
   static long peakHeapGrowth(ThrowingRunnable task) throws Exception {
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     System.gc();
     long baseline = memory.getHeapMemoryUsage().getUsed();
+    long directBaseline = directUsed();
     AtomicLong peak = new AtomicLong(baseline);
+    AtomicLong directPeak = new AtomicLong(directBaseline);
     AtomicBoolean done = new AtomicBoolean();
     Thread sampler =
         new Thread(
             () -> {
               while (!done.get()) {
                 peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                directPeak.accumulateAndGet(directUsed(), Math::max);
                 try {
                   Thread.sleep(2);
                 } catch (InterruptedException e) {
@@ -81,6 +101,7 @@ class LargeBodyIT {
       done.set(true);
       sampler.join(1000);
     }
+    lastDirectGrowth = directPeak.get() - directBaseline;
     return peak.get() - baseline;
   }
 
@@ -122,10 +143,12 @@ class LargeBodyIT {
               }
             });
     System.out.printf(
-        "100 MB download through the router: peak heap growth %.1f MB (JVM -Xmx64m)%n",
-        growth / 1e6);
+        "100 MB download through the router: peak heap growth %.1f MB, direct buffers %.1f MB"
+            + " (JVM -Xmx64m)%n",
+        growth / 1e6, lastDirectGrowth / 1e6);
     assertThat(received[0]).isEqualTo(SIZE);
     assertThat(growth).isLessThan(SIZE / 4);
+    assertThat(lastDirectGrowth).isLessThan(SIZE / 4);
   }
 
   @Test
@@ -157,9 +180,12 @@ class LargeBodyIT {
               answer[0] = r.body();
             });
     System.out.printf(
-        "100 MB upload through the router: peak heap growth %.1f MB (JVM -Xmx64m)%n", growth / 1e6);
+        "100 MB upload through the router: peak heap growth %.1f MB, direct buffers %.1f MB"
+            + " (JVM -Xmx64m)%n",
+        growth / 1e6, lastDirectGrowth / 1e6);
     assertThat(answer[0]).isEqualTo("bytes=" + SIZE + " crc=" + expected.getValue());
     assertThat(growth).isLessThan(SIZE / 4);
+    assertThat(lastDirectGrowth).isLessThan(SIZE / 4);
   }
 
   /** {@code total} bytes made of {@code chunk} repeated, generated on the fly. */
