@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+"""The proxy benchmark: WhaleRay beside nginx, HAProxy and Undertow's own ProxyHandler, in one run.
+
+Every contender proxies wrk's requests for /services/demo/ to the same fixed-response nginx
+backend, stripping the /services/demo prefix, over keep-alive upstream connections. The proxy
+under test is pinned to CPU 0; the backend and wrk share CPU 1. Contenders are measured
+interleaved (A B C D E, A B C D E, ...) for several rounds at each connection count; the table
+gives per contender the median requests/s, p50 and p99 latency, errors, the proxy's RSS after
+its runs, and the medians of the per-round ratios to nginx and to direct.
+
+Run it through jmh/proxy-bench.sh, which installs what is missing and builds the jars.
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROUTER_JAR = os.path.join(ROOT, "examples/reference-router/target/whaleray-router.jar")
+BENCH_JAR = os.path.join(ROOT, "jmh/target/benchmarks.jar")
+JAVA_OPTS = ["-Xms64m", "-Xmx128m", "-XX:+UseSerialGC"]
+PATH = "/services/demo/"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(port, path, timeout=30.0):
+    deadline = time.time() + timeout
+    url = "http://127.0.0.1:%d%s" % (port, path)
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return
+        except Exception:
+            time.sleep(0.05)
+    raise RuntimeError("no 200 from %s within %ss" % (url, timeout))
+
+
+class Server:
+    def __init__(self, name, argv, port, cpu, env=None, cwd=None):
+        self.name, self.port = name, port
+        full = ["taskset", "-c", str(cpu)] + argv
+        self.log = open(os.path.join(WORK, name + ".log"), "w")
+        self.proc = subprocess.Popen(full, stdout=self.log, stderr=subprocess.STDOUT,
+                                     env=dict(os.environ, **(env or {})), cwd=cwd,
+                                     start_new_session=True)
+
+    def rss_mb(self):
+        """Resident memory of the process tree (nginx and HAProxy run workers) in MB."""
+        pids = [str(self.proc.pid)]
+        try:
+            out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True,
+                                 text=True).stdout.split()
+            pids += out
+        except Exception:
+            pass
+        total = 0
+        for pid in pids:
+            try:
+                with open("/proc/%s/status" % pid) as f:
+                    for line in f:
+                        if line.startswith("VmRSS:"):
+                            total += int(line.split()[1])
+            except OSError:
+                pass
+        return total / 1024.0
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.log.close()
+
+
+def nginx_conf(prefix, body):
+    for d in ("logs", "tmp"):
+        os.makedirs(os.path.join(prefix, d), exist_ok=True)
+    conf = os.path.join(prefix, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write("""worker_processes 1;
+daemon off;
+master_process on;
+pid %(p)s/nginx.pid;
+error_log %(p)s/logs/error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path %(p)s/tmp/body;
+  proxy_temp_path %(p)s/tmp/proxy;
+  fastcgi_temp_path %(p)s/tmp/fastcgi;
+  uwsgi_temp_path %(p)s/tmp/uwsgi;
+  scgi_temp_path %(p)s/tmp/scgi;
+  keepalive_requests 1000000;
+  keepalive_timeout 75s;
+%(body)s
+}
+""" % {"p": prefix, "body": body})
+    return conf
+
+
+def start_backend():
+    port = free_port()
+    prefix = os.path.join(WORK, "backend")
+    conf = nginx_conf(prefix, """  server {
+    listen 127.0.0.1:%d backlog=4096;
+    location / { default_type text/plain; return 200 "ok\\n"; }
+  }""" % port)
+    s = Server("backend", ["nginx", "-p", prefix, "-c", conf, "-e", prefix + "/logs/error.log"],
+               port, 1)
+    wait_http(port, "/")
+    return s
+
+
+def start_nginx(backend_port):
+    port = free_port()
+    prefix = os.path.join(WORK, "nginx")
+    conf = nginx_conf(prefix, """  upstream backend { server 127.0.0.1:%d; keepalive 256; keepalive_requests 1000000; }
+  server {
+    listen 127.0.0.1:%d backlog=4096;
+    location /services/demo/ {
+      proxy_pass http://backend/;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }""" % (backend_port, port))
+    s = Server("nginx", ["nginx", "-p", prefix, "-c", conf, "-e", prefix + "/logs/error.log"],
+               port, 0)
+    wait_http(port, PATH)
+    return s
+
+
+def start_haproxy(backend_port):
+    port = free_port()
+    conf = os.path.join(WORK, "haproxy.cfg")
+    with open(conf, "w") as f:
+        f.write("""global
+  nbthread 1
+  maxconn 20000
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  option http-keep-alive
+  http-reuse always
+frontend f
+  bind 127.0.0.1:%d
+  default_backend b
+backend b
+  http-request replace-path /services/demo(/.*)? \\1
+  server s1 127.0.0.1:%d
+""" % (port, backend_port))
+    s = Server("haproxy", ["haproxy", "-f", conf, "-db"], port, 0)
+    wait_http(port, PATH)
+    return s
+
+
+def start_undertow(backend_port):
+    port = free_port()
+    s = Server("undertow", ["java"] + JAVA_OPTS + ["-cp", BENCH_JAR,
+               "dev.whaleray.jmh.StockUndertowProxy", str(port), str(backend_port)], port, 0)
+    wait_http(port, PATH)
+    return s
+
+
+def start_whaleray(backend_port):
+    port = free_port()
+    conf = os.path.join(WORK, "whaleray.yaml")
+    with open(conf, "w") as f:
+        f.write('discovery:\n  static:\n    demo: [ "127.0.0.1:%d" ]\n' % backend_port)
+    s = Server("whaleray", ["java"] + JAVA_OPTS + ["-jar", ROUTER_JAR, "--config", conf], port, 0,
+               env={"WHALERAY_PORT": str(port), "WHALERAY_ADMIN_PORT": "0"})
+    wait_http(port, PATH)
+    return s
+
+
+def wrk(port, connections, seconds):
+    out = subprocess.run(
+        ["taskset", "-c", "1", "wrk", "-t1", "-c%d" % connections, "-d%ds" % seconds,
+         "--latency", "--timeout", "5s", "http://127.0.0.1:%d%s" % (port, PATH)],
+        capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def latency(pct):
+        m = re.search(r"^\s+%s%%\s+([\d.]+)(us|ms|s)\s*$" % pct, out, re.M)
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+
+    errors = 0
+    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    if m:
+        errors += int(m.group(1))
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if m:
+        errors += sum(int(x) for x in m.groups())
+    return {"rps": rps, "p50": latency(50), "p99": latency(99), "errors": errors}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=6, help="per measurement")
+    ap.add_argument("--warmup", type=int, default=15, help="JIT warm-up of each Java proxy, s")
+    ap.add_argument("--connections", default="16,64,256")
+    ap.add_argument("--only", default="direct,nginx,haproxy,undertow,whaleray")
+    args = ap.parse_args()
+    conns = [int(c) for c in args.connections.split(",")]
+    names = args.only.split(",")
+
+    started = time.time()
+    backend = start_backend()
+    servers = {}
+    try:
+        starters = {"nginx": start_nginx, "haproxy": start_haproxy,
+                    "undertow": start_undertow, "whaleray": start_whaleray}
+        for n in names:
+            if n != "direct":
+                servers[n] = starters[n](backend.port)
+        ports = {n: (backend.port if n == "direct" else servers[n].port) for n in names}
+        for n in names:  # warm-up: JIT for the JVMs, connection pools for all
+            wrk(ports[n], 64, args.warmup if n in ("undertow", "whaleray") else 2)
+        results = {(n, c): [] for n in names for c in conns}
+        for r in range(args.rounds):
+            for c in conns:
+                for n in names:
+                    res = wrk(ports[n], c, args.seconds)
+                    results[(n, c)].append(res)
+                    print("round %d c=%-3d %-9s %9.0f req/s p50 %6.2f ms p99 %6.2f ms errors %d"
+                          % (r + 1, c, n, res["rps"], res["p50"], res["p99"], res["errors"]),
+                          file=sys.stderr, flush=True)
+        rss = {n: (servers[n].rss_mb() if n in servers else backend.rss_mb()) for n in names}
+    finally:
+        for s in servers.values():
+            s.stop()
+        backend.stop()
+
+    print("\nproxy benchmark: %s, %d rounds x %d s per point, %s connections, %.0f s in all"
+          % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), args.rounds, args.seconds,
+             args.connections, time.time() - started))
+    print("proxy pinned to CPU 0; backend (nginx, fixed 200 'ok') and wrk -t1 on CPU 1;"
+          " Java: %s\n" % " ".join(JAVA_OPTS))
+    for c in conns:
+        print("### %d connections\n" % c)
+        print("| contender | req/s (median) | p50 ms | p99 ms | errors | RSS MB | x nginx | x direct |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for n in names:
+            runs = results[(n, c)]
+            med = lambda k: statistics.median(x[k] for x in runs)
+
+            def ratio(base):
+                if base not in names:
+                    return "-"
+                return "%.2f" % statistics.median(
+                    runs[i]["rps"] / results[(base, c)][i]["rps"] for i in range(len(runs)))
+            print("| %s | %.0f | %.2f | %.2f | %d | %s | %s | %s |" % (
+                n, med("rps"), med("p50"), med("p99"), sum(x["errors"] for x in runs),
+                "%.0f" % rss[n] if n != "direct" else "-", ratio("nginx"), ratio("direct")))
+        print()
+
+
+if __name__ == "__main__":
+    WORK = tempfile.mkdtemp(prefix="proxy-bench-")
+    try:
+        main()
+    finally:
+        shutil.rmtree(WORK, ignore_errors=True)

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The proxy benchmark (see proxy-bench.py): installs wrk, nginx and HAProxy from Debian if
+# missing, builds the router and benchmark jars if missing, then runs every contender in one
+# interleaved run. Arguments go to proxy-bench.py (--rounds, --seconds, --connections, --only).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v nginx >/dev/null || missing+=(nginx-light)
+command -v haproxy >/dev/null || missing+=(haproxy)
+command -v taskset >/dev/null || missing+=(util-linux)
+if ((${#missing[@]})); then
+  sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
+fi
+if [[ ! -f examples/reference-router/target/whaleray-router.jar || ! -f jmh/target/benchmarks.jar ]]; then
+  ./mvnw -q -B package -DskipTests
+fi
+exec python3 jmh/proxy-bench.py "$@"
