@@ -151,7 +151,7 @@ def start_haproxy(backend_port):
     with open(conf, "w") as f:
         f.write("""global
   nbthread 1
-  maxconn 20000
+  maxconn 8000
 defaults
   mode http
   timeout connect 5s

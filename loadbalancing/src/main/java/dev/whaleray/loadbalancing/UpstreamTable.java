@@ -36,4 +36,18 @@ final class UpstreamTable {
     upstreams = next;
     return n == active.length ? active : java.util.Arrays.copyOf(active, n);
   }
+
+  /**
+   * The weights the policies use for the upstreams {@link #update} returned: the endpoint's weight,
+   * or 1 for a weight of 0 (such endpoints are only active when every weight is 0, and then they
+   * share the traffic equally).
+   */
+  static int[] effectiveWeights(CountingUpstream[] upstreams) {
+    int[] weights = new int[upstreams.length];
+    for (int i = 0; i < upstreams.length; i++) {
+      int w = upstreams[i].endpoint().weight();
+      weights[i] = w == 0 ? 1 : w;
+    }
+    return weights;
+  }
 }

@@ -170,7 +170,7 @@ class RoundRobinLoadBalancerTest {
   @Test
   void concurrentPicksAreSpreadExactlyEvenly() throws Exception {
     int threads = 2;
-    int picksPerThread = 50_000;
+    int picksPerThread = 100_000;
     Picker picker = new RoundRobinLoadBalancer(0).update(set(A, B, C, D));
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
@@ -194,8 +194,8 @@ class RoundRobinLoadBalancerTest {
         f.get(30, TimeUnit.SECONDS).forEach((e, n) -> total.merge(e, n, Integer::sum));
       }
 
-      // Every counter value goes to exactly one pick, so 100,000 picks over 4 endpoints give
-      // exactly 25,000 each, however the two threads interleave.
+      // Every counter value goes to exactly one pick, so 200,000 picks over 4 endpoints give
+      // exactly 50,000 each, however the two threads interleave.
       assertThat(total).containsOnlyKeys(A, B, C, D);
       assertThat(total.values()).containsOnly(threads * picksPerThread / 4);
     } finally {

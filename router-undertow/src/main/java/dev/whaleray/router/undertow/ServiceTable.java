@@ -192,7 +192,11 @@ final class ServiceTable implements AutoCloseable {
       String policy = route == null ? null : route.policy();
       LoadBalancerProvider provider = policy == null ? lbProvider : provider(policy);
       LbContext context = copyContext(service, route == null ? Map.of() : route.policyOptions());
-      this.lb = provider.newLoadBalancer(context);
+      // Zone-aware routing and slow start for every policy, plugins included (idempotent: the
+      // built-in providers decorate already).
+      this.lb =
+          dev.whaleray.loadbalancing.LoadBalancers.decorate(
+              provider.newLoadBalancer(context), context);
     }
 
     void start() {

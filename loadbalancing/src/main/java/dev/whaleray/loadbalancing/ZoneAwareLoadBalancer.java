@@ -1,0 +1,93 @@
+package dev.whaleray.loadbalancing;
+
+import dev.whaleray.router.Endpoint;
+import dev.whaleray.router.EndpointSet;
+import dev.whaleray.router.lb.LoadBalancer;
+import dev.whaleray.router.lb.Picker;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Zone-aware routing over any policy: while the router's own zone has enough endpoints, the inner
+ * policy balances over those only (cross-zone traffic costs money and latency); otherwise over all.
+ *
+ * <p>The rule, applied to the active endpoints (weight above 0, or all when every weight is 0):
+ * with {@code L} of them in the local zone, {@code N} in all and {@code Z} distinct zones among
+ * them (endpoints without a zone count as one more zone), the local zone is used when {@code L >=
+ * 1} and {@code L >= zoneMinFraction * N / Z}, i.e. while it holds at least {@code zoneMinFraction}
+ * (default 0.5) of an average zone's endpoints. With three zones of four endpoints and the default,
+ * the local zone is used while it keeps 2 of its 4 (2 &gt;= 0.5 * 10 / 3 = 1.67) and spills over at
+ * 1 of 4 (1 &lt; 0.5 * 9 / 3 = 1.5). Relative to the average rather than to {@code N}, the rule
+ * behaves the same with two zones or six. In the worst case the local endpoints then carry {@code 1
+ * / zoneMinFraction} times an average endpoint's load (2x with the default); raise the fraction to
+ * spill earlier, 0 to stay local while one endpoint is left.
+ *
+ * <p>The choice is made in {@code update()}: the inner policy gets an {@link EndpointSet} of the
+ * local endpoints or the full snapshot, and its picker is returned as is, so zone-awareness costs
+ * nothing per pick. Per-endpoint counters of endpoints outside the chosen subset are dropped by the
+ * inner policy and restart at 0 when they are used again (in-flight counts of requests that started
+ * before such a switch are not carried over). Control-plane state only: the class is used from the
+ * serial {@code update()} thread and is not thread-safe otherwise.
+ */
+final class ZoneAwareLoadBalancer implements LoadBalancer, LoadBalancers.Decorated {
+  private final LoadBalancer inner;
+  private final String zone;
+  private final double minFraction;
+  private boolean local;
+
+  ZoneAwareLoadBalancer(LoadBalancer inner, String zone, double minFraction) {
+    this.inner = inner;
+    this.zone = zone;
+    this.minFraction = minFraction;
+  }
+
+  @Override
+  public Picker update(EndpointSet endpoints) {
+    List<Endpoint> all = endpoints.endpoints();
+    boolean anyWeighted = false;
+    for (Endpoint e : all) {
+      anyWeighted |= e.weight() > 0;
+    }
+    int active = 0;
+    Set<@Nullable String> zones = new HashSet<>();
+    List<Endpoint> localEndpoints = new ArrayList<>();
+    for (Endpoint e : all) {
+      if (anyWeighted && e.weight() == 0) {
+        continue;
+      }
+      active++;
+      zones.add(e.zone()); // null, "no zone", counts as one zone
+      if (zone.equals(e.zone())) {
+        localEndpoints.add(e);
+      }
+    }
+    local = useLocal(localEndpoints.size(), active, zones.size(), minFraction);
+    if (!local || localEndpoints.size() == all.size()) {
+      return inner.update(endpoints);
+    }
+    return inner.update(EndpointSet.of(endpoints.service(), endpoints.revision(), localEndpoints));
+  }
+
+  /** The spill-over rule: see the class comment. */
+  static boolean useLocal(int local, int active, int zones, double minFraction) {
+    return local >= 1 && (double) local * zones >= minFraction * active;
+  }
+
+  /** Whether the last update chose the local zone; for tests and diagnostics. */
+  boolean usingLocalZone() {
+    return local;
+  }
+
+  @Override
+  public void close() {
+    inner.close();
+  }
+
+  @Override
+  public String toString() {
+    return "ZoneAware{" + zone + ", min " + minFraction + ", " + inner + "}";
+  }
+}
