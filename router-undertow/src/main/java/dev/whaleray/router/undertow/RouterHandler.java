@@ -284,16 +284,8 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     if (!exchange.isRequestComplete()) {
       exchange.addRequestWrapper(RequestEndConduit.wrapper(attempt));
     }
-    exchange.addResponseCommitListener(
-        ex -> {
-          attempt.onResponseCommit();
-          HopByHop.strip(ex.getResponseHeaders(), ex.getStatusCode() == 101);
-        });
-    exchange.addExchangeCompleteListener(
-        (ex, nextListener) -> {
-          attempt.onExchangeComplete();
-          nextListener.proceed();
-        });
+    exchange.addResponseCommitListener(attempt);
+    exchange.addExchangeCompleteListener(attempt);
     exchange.addDefaultResponseListener(errorMapper);
     proxyHandler.handleRequest(exchange);
   }

@@ -12,7 +12,6 @@ import io.undertow.server.handlers.proxy.ProxyClient;
 import io.undertow.server.handlers.proxy.ProxyConnection;
 import io.undertow.server.handlers.proxy.ProxyConnectionPool;
 import io.undertow.util.AttachmentKey;
-import io.undertow.util.WorkerUtils;
 import java.net.URI;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +19,7 @@ import org.jspecify.annotations.Nullable;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.Options;
-import org.xnio.XnioExecutor;
+import org.xnio.XnioIoThread;
 
 /**
  * The {@link ProxyClient} behind Undertow's {@code ProxyHandler}: the target is the upstream the
@@ -44,6 +43,10 @@ final class UpstreamProxyClient implements ProxyClient {
   static final AttachmentKey<Attempt> ATTEMPT = AttachmentKey.create(Attempt.class);
 
   private final ConcurrentHashMap<String, ProxyConnectionPool> pools = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<XnioIoThread, TimeoutList> connectTimeouts =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<XnioIoThread, TimeoutList> responseTimeouts =
+      new ConcurrentHashMap<>();
   private final PoolManager poolManager;
   private final OptionMap clientOptions;
   private final long connectTimeoutMillis;
@@ -65,7 +68,10 @@ final class UpstreamProxyClient implements ProxyClient {
    * The state of one proxied request: its service entry, the upstream of the current attempt and
    * that attempt's callback. IO thread only.
    */
-  static final class Attempt implements ProxyTarget {
+  static final class Attempt
+      implements ProxyTarget,
+          io.undertow.server.ResponseCommitListener,
+          io.undertow.server.ExchangeCompletionListener {
     final ServiceTable.Entry entry;
     final dev.whaleray.router.RequestView view;
     final HttpServerExchange exchange;
@@ -94,16 +100,22 @@ final class UpstreamProxyClient implements ProxyClient {
       }
     }
 
-    /** The response head is being sent to the client: the response timeout no longer applies. */
-    void onResponseCommit() {
+    /**
+     * The response head is being sent to the client: the response timeout no longer applies, and
+     * hop-by-hop headers the upstream sent are dropped.
+     */
+    @Override
+    public void beforeCommit(HttpServerExchange ex) {
       AttemptCallback c = current;
       if (c != null) {
         c.cancelResponseTimer();
       }
+      HopByHop.strip(ex.getResponseHeaders(), ex.getStatusCode() == 101);
     }
 
     /** The exchange is over: end the current attempt's accounting. */
-    void onExchangeComplete() {
+    @Override
+    public void exchangeEvent(HttpServerExchange ex, NextListener nextListener) {
       AttemptCallback c = current;
       if (c != null) {
         c.cancelResponseTimer();
@@ -112,6 +124,7 @@ final class UpstreamProxyClient implements ProxyClient {
                 ? Outcome.TIMEOUT
                 : Outcome.SUCCESS);
       }
+      nextListener.proceed();
     }
   }
 
@@ -164,14 +177,28 @@ final class UpstreamProxyClient implements ProxyClient {
     AttemptCallback wrapped = new AttemptCallback(attempt, upstream, callback);
     attempt.current = wrapped;
     if (connectTimeoutMillis > 0) {
-      wrapped.connectTimer =
-          WorkerUtils.executeAfter(
-              exchange.getIoThread(),
-              wrapped::connectTimedOut,
-              connectTimeoutMillis,
-              TimeUnit.MILLISECONDS);
+      connectTimeouts(exchange).add(wrapped.connectTimer);
     }
     pool.connect(target, exchange, wrapped, timeout, timeUnit, false);
+  }
+
+  private TimeoutList connectTimeouts(HttpServerExchange exchange) {
+    XnioIoThread thread = exchange.getIoThread();
+    TimeoutList list = connectTimeouts.get(thread);
+    if (list == null) {
+      list = connectTimeouts.computeIfAbsent(thread, t -> new TimeoutList(t, connectTimeoutMillis));
+    }
+    return list;
+  }
+
+  private TimeoutList responseTimeouts(HttpServerExchange exchange) {
+    XnioIoThread thread = exchange.getIoThread();
+    TimeoutList list = responseTimeouts.get(thread);
+    if (list == null) {
+      list =
+          responseTimeouts.computeIfAbsent(thread, t -> new TimeoutList(t, responseTimeoutMillis));
+    }
+    return list;
   }
 
   private ProxyConnectionPool pool(Endpoint endpoint) {
@@ -251,12 +278,17 @@ final class UpstreamProxyClient implements ProxyClient {
    * outcome on the upstream exactly once, and runs the response timeout from the end of the request
    * body to the response head. IO thread only.
    */
-  final class AttemptCallback implements ProxyCallback<ProxyConnection> {
+  final class AttemptCallback extends TimeoutList.Node implements ProxyCallback<ProxyConnection> {
     private final Attempt attempt;
     private final Upstream upstream;
     private final ProxyCallback<ProxyConnection> delegate;
-    XnioExecutor.@Nullable Key connectTimer;
-    private XnioExecutor.@Nullable Key responseTimer;
+    final TimeoutList.Node connectTimer =
+        new TimeoutList.Node() {
+          @Override
+          void expired() {
+            connectTimedOut();
+          }
+        };
     private @Nullable ProxyConnection connection;
     private boolean settled; // the connect step is over (connected, failed or timed out)
     private boolean ended; // upstream.onEnd() has been called
@@ -273,9 +305,7 @@ final class UpstreamProxyClient implements ProxyClient {
         return false;
       }
       settled = true;
-      if (connectTimer != null) {
-        connectTimer.remove();
-      }
+      connectTimer.cancel();
       return true;
     }
 
@@ -302,36 +332,32 @@ final class UpstreamProxyClient implements ProxyClient {
     }
 
     void armResponseTimer() {
-      ProxyConnection c = connection;
-      if (c == null || responseTimerArmed || responseTimeoutMillis <= 0 || ended) {
+      if (connection == null || responseTimerArmed || responseTimeoutMillis <= 0 || ended) {
         return;
       }
       responseTimerArmed = true;
+      responseTimeouts(attempt.exchange).add(this);
+    }
+
+    /** The response timeout: no response head within the time after the request body. */
+    @Override
+    void expired() {
       HttpServerExchange exchange = attempt.exchange;
-      responseTimer =
-          WorkerUtils.executeAfter(
-              exchange.getIoThread(),
-              () -> {
-                if (!exchange.isResponseStarted() && !exchange.isComplete()) {
-                  exchange.putAttachment(FAILURE, Failure.RESPONSE_TIMEOUT);
-                  // Closed, the connection never returns to the pool with a response pending.
-                  // Undertow closes it cleanly (it drains the upstream first), so its failure
-                  // reaches ProxyHandler late: answer now, and close the client connection after
-                  // the answer so that late failure has nothing left to break.
-                  IoUtils.safeClose(c.getConnection());
-                  exchange.setPersistent(false);
-                  JsonErrors.send(exchange, 504, "upstream timed out", attempt.entry.service);
-                }
-              },
-              responseTimeoutMillis,
-              TimeUnit.MILLISECONDS);
+      ProxyConnection c = connection;
+      if (c != null && !exchange.isResponseStarted() && !exchange.isComplete()) {
+        exchange.putAttachment(FAILURE, Failure.RESPONSE_TIMEOUT);
+        // Closed, the connection never returns to the pool with a response pending. Undertow
+        // closes it cleanly (it drains the upstream first), so its failure reaches ProxyHandler
+        // late: answer now, and close the client connection after the answer so that late
+        // failure has nothing left to break.
+        IoUtils.safeClose(c.getConnection());
+        exchange.setPersistent(false);
+        JsonErrors.send(exchange, 504, "upstream timed out", attempt.entry.service);
+      }
     }
 
     void cancelResponseTimer() {
-      if (responseTimer != null) {
-        responseTimer.remove();
-        responseTimer = null;
-      }
+      cancel();
     }
 
     @Override

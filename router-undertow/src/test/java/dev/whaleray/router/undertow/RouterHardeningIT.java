@@ -280,4 +280,50 @@ class RouterHardeningIT {
       scheduler.shutdownNow();
     }
   }
+
+  @Test
+  void aConnectThatHangsTimesOutWith504() throws Exception {
+    // A listener whose accept queue is full and never drained: further SYNs are dropped, so a
+    // connect neither succeeds nor fails until the router's connect timeout.
+    try (ServerSocket full = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      List<Socket> fillers = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 4; i++) {
+          Socket f = new Socket();
+          try {
+            f.connect(new InetSocketAddress("127.0.0.1", full.getLocalPort()), 200);
+            fillers.add(f);
+          } catch (java.io.IOException e) {
+            f.close();
+            break; // the queue is full
+          }
+        }
+        TestDiscovery hole =
+            new TestDiscovery().set("hole", List.of(Endpoint.of("127.0.0.1", full.getLocalPort())));
+        try (RouterHandler h =
+                RouterHandler.builder()
+                    .discovery(hole)
+                    .connectTimeout(Duration.ofMillis(400))
+                    .retries(0)
+                    .build();
+            RouterServer s = RouterServer.builder(h).host("127.0.0.1").port(0).start()) {
+          long t0 = System.nanoTime();
+          HttpResponse<String> r =
+              send(
+                  HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + s.port() + "/services/hole/x")));
+          long ms = (System.nanoTime() - t0) / 1_000_000;
+          assertThat(r.statusCode()).isEqualTo(504);
+          assertThat(r.body()).contains("upstream connect timed out");
+          assertThat(ms).isBetween(350L, 3000L);
+        } finally {
+          hole.close();
+        }
+      } finally {
+        for (Socket f : fillers) {
+          f.close();
+        }
+      }
+    }
+  }
 }
