@@ -207,4 +207,19 @@ class RouterConfigTest {
     assertThatThrownBy(() -> RouterConfig.parse("", Map.of("WHALERAY_LB", "nope")))
         .hasMessageStartingWith("WHALERAY_LB: loadBalancing.policy: 'nope' is not available");
   }
+
+  @Test
+  void everyYamlExampleInTheReadmeIsValid() throws Exception {
+    String readme = java.nio.file.Files.readString(java.nio.file.Path.of("../../README.md"));
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("```yaml\n(.*?)```", java.util.regex.Pattern.DOTALL)
+            .matcher(readme);
+    int blocks = 0;
+    while (m.find()) {
+      RouterConfig c = RouterConfig.parse(m.group(1), Map.of());
+      assertThat(c.routes).isNotEmpty();
+      blocks++;
+    }
+    assertThat(blocks).isGreaterThanOrEqualTo(2);
+  }
 }
