@@ -196,6 +196,7 @@ def wrk(port, connections, seconds):
          "--latency", "--timeout", "5s", "http://127.0.0.1:%d%s" % (port, PATH)],
         capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
 
     def latency(pct):
         m = re.search(r"^\s+%s%%\s+([\d.]+)(us|ms|s)\s*$" % pct, out, re.M)
@@ -209,7 +210,9 @@ def wrk(port, connections, seconds):
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if m:
         errors += sum(int(x) for x in m.groups())
-    return {"rps": rps, "p50": latency(50), "p99": latency(99), "errors": errors}
+    # Throughput counts good answers only: a proxy that fails fast with 503 is not faster.
+    good = rps * (total - min(errors, total)) / total if total else 0.0
+    return {"rps": good, "p50": latency(50), "p99": latency(99), "errors": errors}
 
 
 def main():
@@ -233,6 +236,7 @@ def main():
             if n != "direct":
                 servers[n] = starters[n](backend.port)
         ports = {n: (backend.port if n == "direct" else servers[n].port) for n in names}
+        idle = {n: servers[n].rss_mb() for n in servers}
         for n in names:  # warm-up: JIT for the JVMs, connection pools for all
             wrk(ports[n], 64, args.warmup if n in ("undertow", "whaleray") else 2)
         results = {(n, c): [] for n in names for c in conns}
@@ -254,10 +258,12 @@ def main():
           % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), args.rounds, args.seconds,
              args.connections, time.time() - started))
     print("proxy pinned to CPU 0; backend (nginx, fixed 200 'ok') and wrk -t1 on CPU 1;"
-          " Java: %s\n" % " ".join(JAVA_OPTS))
+          " Java: %s" % " ".join(JAVA_OPTS))
+    print("RSS idle (after start, before load): %s; RSS after load in the tables\n"
+          % ", ".join("%s %.0f MB" % (n, idle[n]) for n in sorted(idle)))
     for c in conns:
         print("### %d connections\n" % c)
-        print("| contender | req/s (median) | p50 ms | p99 ms | errors | RSS MB | x nginx | x direct |")
+        print("| contender | good req/s (median) | p50 ms | p99 ms | errors | RSS MB | x nginx | x direct |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|")
         for n in names:
             runs = results[(n, c)]
