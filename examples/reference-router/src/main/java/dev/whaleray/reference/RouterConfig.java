@@ -244,6 +244,7 @@ public final class RouterConfig {
       }
       if ((v = top.get("loadBalancing")) != null) {
         Map<String, YamlFile.Value> lb = v.mapping(null);
+        checkOptionKeys(lb);
         for (Map.Entry<String, YamlFile.Value> e : lb.entrySet()) {
           if (e.getKey().equals("policy")) {
             lbPolicy = e.getValue().scalar();
@@ -316,6 +317,7 @@ public final class RouterConfig {
         YamlFile.Value lb = r.get("loadBalancing");
         if (lb != null) {
           Map<String, YamlFile.Value> section = lb.mapping(null);
+          checkOptionKeys(section);
           YamlFile.Value policy = section.get("policy");
           if (policy == null) {
             throw lb.error("missing policy (expected e.g. policy: consistent-hash)");
@@ -334,6 +336,39 @@ public final class RouterConfig {
         throw e; // names its own line and field already
       } catch (IllegalArgumentException e) {
         throw item.error(e.getMessage());
+      }
+    }
+
+    /** The built-in policies, whose options are known; a plugin's options are its own. */
+    static final Set<String> BUILT_IN_POLICIES =
+        Set.of("round-robin", "random", "weighted", "least-connections", "consistent-hash");
+
+    static final List<String> COMMON_OPTIONS =
+        List.of("policy", "slowStart", "zoneAware", "zoneMinFraction");
+
+    /**
+     * Rejects option keys a built-in policy does not know (a typo like {@code polcy} would
+     * otherwise pass silently); any key goes for a plugin's policy.
+     */
+    private static void checkOptionKeys(Map<String, YamlFile.Value> section) {
+      YamlFile.Value policyNode = section.get("policy");
+      String policy = policyNode == null ? null : policyNode.scalar();
+      if (policy != null && !BUILT_IN_POLICIES.contains(policy)) {
+        return;
+      }
+      List<String> allowed = new ArrayList<>(COMMON_OPTIONS);
+      if (policy == null || policy.equals("consistent-hash")) {
+        allowed.add("hashKey");
+      }
+      for (Map.Entry<String, YamlFile.Value> e : section.entrySet()) {
+        if (!allowed.contains(e.getKey())) {
+          throw e.getValue()
+              .error(
+                  "unknown key (expected one of: "
+                      + String.join(", ", allowed)
+                      + (policy == null ? "" : " for " + policy)
+                      + ")");
+        }
       }
     }
 

@@ -165,7 +165,9 @@ class ReferenceRouterIT {
     try (RouterProcess router = RouterProcess.start(Map.of(), "--config", config.toString())) {
       assertThat(router.awaitExit(Duration.ofSeconds(20))).isEqualTo(2);
       assertThat(router.stderr())
-          .contains("line 3: loadBalancing.polcy: unknown key (expected one of: policy)");
+          .contains(
+              "line 3: loadBalancing.polcy: unknown key (expected one of: policy, slowStart,"
+                  + " zoneAware, zoneMinFraction, hashKey)");
     }
     Map<String, String> env = new HashMap<>();
     env.put("WHALERAY_LB", "fastest");

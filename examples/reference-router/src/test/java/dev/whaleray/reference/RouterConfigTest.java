@@ -176,14 +176,34 @@ class RouterConfigTest {
         RouterConfig.parse(
             "routes:\n"
                 + "  - path: /n/{service}\n"
-                + "    loadBalancing: { policy: round-robin, hashKey: \"cookie:sid\" }\n"
+                + "    loadBalancing: { policy: consistent-hash, hashKey: \"cookie:sid\" }\n"
                 + "  - path: /services/{service}\n"
                 + "loadBalancing: { policy: round-robin, slowStart: 10s }\n",
             Map.of());
-    assertThat(c.routes.get(0).policy()).isEqualTo("round-robin");
+    assertThat(c.routes.get(0).policy()).isEqualTo("consistent-hash");
     assertThat(c.routes.get(0).policyOptions()).containsEntry("hashKey", "cookie:sid");
     assertThat(c.routes.get(1).policy()).isNull();
     assertThat(c.lbOptions).containsEntry("slowStart", "10s");
+  }
+
+  @Test
+  void unknownOptionsOfBuiltInPoliciesNameTheirLine() {
+    assertThatThrownBy(() -> RouterConfig.parse("loadBalancing:\n  polcy: weighted\n", Map.of()))
+        .hasMessage(
+            "config line 2: loadBalancing.polcy: unknown key (expected one of: policy, slowStart,"
+                + " zoneAware, zoneMinFraction, hashKey)");
+    assertThatThrownBy(
+            () ->
+                RouterConfig.parse(
+                    "loadBalancing: { policy: round-robin, hashKey: \"cookie:a\" }\n", Map.of()))
+        .hasMessage(
+            "config line 1: loadBalancing.hashKey: unknown key (expected one of: policy,"
+                + " slowStart, zoneAware, zoneMinFraction for round-robin)");
+    assertThatThrownBy(
+            () ->
+                RouterConfig.parse(
+                    "loadBalancing: { policy: round-robin, slowStart: x }\n", Map.of()))
+        .hasMessageStartingWith("config line 1: loadBalancing.policy: slowStart: 'x'");
   }
 
   @Test
