@@ -1,20 +1,55 @@
 package dev.whaleray.router;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
-/** The built-in {@link Router}: an array of routes tried in order; see {@link Route}. */
+/**
+ * The built-in {@link Router}: an array of routes tried in order; see {@link Route}.
+ *
+ * <p>Hits allocate nothing once warm: a route with a fixed service has its {@link RouteMatch} built
+ * up front, and a {@code {service}} path segment is looked up in a small cache of recent (route,
+ * raw segment) matches by comparing characters in place, so the service name is not cut out of the
+ * path again on every request. The cache is a racy array of immutable entries (final fields publish
+ * safely); a lost write only costs a later miss.
+ */
 final class RouteTable implements Router {
+  private static final int CACHE_SIZE = 1024; // a power of two
+
   private final Route[] routes;
+  private final @Nullable RouteMatch[] fixed;
+  private final @Nullable Hit[] cache = new Hit[CACHE_SIZE];
+
+  /** A cached match of a route's {@code {service}} path segment. */
+  private static final class Hit {
+    final Route route;
+    final String raw;
+    final RouteMatch match;
+
+    Hit(Route route, String raw, RouteMatch match) {
+      this.route = route;
+      this.raw = raw;
+      this.match = match;
+    }
+  }
 
   RouteTable(List<Route> routes) {
     this.routes = routes.toArray(new Route[0]);
+    this.fixed = new RouteMatch[this.routes.length];
+    for (int i = 0; i < this.routes.length; i++) {
+      Route r = this.routes[i];
+      String service = r.service();
+      if (service != null) {
+        fixed[i] = RouteMatch.matched(r, service, r.pathBefore == null ? 0 : r.pathBefore.length());
+      }
+    }
   }
 
   @Override
   public RouteMatch match(RequestView request) {
     String host = null;
     String path = null;
-    for (Route route : routes) {
+    for (int i = 0; i < routes.length; i++) {
+      Route route = routes[i];
       String service = route.service();
       if (route.hostExact != null || route.hostSuffix != null) {
         if (host == null) {
@@ -62,14 +97,31 @@ final class RouteTable implements Router {
           if (!path.startsWith(after, end) || !isBoundary(path, end + after.length())) {
             continue;
           }
+          int hash = i;
+          for (int c = start; c < end; c++) {
+            hash = 31 * hash + path.charAt(c);
+          }
+          int slot = (hash ^ (hash >>> 16)) & (CACHE_SIZE - 1);
+          Hit hit = cache[slot];
+          if (hit != null
+              && hit.route == route
+              && hit.raw.length() == end - start
+              && path.regionMatches(start, hit.raw, 0, end - start)) {
+            return hit.match;
+          }
           String value = path.substring(start, end);
           String label = ServiceNames.normalize(value);
-          if (label == null) {
-            return RouteMatch.invalidService(route, value);
-          }
-          service = label;
-          strip = end + after.length();
+          RouteMatch match =
+              label == null
+                  ? RouteMatch.invalidService(route, value)
+                  : RouteMatch.matched(route, label, end + after.length());
+          cache[slot] = new Hit(route, value, match);
+          return match;
         }
+      }
+      RouteMatch constant = fixed[i];
+      if (constant != null) {
+        return constant;
       }
       return RouteMatch.matched(route, service, strip);
     }

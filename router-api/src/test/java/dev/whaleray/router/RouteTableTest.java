@@ -207,4 +207,40 @@ class RouteTableTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("service: route path=/catalog names no service");
   }
+
+  @org.junit.jupiter.api.Test
+  void repeatedHitsReuseTheirMatchAndStayCorrect() {
+    Router router =
+        Router.builder()
+            .route(Route.path("/shop", "shop"))
+            .route(Route.path("/services/{service}"))
+            .build();
+    RouteMatch first = router.match(RequestView.of("GET", "h", "/services/demo/a"));
+    RouteMatch again = router.match(RequestView.of("GET", "h", "/services/demo/b?x"));
+    org.assertj.core.api.Assertions.assertThat(again).isSameAs(first);
+    org.assertj.core.api.Assertions.assertThat(again.service()).isEqualTo("demo");
+    org.assertj.core.api.Assertions.assertThat(again.strippedPrefixLength()).isEqualTo(14);
+    RouteMatch upper = router.match(RequestView.of("GET", "h", "/services/DEMO"));
+    org.assertj.core.api.Assertions.assertThat(upper.service()).isEqualTo("demo");
+    org.assertj.core.api.Assertions.assertThat(upper).isNotSameAs(first);
+    RouteMatch other = router.match(RequestView.of("GET", "h", "/services/demp/a"));
+    org.assertj.core.api.Assertions.assertThat(other.service()).isEqualTo("demp");
+    RouteMatch bad1 = router.match(RequestView.of("GET", "h", "/services/a.b/x"));
+    RouteMatch bad2 = router.match(RequestView.of("GET", "h", "/services/a.b"));
+    org.assertj.core.api.Assertions.assertThat(bad2.kind())
+        .isEqualTo(RouteMatch.Kind.INVALID_SERVICE);
+    org.assertj.core.api.Assertions.assertThat(bad2.invalidValue()).isEqualTo("a.b");
+    org.assertj.core.api.Assertions.assertThat(bad2).isSameAs(bad1);
+    RouteMatch shop1 = router.match(RequestView.of("GET", "h", "/shop/x"));
+    org.assertj.core.api.Assertions.assertThat(router.match(RequestView.of("GET", "h", "/shop")))
+        .isSameAs(shop1);
+    org.assertj.core.api.Assertions.assertThat(shop1.strippedPrefixLength()).isEqualTo(5);
+    // Many distinct services: every answer stays right whatever the cache keeps.
+    for (int i = 0; i < 5000; i++) {
+      RouteMatch m = router.match(RequestView.of("GET", "h", "/services/s" + i + "/x"));
+      org.assertj.core.api.Assertions.assertThat(m.service()).isEqualTo("s" + i);
+      org.assertj.core.api.Assertions.assertThat(m.strippedPrefixLength())
+          .isEqualTo(("/services/s" + i).length());
+    }
+  }
 }

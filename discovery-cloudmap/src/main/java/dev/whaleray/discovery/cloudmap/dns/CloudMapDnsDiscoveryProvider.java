@@ -1,0 +1,186 @@
+package dev.whaleray.discovery.cloudmap.dns;
+
+import dev.whaleray.discovery.cloudmap.internal.Settings;
+import dev.whaleray.router.discovery.Discovery;
+import dev.whaleray.router.discovery.DiscoveryContext;
+import dev.whaleray.router.discovery.DiscoveryProvider;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code cloudmap-dns} discovery ({@code WHALERAY_DISCOVERY=cloudmap-dns}): Cloud Map services
+ * through DNS SRV and A records; see {@link CloudMapDnsDiscovery}. Stateless and thread-safe.
+ *
+ * <p>Settings (the reference router's variable in brackets):
+ *
+ * <ul>
+ *   <li>{@code namespace} ({@code WHALERAY_NAMESPACE}, default {@code whaleray.local});
+ *   <li>{@code backendPort} ({@code WHALERAY_BACKEND_PORT}, default 3000): the port for A records;
+ *   <li>{@code dnsServers} ({@code WHALERAY_DNS_SERVERS}): comma list of {@code host[:port]} (IPv6
+ *       as {@code [::1]:53}), default the system's resolvers;
+ *   <li>{@code dnsValid} ({@code WHALERAY_DNS_VALID}): trust answers this long instead of their
+ *       TTL, like nginx's {@code valid=};
+ *   <li>{@code dnsNegativeTtl} (default 5s): how long NXDOMAIN is trusted;
+ *   <li>{@code dnsTimeout} (default 2s) and {@code dnsAttempts} (default 2): per query and server;
+ *   <li>{@code dnsMinTtl} (default 1s), {@code dnsMaxTtl} (default 1h): the TTL clamp;
+ *   <li>{@code dnsBackoff} (default 1s), {@code dnsBackoffMax} (default 30s): retry delays after
+ *       failed lookups.
+ * </ul>
+ */
+public final class CloudMapDnsDiscoveryProvider implements DiscoveryProvider {
+
+  /** The provider name, the config value. */
+  public static final String NAME = "cloudmap-dns";
+
+  private static final Duration MIN = Duration.ofMillis(100);
+  private static final Duration DAY = Duration.ofHours(24);
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  /** False when dnsjava is not on the class path. */
+  @Override
+  public boolean isAvailable() {
+    try {
+      Class.forName(
+          "org.xbill.DNS.ExtendedResolver",
+          false,
+          CloudMapDnsDiscoveryProvider.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws IllegalArgumentException naming the invalid setting
+   */
+  @Override
+  public Discovery newDiscovery(DiscoveryContext context) {
+    Settings s = new Settings(context.settings());
+    CloudMapDnsDiscovery.Builder b =
+        CloudMapDnsDiscovery.builder()
+            .scheduler(context.scheduler())
+            .namespace(s.string("namespace", CloudMapDnsDiscovery.DEFAULT_NAMESPACE))
+            .backendPort(
+                s.integer("backendPort", CloudMapDnsDiscovery.DEFAULT_BACKEND_PORT, 1, 65535))
+            .valid(s.optionalDuration("dnsValid", MIN, DAY))
+            .negativeTtl(
+                s.duration("dnsNegativeTtl", CloudMapDnsDiscovery.DEFAULT_NEGATIVE_TTL, MIN, DAY))
+            .timeout(
+                s.duration(
+                    "dnsTimeout", CloudMapDnsDiscovery.DEFAULT_TIMEOUT, MIN, Duration.ofMinutes(1)))
+            .attempts(s.integer("dnsAttempts", CloudMapDnsDiscovery.DEFAULT_ATTEMPTS, 1, 10))
+            .ttlRange(
+                s.duration("dnsMinTtl", CloudMapDnsDiscovery.DEFAULT_MIN_TTL, MIN, DAY),
+                s.duration("dnsMaxTtl", CloudMapDnsDiscovery.DEFAULT_MAX_TTL, MIN, DAY))
+            .backoff(
+                s.duration("dnsBackoff", CloudMapDnsDiscovery.DEFAULT_BACKOFF, MIN, DAY),
+                s.duration("dnsBackoffMax", CloudMapDnsDiscovery.DEFAULT_BACKOFF_MAX, MIN, DAY));
+    String servers = s.optional("dnsServers");
+    if (servers != null) {
+      b.servers(parseServers(servers));
+    }
+    return b.build();
+  }
+
+  /**
+   * Parses a comma list of {@code host[:port]}: IPv4 addresses, host names (resolved once, now, by
+   * the system resolver), IPv6 addresses alone or in brackets with a port ({@code [fd00::2]:53}).
+   *
+   * @throws IllegalArgumentException naming {@code dnsServers} and the bad entry
+   */
+  public static List<InetSocketAddress> parseServers(String text) {
+    List<InetSocketAddress> result = new ArrayList<>();
+    for (String raw : text.split(",", -1)) {
+      String entry = raw.trim();
+      String host;
+      String port = null;
+      if (entry.startsWith("[")) {
+        int close = entry.indexOf(']');
+        if (close < 0) {
+          throw badServer(entry);
+        }
+        host = entry.substring(1, close);
+        String rest = entry.substring(close + 1);
+        if (!rest.isEmpty()) {
+          if (!rest.startsWith(":")) {
+            throw badServer(entry);
+          }
+          port = rest.substring(1);
+        }
+        if (host.indexOf(':') < 0) {
+          throw badServer(entry);
+        }
+      } else {
+        int colon = entry.indexOf(':');
+        if (colon >= 0 && entry.indexOf(':', colon + 1) >= 0) {
+          host = entry; // a bare IPv6 address
+        } else if (colon >= 0) {
+          host = entry.substring(0, colon);
+          port = entry.substring(colon + 1);
+        } else {
+          host = entry;
+        }
+      }
+      if (!validHost(host)) {
+        throw badServer(entry);
+      }
+      int p = 53;
+      if (port != null) {
+        try {
+          p = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+          throw badServer(entry);
+        }
+        if (p < 1 || p > 65535) {
+          throw badServer(entry);
+        }
+      }
+      try {
+        result.add(new InetSocketAddress(InetAddress.getByName(host), p));
+      } catch (UnknownHostException e) {
+        throw new IllegalArgumentException(
+            "dnsServers: '" + entry + "' (cannot resolve the host: " + e.getMessage() + ")", e);
+      }
+    }
+    return List.copyOf(result);
+  }
+
+  private static boolean validHost(String host) {
+    if (host.isEmpty() || host.length() > 253) {
+      return false;
+    }
+    boolean ipv6 = host.indexOf(':') >= 0;
+    for (int i = 0; i < host.length(); i++) {
+      char c = host.charAt(i);
+      boolean ok =
+          ipv6
+              ? Character.digit(c, 16) >= 0 || c == ':' || c == '.'
+              : (c >= '0' && c <= '9')
+                  || (c >= 'a' && c <= 'z')
+                  || (c >= 'A' && c <= 'Z')
+                  || c == '-'
+                  || c == '.';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static IllegalArgumentException badServer(String entry) {
+    return new IllegalArgumentException(
+        "dnsServers: '"
+            + entry
+            + "' (expected: host[:port], e.g. 169.254.169.253 or 127.0.0.1:5353)");
+  }
+}

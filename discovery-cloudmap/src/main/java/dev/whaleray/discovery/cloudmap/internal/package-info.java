@@ -1,0 +1,8 @@
+/**
+ * Helpers shared by the Cloud Map discoveries (settings parsing, backoff with jitter). Not an API:
+ * may change in any release.
+ */
+@NullMarked
+package dev.whaleray.discovery.cloudmap.internal;
+
+import org.jspecify.annotations.NullMarked;
