@@ -179,12 +179,12 @@ def start_undertow(backend_port):
     return s
 
 
-def start_whaleray(backend_port):
+def start_whaleray(backend_port, jar=None, name="whaleray"):
     port = free_port()
     conf = os.path.join(WORK, "whaleray.yaml")
     with open(conf, "w") as f:
         f.write('discovery:\n  static:\n    demo: [ "127.0.0.1:%d" ]\n' % backend_port)
-    s = Server("whaleray", ["java"] + JAVA_OPTS + ["-jar", ROUTER_JAR, "--config", conf], port, 0,
+    s = Server(name, ["java"] + JAVA_OPTS + ["-jar", jar or ROUTER_JAR, "--config", conf], port, 0,
                env={"WHALERAY_PORT": str(port), "WHALERAY_ADMIN_PORT": "0"})
     wait_http(port, PATH)
     return s
@@ -222,23 +222,29 @@ def main():
     ap.add_argument("--warmup", type=int, default=15, help="JIT warm-up of each Java proxy, s")
     ap.add_argument("--connections", default="16,64,256")
     ap.add_argument("--only", default="direct,nginx,haproxy,undertow,whaleray")
+    ap.add_argument("--before-jar", help="another whaleray-router.jar, measured as"
+                    " 'whaleray-before' beside the current one (before/after a tuning step)")
     args = ap.parse_args()
     conns = [int(c) for c in args.connections.split(",")]
     names = args.only.split(",")
+    if args.before_jar:
+        names.append("whaleray-before")
 
     started = time.time()
     backend = start_backend()
     servers = {}
     try:
         starters = {"nginx": start_nginx, "haproxy": start_haproxy,
-                    "undertow": start_undertow, "whaleray": start_whaleray}
+                    "undertow": start_undertow, "whaleray": start_whaleray,
+                    "whaleray-before": lambda p: start_whaleray(
+                        p, os.path.abspath(args.before_jar), "whaleray-before")}
         for n in names:
             if n != "direct":
                 servers[n] = starters[n](backend.port)
         ports = {n: (backend.port if n == "direct" else servers[n].port) for n in names}
         idle = {n: servers[n].rss_mb() for n in servers}
         for n in names:  # warm-up: JIT for the JVMs, connection pools for all
-            wrk(ports[n], 64, args.warmup if n in ("undertow", "whaleray") else 2)
+            wrk(ports[n], 64, args.warmup if n.startswith(("undertow", "whaleray")) else 2)
         results = {(n, c): [] for n in names for c in conns}
         for r in range(args.rounds):
             for c in conns:

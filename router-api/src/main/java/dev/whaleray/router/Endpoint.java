@@ -28,6 +28,7 @@ public final class Endpoint implements Comparable<Endpoint> {
   private final @Nullable String zone;
   private final Map<String, String> attributes;
   private final int hash;
+  private final String authority;
 
   private Endpoint(
       String host, int port, int weight, @Nullable String zone, Map<String, String> attributes) {
@@ -42,6 +43,7 @@ public final class Endpoint implements Comparable<Endpoint> {
     h = 31 * h + (zone == null ? 0 : zone.hashCode());
     h = 31 * h + attributes.hashCode();
     this.hash = h;
+    this.authority = host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
   }
 
   /** An endpoint with the default weight, no zone and no attributes. */
@@ -117,7 +119,7 @@ public final class Endpoint implements Comparable<Endpoint> {
 
   /** {@code host:port}, IPv6 hosts in brackets. */
   public String authority() {
-    return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+    return authority; // built once: the proxy looks its connection pool up by it per request
   }
 
   /** A copy with another weight, or this endpoint when the weight is the same. */
