@@ -42,12 +42,7 @@ public final class ReferenceRouter implements AutoCloseable {
     RouterHandler h = null;
     try {
       LoadBalancerProvider lb = LoadBalancerProviders.get(config.lbPolicy);
-      d =
-          given != null
-              ? given
-              : DiscoveryProviders.get(config.discovery)
-                  .newDiscovery(
-                      DiscoveryContext.of(config.discoverySettings, config.configFile, scheduler));
+      d = given != null ? given : newDiscovery(config, scheduler);
       h =
           RouterHandler.builder()
               .router(Router.builder().routes(config.routes).build())
@@ -75,6 +70,35 @@ public final class ReferenceRouter implements AutoCloseable {
     }
     this.discovery = d;
     this.handler = h;
+  }
+
+  /** The variables behind discovery settings, so an error names what the operator set. */
+  private static final java.util.Map<String, String> VARIABLES =
+      java.util.Map.of(
+          "namespace", "WHALERAY_NAMESPACE",
+          "backendPort", "WHALERAY_BACKEND_PORT",
+          "dnsServers", "WHALERAY_DNS_SERVERS",
+          "dnsValid", "WHALERAY_DNS_VALID",
+          "cloudmapEndpoint", "WHALERAY_CLOUDMAP_ENDPOINT",
+          "cloudmapRefresh", "WHALERAY_CLOUDMAP_REFRESH");
+
+  private static Discovery newDiscovery(RouterConfig config, ScheduledExecutorService scheduler) {
+    try {
+      return DiscoveryProviders.get(config.discovery)
+          .newDiscovery(
+              DiscoveryContext.of(config.discoverySettings, config.configFile, scheduler));
+    } catch (IllegalArgumentException e) {
+      String message = String.valueOf(e.getMessage());
+      int colon = message.indexOf(':');
+      String variable = colon > 0 ? VARIABLES.get(message.substring(0, colon)) : null;
+      throw new IllegalArgumentException(
+          "discovery "
+              + config.discovery
+              + ": "
+              + (variable == null ? "" : variable + " / ")
+              + message,
+          e);
+    }
   }
 
   /**

@@ -414,6 +414,8 @@ public final class RouterConfig {
       }
       if ((v = env.get("WHALERAY_ZONE")) != null) {
         zone = v.isBlank() ? null : v.trim();
+      } else if (zone == null) {
+        zone = EcsMetadata.zone(env, Duration.ofSeconds(1)); // on ECS: the task's zone
       }
       if ((v = env.get("WHALERAY_SHUTDOWN_GRACE")) != null) {
         shutdownGrace = Durations.parse("WHALERAY_SHUTDOWN_GRACE", v);
