@@ -25,7 +25,9 @@ final class CountingUpstream implements Upstream {
     }
   }
 
-  private final Endpoint endpoint;
+  // Volatile: a snapshot may bring the same address with another weight, zone or attributes; the
+  // upstream (and its in-flight count) stays, and only the endpoint it reports changes.
+  private volatile Endpoint endpoint;
 
   @SuppressWarnings("unused") // read and written through IN_FLIGHT
   private volatile int inFlight;
@@ -37,6 +39,11 @@ final class CountingUpstream implements Upstream {
   @Override
   public Endpoint endpoint() {
     return endpoint;
+  }
+
+  /** Called from {@code update()} only: the same address, described anew. */
+  void endpoint(Endpoint endpoint) {
+    this.endpoint = endpoint;
   }
 
   @Override

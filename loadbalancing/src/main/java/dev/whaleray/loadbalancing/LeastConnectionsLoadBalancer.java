@@ -44,13 +44,18 @@ final class LeastConnectionsLoadBalancer implements LoadBalancer {
   }
 
   /** The least loaded of all endpoints, scanning from a random start. */
-  static final class ExactPicker implements Picker {
+  static final class ExactPicker implements UpstreamsPicker {
     private final CountingUpstream[] upstreams;
     private final int[] weights;
 
     ExactPicker(CountingUpstream[] upstreams, int[] weights) {
       this.upstreams = upstreams;
       this.weights = weights;
+    }
+
+    @Override
+    public Upstream[] upstreams() {
+      return upstreams;
     }
 
     @Override
@@ -83,13 +88,18 @@ final class LeastConnectionsLoadBalancer implements LoadBalancer {
   }
 
   /** The less loaded of two distinct random endpoints. */
-  static final class TwoChoicesPicker implements Picker {
+  static final class TwoChoicesPicker implements UpstreamsPicker {
     private final CountingUpstream[] upstreams;
     private final int[] weights;
 
     TwoChoicesPicker(CountingUpstream[] upstreams, int[] weights) {
       this.upstreams = upstreams;
       this.weights = weights;
+    }
+
+    @Override
+    public Upstream[] upstreams() {
+      return upstreams;
     }
 
     @Override

@@ -112,7 +112,17 @@ final class SlowStartLoadBalancer implements LoadBalancer, LoadBalancers.Decorat
         lastRampEnd = Math.max(lastRampEnd, since[i] + windowNanos);
       }
     }
-    return new SlowStartPicker(picker, rampStart, windowNanos, lastRampEnd, clock);
+    Upstream[] warm = new Upstream[0];
+    if (picker instanceof UpstreamsPicker) {
+      List<Upstream> warmList = new java.util.ArrayList<>();
+      for (Upstream u : ((UpstreamsPicker) picker).upstreams()) {
+        if (!rampStart.containsKey(u.endpoint())) {
+          warmList.add(u);
+        }
+      }
+      warm = warmList.toArray(warm);
+    }
+    return new SlowStartPicker(picker, rampStart, windowNanos, lastRampEnd, clock, warm);
   }
 
   /** Orders by host, then port: the prefix of {@link Endpoint#compareTo}. */
@@ -133,6 +143,7 @@ final class SlowStartLoadBalancer implements LoadBalancer, LoadBalancers.Decorat
 
   /** Refuses ramping endpoints with probability {@code 1 - elapsed / window}. */
   static final class SlowStartPicker implements Picker {
+    private final Upstream[] warm;
     private final Picker inner;
     private final Map<Endpoint, Long> ramping;
     private final long windowNanos;
@@ -148,7 +159,9 @@ final class SlowStartLoadBalancer implements LoadBalancer, LoadBalancers.Decorat
         Map<Endpoint, Long> ramping,
         long windowNanos,
         long lastRampEnd,
-        LongSupplier clock) {
+        LongSupplier clock,
+        Upstream[] warm) {
+      this.warm = warm;
       this.inner = inner;
       this.ramping = ramping;
       this.windowNanos = windowNanos;
@@ -187,8 +200,13 @@ final class SlowStartLoadBalancer implements LoadBalancer, LoadBalancers.Decorat
           return candidate;
         }
       }
-      Upstream warm = lastWarm;
-      return warm != null ? warm : candidate;
+      // Every try was refused. A policy that keeps choosing the idle newcomer (least-connections
+      // over a few endpoints) would otherwise flood it: spread these over the warm endpoints.
+      if (warm.length > 0) {
+        return warm[FastRandom.index(warm.length)];
+      }
+      Upstream last = lastWarm;
+      return last != null ? last : candidate;
     }
 
     @Override

@@ -7,16 +7,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Keeps one {@link CountingUpstream} per endpoint across snapshots, so counters survive updates for
- * endpoints that stay. Used only from {@code update()}, which is serial: not thread-safe.
+ * Keeps one {@link CountingUpstream} per address ({@code host:port}) across snapshots, so in-flight
+ * counts survive updates for endpoints that stay, even when their weight, zone or attributes change
+ * (an SRV weight edit must not make a loaded endpoint look idle). Used only from {@code update()},
+ * which is serial: not thread-safe.
  */
 final class UpstreamTable {
-  private Map<Endpoint, CountingUpstream> upstreams = Map.of();
+  private Map<String, CountingUpstream> upstreams = Map.of();
 
   /** The upstreams of the snapshot's endpoints that can take traffic, in snapshot order. */
   CountingUpstream[] update(EndpointSet set) {
     List<Endpoint> endpoints = set.endpoints();
-    Map<Endpoint, CountingUpstream> next = new HashMap<>(endpoints.size() * 2);
+    Map<String, CountingUpstream> next = new HashMap<>(endpoints.size() * 2);
     boolean anyWeighted = false;
     for (Endpoint e : endpoints) {
       anyWeighted |= e.weight() > 0;
@@ -24,11 +26,20 @@ final class UpstreamTable {
     int n = 0;
     CountingUpstream[] active = new CountingUpstream[endpoints.size()];
     for (Endpoint e : endpoints) {
-      CountingUpstream u = upstreams.get(e);
-      if (u == null) {
+      String address = e.authority();
+      CountingUpstream u = next.get(address);
+      if (u != null) {
+        // The same address twice in one snapshot (e.g. with two weights): its own upstream.
         u = new CountingUpstream(e);
+      } else {
+        u = upstreams.get(address);
+        if (u == null) {
+          u = new CountingUpstream(e);
+        } else if (!u.endpoint().equals(e)) {
+          u.endpoint(e);
+        }
+        next.put(address, u);
       }
-      next.put(e, u);
       if (e.weight() > 0 || !anyWeighted) {
         active[n++] = u;
       }

@@ -180,4 +180,25 @@ class SlowStartLoadBalancerTest {
     clock.advance(Duration.ofSeconds(10));
     assertThat(Picks.counts(picker, List.of(A, B, C, N), 400)).containsExactly(100, 100, 100, 100);
   }
+
+  @Test
+  void anIdleNewcomerUnderExactLeastConnectionsIsNotFloodedAndRefusalsSpread() {
+    SlowStartLoadBalancer lb = slowStart(new LeastConnectionsLoadBalancer());
+    Picker warmPicker = lb.update(set(A, B, C));
+    // Load the warm endpoints: five requests in flight each.
+    for (int i = 0; i < 15; i++) {
+      warmPicker.pick(TestRequest.of()).onStart();
+    }
+    Picker picker = lb.update(set(A, B, C, N));
+    // The exact scan always offers the idle newcomer; at elapsed 0 it is always refused, and the
+    // refusals go to the warm endpoints, spread rather than onto one.
+    java.util.Map<Endpoint, Integer> counts = new java.util.HashMap<>();
+    for (int i = 0; i < 3000; i++) {
+      counts.merge(picker.pick(TestRequest.of()).endpoint(), 1, Integer::sum);
+    }
+    assertThat(counts).doesNotContainKey(N);
+    assertThat(counts.get(A)).isBetween(800, 1200);
+    assertThat(counts.get(B)).isBetween(800, 1200);
+    assertThat(counts.get(C)).isBetween(800, 1200);
+  }
 }
