@@ -247,6 +247,7 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
     private long lastFullNanos;
     private @Nullable Long revision;
     private int failures;
+    private int negatives; // consecutive not-found answers
 
     Poll(String service) {
       this.service = service;
@@ -303,14 +304,28 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
         synchronized (this) {
           lastFullNanos = lastStartNanos;
         }
+        synchronized (this) {
+          negatives = 0;
+        }
         succeeded(set, response.instancesRevision(), refreshNanos);
       } catch (NamespaceNotFoundException | ServiceNotFoundException e) {
         LOG.log(System.Logger.Level.DEBUG, () -> service + " not found in Cloud Map: " + e);
-        succeeded(EndpointSet.unknown(service, 0), null, negativeTtlNanos);
+        int negative;
+        synchronized (this) {
+          negative = ++negatives;
+        }
+        // Checked again less and less often: random ids must not become a steady flood of calls.
+        succeeded(
+            EndpointSet.unknown(service, 0),
+            null,
+            Backoff.negativeDelayNanos(negativeTtlNanos, negative));
       } catch (CompletionException e) { // building the client failed
         failed(e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause() : e);
       } catch (RuntimeException e) { // SdkException and anything unexpected
         failed(e);
+      } catch (Error e) {
+        // A linkage or initialization error must not stop this service's polling for good.
+        failed(new IllegalStateException("Cloud Map poll failed: " + e, e));
       }
     }
 

@@ -261,6 +261,7 @@ public final class CloudMapDnsDiscovery extends AbstractDiscovery {
     private long nextAtNanos;
     private long lastStartNanos = System.nanoTime() - minTtlNanos;
     private int failures;
+    private int negatives; // consecutive unknown or empty answers
 
     Lookup(String service, Name name) {
       this.service = service;
@@ -312,7 +313,13 @@ public final class CloudMapDnsDiscovery extends AbstractDiscovery {
             "DNS lookup of " + name + " answers again after " + failed + " failure(s)");
       }
       publish(answer.endpoints);
-      schedule(backoff.refreshDelayNanos(answer.validNanos));
+      int negative;
+      synchronized (this) {
+        negative = answer.endpoints.isEmpty() ? ++negatives : (negatives = 0);
+      }
+      // A name that does not exist (or has no record) is checked again less and less often, so a
+      // burst of random ids does not become a steady flood of queries to the resolver.
+      schedule(backoff.refreshDelayNanos(Backoff.negativeDelayNanos(answer.validNanos, negative)));
     }
 
     synchronized void refreshSoon() {

@@ -57,4 +57,25 @@ public final class Backoff {
   public long refreshDelayNanos(long validNanos) {
     return (long) (validNanos * (0.80 + 0.15 * random.getAsDouble()));
   }
+
+  /** The longest interval between checks of a name that keeps not existing. */
+  public static final long MAX_NEGATIVE_DELAY_NANOS =
+      java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+
+  /**
+   * The delay before checking again a name that was not found {@code consecutive} times in a row (1
+   * = the first time): the negative TTL, doubled each time, at most one minute (but never less than
+   * the TTL itself).
+   */
+  public static long negativeDelayNanos(long negativeTtlNanos, int consecutive) {
+    if (consecutive <= 1) {
+      return negativeTtlNanos;
+    }
+    int shift = Math.min(consecutive - 1, 16);
+    long delay = negativeTtlNanos << shift;
+    if (delay <= 0 || delay > MAX_NEGATIVE_DELAY_NANOS) {
+      delay = Math.max(MAX_NEGATIVE_DELAY_NANOS, negativeTtlNanos);
+    }
+    return delay;
+  }
 }
