@@ -12,10 +12,11 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code cookie:NAME}: the value of cookie NAME in the {@code Cookie} header (names are
  *       case-sensitive, optional double quotes around the value are dropped);
  *   <li>{@code client-ip} (the default): the first entry of {@code X-Forwarded-For}, i.e. the
- *       original client as the first proxy saw it (an ALB sets it). {@link RequestView} carries no
- *       peer address, so a request without {@code X-Forwarded-For} has no key; it does not fall
- *       back to the Host header, which is the same for every client of a service and would pin all
- *       of them to one endpoint. Key on the host explicitly with {@code header:Host} if wanted.
+ *       original client as the first proxy saw it (an ALB sets it), else the peer address ({@link
+ *       RequestView#remoteAddress}) for clients that connect directly; with neither the request has
+ *       no key. It never falls back to the Host header, which is the same for every client of a
+ *       service and would pin all of them to one endpoint ({@code header:Host} does that on
+ *       purpose).
  * </ul>
  *
  * A request without the key gets {@link #ABSENT} and the policy falls back to round-robin. Reading
@@ -99,7 +100,17 @@ final class HashKey {
       default:
         {
           String v = request.header(FORWARDED_FOR);
-          return v == null ? ABSENT : firstForwardedFor(v);
+          if (v != null) {
+            long h = firstForwardedFor(v);
+            if (h != ABSENT) {
+              return h;
+            }
+          }
+          // No proxy in front: the peer itself is the client.
+          String peer = request.remoteAddress();
+          return peer == null || peer.isEmpty()
+              ? ABSENT
+              : nonZero(Hashing.hash(peer, 0, peer.length()));
         }
     }
   }

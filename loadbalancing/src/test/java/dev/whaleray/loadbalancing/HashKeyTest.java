@@ -65,4 +65,42 @@ class HashKeyTest {
     // Golden value: deterministic across runs and JVMs (keys must map alike on every router).
     assertThat(h("")).isEqualTo(Hashing.fmix64(0xcbf29ce484222325L));
   }
+
+  @org.junit.jupiter.api.Test
+  void clientIpFallsBackToThePeerAddress() {
+    HashKey key = HashKey.parse("client-ip");
+    dev.whaleray.router.RequestView direct =
+        new dev.whaleray.router.RequestView() {
+          @Override
+          public String method() {
+            return "GET";
+          }
+
+          @Override
+          public String host() {
+            return "h";
+          }
+
+          @Override
+          public String path() {
+            return "/";
+          }
+
+          @Override
+          public String header(String name) {
+            return null;
+          }
+
+          @Override
+          public String remoteAddress() {
+            return "192.0.2.7";
+          }
+        };
+    long h = key.hash(direct);
+    org.assertj.core.api.Assertions.assertThat(h).isNotEqualTo(HashKey.ABSENT);
+    org.assertj.core.api.Assertions.assertThat(key.hash(direct)).isEqualTo(h);
+    org.assertj.core.api.Assertions.assertThat(
+            key.hash(dev.whaleray.router.RequestView.of("GET", "h", "/")))
+        .isEqualTo(HashKey.ABSENT);
+  }
 }

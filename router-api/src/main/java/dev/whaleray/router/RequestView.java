@@ -25,6 +25,14 @@ public interface RequestView {
   /** The first value of a request header, or null when absent. */
   @Nullable String header(String name);
 
+  /**
+   * The IP address of the peer that sent the request (the load balancer, when there is one), or
+   * null when unknown. May allocate: for policies that need it, not for every request.
+   */
+  default @Nullable String remoteAddress() {
+    return null;
+  }
+
   /** A request view for tests and benchmarks. */
   static RequestView of(String method, String host, String path) {
     return new SimpleRequestView(method, host, path);

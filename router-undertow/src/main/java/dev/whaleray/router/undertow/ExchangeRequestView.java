@@ -59,6 +59,16 @@ final class ExchangeRequestView implements RequestView {
   }
 
   @Override
+  public @Nullable String remoteAddress() {
+    java.net.InetSocketAddress peer = exchange.getSourceAddress();
+    if (peer == null) {
+      return null;
+    }
+    java.net.InetAddress address = peer.getAddress();
+    return address == null ? peer.getHostString() : address.getHostAddress();
+  }
+
+  @Override
   public String toString() {
     return method() + " " + host() + rawPath;
   }
