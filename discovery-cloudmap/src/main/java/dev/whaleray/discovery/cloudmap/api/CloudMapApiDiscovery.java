@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -160,7 +159,10 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
             b.threads,
             30,
             TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(), // at most one task per watched service
+            // At most one task per watched service. First lookups go ahead of refreshes, so a
+            // new service's first request does not wait behind every other service's poll.
+            new java.util.concurrent.PriorityBlockingQueue<Runnable>(
+                16, java.util.Comparator.comparingLong(CloudMapApiDiscovery::queueRank)),
             r -> {
               Thread t = new Thread(r, "whaleray-cloudmap-api-" + threads.incrementAndGet());
               t.setDaemon(true);
@@ -234,6 +236,21 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
     return polls.size();
   }
 
+  private final java.util.concurrent.atomic.AtomicLong submissions =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * Queue order: other tasks (building the client) first, then first lookups, then refreshes; first
+   * come first served within a rank.
+   */
+  private static long queueRank(Runnable r) {
+    if (!(r instanceof Poll)) {
+      return Long.MIN_VALUE;
+    }
+    Poll p = (Poll) r;
+    return (p.firstLookup ? 0 : Long.MAX_VALUE / 2) + p.sequence;
+  }
+
   // ---- one watched service ------------------------------------------------------------------
 
   private final class Poll implements Runnable {
@@ -248,6 +265,9 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
     private @Nullable Long revision;
     private int failures;
     private int negatives; // consecutive not-found answers
+    // Set before each hand-off to the pollers, read by the queue's comparator.
+    volatile boolean firstLookup;
+    volatile long sequence;
 
     Poll(String service) {
       this.service = service;
@@ -260,6 +280,8 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
       }
       inFlight = true;
       cancelNext();
+      firstLookup = revision == null && current(service) == null;
+      sequence = submissions.incrementAndGet();
       try {
         pollers.execute(this);
       } catch (RejectedExecutionException e) {
