@@ -1,6 +1,7 @@
 package dev.whaleray.discovery.cloudmap.dns;
 
 import dev.whaleray.discovery.cloudmap.internal.Settings;
+import dev.whaleray.router.Endpoint;
 import dev.whaleray.router.discovery.Discovery;
 import dev.whaleray.router.discovery.DiscoveryContext;
 import dev.whaleray.router.discovery.DiscoveryProvider;
@@ -102,48 +103,23 @@ public final class CloudMapDnsDiscoveryProvider implements DiscoveryProvider {
     List<InetSocketAddress> result = new ArrayList<>();
     for (String raw : text.split(",", -1)) {
       String entry = raw.trim();
-      String host;
-      String port = null;
-      if (entry.startsWith("[")) {
-        int close = entry.indexOf(']');
-        if (close < 0) {
-          throw badServer(entry);
-        }
-        host = entry.substring(1, close);
-        String rest = entry.substring(close + 1);
-        if (!rest.isEmpty()) {
-          if (!rest.startsWith(":")) {
-            throw badServer(entry);
-          }
-          port = rest.substring(1);
-        }
-        if (host.indexOf(':') < 0) {
-          throw badServer(entry);
-        }
-      } else {
-        int colon = entry.indexOf(':');
-        if (colon >= 0 && entry.indexOf(':', colon + 1) >= 0) {
-          host = entry; // a bare IPv6 address
-        } else if (colon >= 0) {
-          host = entry.substring(0, colon);
-          port = entry.substring(colon + 1);
-        } else {
-          host = entry;
-        }
-      }
-      if (!validHost(host)) {
+      // Host and port rules are Endpoint's; only the default port (53) and bare IPv6 are ours.
+      boolean bracketed = entry.startsWith("[");
+      boolean bareIpv6 = !bracketed && entry.indexOf(':') != entry.lastIndexOf(':');
+      boolean hasPort = bracketed ? !entry.endsWith("]") : !bareIpv6 && entry.indexOf(':') >= 0;
+      Endpoint server;
+      try {
+        server =
+            hasPort
+                ? Endpoint.parse(entry)
+                : Endpoint.of(bracketed ? entry.substring(1, entry.length() - 1) : entry, 53);
+      } catch (IllegalArgumentException e) {
         throw badServer(entry);
       }
-      int p = 53;
-      if (port != null) {
-        try {
-          p = Integer.parseInt(port);
-        } catch (NumberFormatException e) {
-          throw badServer(entry);
-        }
-        if (p < 1 || p > 65535) {
-          throw badServer(entry);
-        }
+      String host = server.host();
+      int p = server.port();
+      if (bracketed && host.indexOf(':') < 0) {
+        throw badServer(entry); // brackets are for IPv6 only
       }
       try {
         result.add(new InetSocketAddress(InetAddress.getByName(host), p));
@@ -153,28 +129,6 @@ public final class CloudMapDnsDiscoveryProvider implements DiscoveryProvider {
       }
     }
     return List.copyOf(result);
-  }
-
-  private static boolean validHost(String host) {
-    if (host.isEmpty() || host.length() > 253) {
-      return false;
-    }
-    boolean ipv6 = host.indexOf(':') >= 0;
-    for (int i = 0; i < host.length(); i++) {
-      char c = host.charAt(i);
-      boolean ok =
-          ipv6
-              ? Character.digit(c, 16) >= 0 || c == ':' || c == '.'
-              : (c >= '0' && c <= '9')
-                  || (c >= 'a' && c <= 'z')
-                  || (c >= 'A' && c <= 'Z')
-                  || c == '-'
-                  || c == '.';
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static IllegalArgumentException badServer(String entry) {
