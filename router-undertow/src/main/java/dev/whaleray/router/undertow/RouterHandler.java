@@ -15,6 +15,7 @@ import io.undertow.server.DefaultResponseListener;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.proxy.ProxyHandler;
+import io.undertow.server.protocol.http.HttpContinue;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
@@ -58,6 +59,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
   private final Router router;
   private final ServiceTable services;
   private final UpstreamProxyClient proxyClient;
+  private final Upstreams upstreams;
   private final ProxyHandler proxyHandler;
   private final @Nullable HttpHandler next;
   private final @Nullable String healthPath;
@@ -85,6 +87,16 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             b.upstreamIdleTimeout.toMillis(),
             b.connectTimeout.toMillis(),
             b.responseTimeout.toMillis());
+    this.upstreams =
+        new Upstreams(
+            b.maxConnectionsPerThread,
+            b.maxQueueSize,
+            b.upstreamIdleTimeout.toMillis(),
+            b.connectTimeout.toMillis(),
+            b.responseTimeout.toMillis(),
+            b.preserveHost,
+            b.trustForwardedHeaders,
+            b.retries);
     this.proxyHandler =
         ProxyHandler.builder()
             .setProxyClient(proxyClient)
@@ -133,7 +145,9 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
   /** Closes the connection pools of endpoints that left every service. */
   void sweepPools() {
     try {
-      proxyClient.retainOnly(services.authoritiesInUse());
+      java.util.Set<String> inUse = services.authoritiesInUse();
+      proxyClient.retainOnly(inUse);
+      upstreams.retainOnly(inUse);
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "sweeping upstream pools", e);
     }
@@ -271,13 +285,22 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
       Upstream upstream)
       throws Exception {
     int strip = match.strippedPrefixLength();
+    HeaderMap requestHeaders = exchange.getRequestHeaders();
+    String upgrade = requestHeaders.getFirst(Headers.UPGRADE);
+    boolean websocket = upgrade != null && upgrade.equalsIgnoreCase("websocket");
+    HopByHop.strip(requestHeaders, websocket);
+    if (!websocket && !HttpContinue.requiresContinueResponse(exchange)) {
+      // The router's own HTTP/1.1 path; WebSocket handshakes and Expect: 100-continue take
+      // Undertow's ProxyHandler below, which relays the 101 and the interim 100.
+      exchange.dispatch(
+          SameThreadExecutor.INSTANCE,
+          new ProxyCall(upstreams, exchange, entry, view, upstream, strip));
+      return;
+    }
     if (strip > 0) {
       // ProxyHandler forwards the raw request URI minus the resolved path: strip the match.
       exchange.setResolvedPath(view.mountPrefix() + view.path().substring(0, strip));
     }
-    HeaderMap requestHeaders = exchange.getRequestHeaders();
-    String upgrade = requestHeaders.getFirst(Headers.UPGRADE);
-    HopByHop.strip(requestHeaders, upgrade != null && upgrade.equalsIgnoreCase("websocket"));
     UpstreamProxyClient.Attempt attempt =
         new UpstreamProxyClient.Attempt(entry, view, upstream, exchange);
     exchange.putAttachment(UpstreamProxyClient.ATTEMPT, attempt);
@@ -401,12 +424,12 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
 
   /** The number of upstream connections open now, over every endpoint. */
   public int openUpstreamConnections() {
-    return proxyClient.openConnections();
+    return proxyClient.openConnections() + upstreams.openConnections();
   }
 
   /** The number of per-endpoint upstream connection pools. */
   int upstreamPools() {
-    return proxyClient.pools();
+    return proxyClient.pools() + upstreams.pools();
   }
 
   /** Stops watching services and closes upstream connection pools. */

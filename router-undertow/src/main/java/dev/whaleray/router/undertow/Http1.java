@@ -1,0 +1,528 @@
+package dev.whaleray.router.undertow;
+
+import io.undertow.util.HeaderMap;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * HTTP/1.1 on the upstream side, as bytes: the request head writer and the response head and
+ * chunked-body parsers of {@link ProxyCall}. Each instance is confined to one IO thread and reused
+ * request after request, so the request path allocates only the header values it hands to Undertow.
+ */
+final class Http1 {
+  private Http1() {}
+
+  /** The bad response head, for the router's log and its 502. */
+  static final class ProtocolException extends Exception {
+    ProtocolException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** A request head built in a reusable array. */
+  static final class HeadWriter {
+    byte[] buf = new byte[2048];
+    int len;
+
+    HeadWriter reset() {
+      len = 0;
+      return this;
+    }
+
+    private void ensure(int n) {
+      if (len + n > buf.length) {
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
+      }
+    }
+
+    /** Latin-1 characters as bytes; anything wider becomes {@code ?}; CR and LF become space. */
+    HeadWriter ascii(String s) {
+      int n = s.length();
+      ensure(n);
+      byte[] b = buf;
+      int l = len;
+      for (int i = 0; i < n; i++) {
+        char c = s.charAt(i);
+        b[l++] = c == '\r' || c == '\n' ? (byte) ' ' : c < 0x100 ? (byte) c : (byte) '?';
+      }
+      len = l;
+      return this;
+    }
+
+    /** {@code s.substring(from, to)} as {@link #ascii(String)} would write it. */
+    HeadWriter ascii(String s, int from, int to) {
+      ensure(to - from);
+      byte[] b = buf;
+      int l = len;
+      for (int i = from; i < to; i++) {
+        char c = s.charAt(i);
+        b[l++] = c == '\r' || c == '\n' ? (byte) ' ' : c < 0x100 ? (byte) c : (byte) '?';
+      }
+      len = l;
+      return this;
+    }
+
+    HeadWriter bytes(HttpString s) {
+      int n = s.length();
+      ensure(n);
+      s.copyTo(buf, len);
+      len += n;
+      return this;
+    }
+
+    HeadWriter name(HttpString name) {
+      int n = name.length();
+      ensure(n + 2);
+      name.copyTo(buf, len);
+      len += n;
+      buf[len++] = ':';
+      buf[len++] = ' ';
+      return this;
+    }
+
+    HeadWriter digits(long v) {
+      return ascii(Long.toString(v));
+    }
+
+    HeadWriter crlf() {
+      ensure(2);
+      buf[len++] = '\r';
+      buf[len++] = '\n';
+      return this;
+    }
+
+    HeadWriter header(HttpString name, String value) {
+      return name(name).ascii(value).crlf();
+    }
+  }
+
+  /** Header names Undertow knows, matched without allocating; others go through a small cache. */
+  private static final HttpString[] KNOWN = {
+    Headers.CONTENT_TYPE,
+    Headers.CONTENT_LENGTH,
+    Headers.DATE,
+    Headers.SERVER,
+    Headers.CONNECTION,
+    Headers.TRANSFER_ENCODING,
+    Headers.CACHE_CONTROL,
+    Headers.ETAG,
+    Headers.LAST_MODIFIED,
+    Headers.LOCATION,
+    Headers.SET_COOKIE,
+    Headers.VARY,
+    Headers.KEEP_ALIVE,
+    Headers.EXPIRES,
+    Headers.ACCEPT_RANGES,
+    Headers.CONTENT_ENCODING,
+    Headers.AGE,
+    Headers.PRAGMA,
+    Headers.CONTENT_LANGUAGE,
+    Headers.CONTENT_DISPOSITION,
+    Headers.CONTENT_RANGE,
+    Headers.WWW_AUTHENTICATE,
+    Headers.STRICT_TRANSPORT_SECURITY,
+    Headers.UPGRADE,
+    Headers.TRAILER,
+    Headers.RETRY_AFTER,
+  };
+
+  private static final boolean[] TOKEN = new boolean[128];
+
+  static {
+    for (char c = '0'; c <= '9'; c++) {
+      TOKEN[c] = true;
+    }
+    for (char c = 'a'; c <= 'z'; c++) {
+      TOKEN[c] = true;
+      TOKEN[c - 32] = true;
+    }
+    for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+      TOKEN[c] = true;
+    }
+  }
+
+  /**
+   * The response head of one upstream response: status, version and the framing headers, with every
+   * header copied into the exchange's response {@link HeaderMap}.
+   */
+  static final class ResponseParser {
+    private final HttpString[] cache = new HttpString[256];
+    private byte[] scratch = new byte[4096];
+
+    int status;
+    boolean http11;
+    boolean connectionClose;
+    boolean chunked;
+    boolean otherTransferCoding;
+    long contentLength;
+
+    /**
+     * Parses a complete head at {@code b}'s position into {@code into}, if the buffer holds one.
+     *
+     * @return false when the head is not complete yet (nothing consumed)
+     * @throws ProtocolException when the head is malformed; {@code into} may be half-filled
+     */
+    boolean parse(ByteBuffer buffer, HeaderMap into) throws ProtocolException {
+      // Parse from a heap copy: array reads beat a direct buffer's bounds-checked gets.
+      int start = buffer.position();
+      int available = buffer.remaining();
+      int copied = Math.min(available, 4096);
+      byte[] b = copy(buffer, start, copied);
+      int end = headEnd(b, 0, copied);
+      if (end < 0 && copied < available) {
+        copied = available;
+        b = copy(buffer, start, copied);
+        end = headEnd(b, 0, copied);
+      }
+      if (end < 0) {
+        return false;
+      }
+      status = 0;
+      http11 = false;
+      connectionClose = false;
+      chunked = false;
+      otherTransferCoding = false;
+      contentLength = -1;
+      int lineEnd = lineEnd(b, 0, end);
+      statusLine(b, 0, lineEnd);
+      int p = next(b, lineEnd);
+      while (true) {
+        int e = lineEnd(b, p, end);
+        if (e == p) {
+          break;
+        }
+        header(b, p, e, into);
+        p = next(b, e);
+      }
+      buffer.position(start + end);
+      return true;
+    }
+
+    private byte[] copy(ByteBuffer buffer, int from, int n) {
+      if (n > scratch.length) {
+        scratch = new byte[Math.max(n, scratch.length * 2)];
+      }
+      buffer.get(from, scratch, 0, n);
+      return scratch;
+    }
+
+    /** The index just past the blank line, or -1; accepts bare LF line ends (RFC 9112 2.2). */
+    private static int headEnd(byte[] b, int from, int to) {
+      int lineStart = from;
+      for (int i = from; i < to; i++) {
+        if (b[i] == '\n') {
+          int len = i - lineStart;
+          if (len == 0 || (len == 1 && b[lineStart] == '\r')) {
+            return i + 1;
+          }
+          lineStart = i + 1;
+        }
+      }
+      return -1;
+    }
+
+    /** The index of the CR or LF ending the line that starts at {@code from}. */
+    private static int lineEnd(byte[] b, int from, int to) {
+      for (int i = from; i < to; i++) {
+        byte c = b[i];
+        if (c == '\n') {
+          return i > from && b[i - 1] == '\r' ? i - 1 : i;
+        }
+      }
+      return to;
+    }
+
+    private static int next(byte[] b, int lineEnd) {
+      return b[lineEnd] == '\r' ? lineEnd + 2 : lineEnd + 1;
+    }
+
+    private void statusLine(byte[] b, int p, int e) throws ProtocolException {
+      // HTTP/1.x SP 3DIGIT [SP reason]
+      if (e - p < 12
+          || b[p] != 'H'
+          || b[p + 1] != 'T'
+          || b[p + 2] != 'T'
+          || b[p + 3] != 'P'
+          || b[p + 4] != '/'
+          || b[p + 5] != '1'
+          || b[p + 6] != '.'
+          || (b[p + 7] != '0' && b[p + 7] != '1')
+          || b[p + 8] != ' ') {
+        throw new ProtocolException("malformed status line");
+      }
+      http11 = b[p + 7] == '1';
+      int s = 0;
+      for (int i = p + 9; i < p + 12; i++) {
+        byte c = b[i];
+        if (c < '0' || c > '9') {
+          throw new ProtocolException("malformed status code");
+        }
+        s = s * 10 + (c - '0');
+      }
+      if (s < 100 || (e > p + 12 && b[p + 12] != ' ')) {
+        throw new ProtocolException("malformed status code");
+      }
+      status = s;
+    }
+
+    private void header(byte[] b, int p, int e, HeaderMap into) throws ProtocolException {
+      int colon = -1;
+      int hash = 0;
+      for (int i = p; i < e; i++) {
+        byte c = b[i];
+        if (c == ':') {
+          colon = i;
+          break;
+        }
+        if (c < 0 || !TOKEN[c]) {
+          throw new ProtocolException(
+              i == p && (c == ' ' || c == '\t')
+                  ? "obsolete line folding in a response header"
+                  : "malformed response header name");
+        }
+        hash = 31 * hash + (c | 0x20);
+      }
+      if (colon <= p) {
+        throw new ProtocolException("malformed response header");
+      }
+      int vs = colon + 1;
+      while (vs < e && (b[vs] == ' ' || b[vs] == '\t')) {
+        vs++;
+      }
+      int ve = e;
+      while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
+        ve--;
+      }
+      HttpString name = name(b, p, colon, hash);
+      String value = string(b, vs, ve);
+      if (name == Headers.CONTENT_LENGTH) {
+        long n = parseLength(value);
+        if (contentLength >= 0 && contentLength != n) {
+          throw new ProtocolException("conflicting Content-Length values");
+        }
+        contentLength = n;
+      } else if (name == Headers.TRANSFER_ENCODING) {
+        // The last coding decides; only chunked is framing we can read.
+        int comma = value.lastIndexOf(',');
+        String last = (comma < 0 ? value : value.substring(comma + 1)).trim();
+        if (last.equalsIgnoreCase("chunked")) {
+          chunked = true;
+          otherTransferCoding = false;
+        } else {
+          chunked = false;
+          otherTransferCoding = true;
+        }
+      } else if (name == Headers.CONNECTION && containsToken(value, "close")) {
+        connectionClose = true;
+      }
+      into.add(name, value);
+    }
+
+    private static long parseLength(String v) throws ProtocolException {
+      if (v.isEmpty() || v.length() > 18) {
+        throw new ProtocolException("malformed Content-Length");
+      }
+      long n = 0;
+      for (int i = 0; i < v.length(); i++) {
+        char c = v.charAt(i);
+        if (c < '0' || c > '9') {
+          throw new ProtocolException("malformed Content-Length");
+        }
+        n = n * 10 + (c - '0');
+      }
+      return n;
+    }
+
+    private HttpString name(byte[] b, int p, int e, int hash) {
+      int len = e - p;
+      for (HttpString k : KNOWN) {
+        if (k.length() == len && equalsIgnoreCase(k, b, p)) {
+          return k;
+        }
+      }
+      int slot = (hash ^ (hash >>> 8)) & (cache.length - 1);
+      HttpString c = cache[slot];
+      if (c != null && c.length() == len && equalsExactly(c, b, p)) {
+        return c;
+      }
+      HttpString fresh = new HttpString(b, p, len);
+      cache[slot] = fresh;
+      return fresh;
+    }
+
+    private static boolean equalsIgnoreCase(HttpString k, byte[] b, int p) {
+      for (int i = 0, n = k.length(); i < n; i++) {
+        if ((k.byteAt(i) | 0x20) != (b[p + i] | 0x20)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private static boolean equalsExactly(HttpString k, byte[] b, int p) {
+      for (int i = 0, n = k.length(); i < n; i++) {
+        if (k.byteAt(i) != b[p + i]) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private static String string(byte[] b, int p, int e) {
+      return new String(b, p, e - p, StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  /** True when the comma-separated {@code value} holds {@code token}, ignoring case. */
+  static boolean containsToken(@Nullable String value, String token) {
+    if (value == null) {
+      return false;
+    }
+    int start = 0;
+    int n = value.length();
+    while (start < n) {
+      int comma = value.indexOf(',', start);
+      int end = comma < 0 ? n : comma;
+      int s = start;
+      int e = end;
+      while (s < e && value.charAt(s) == ' ') {
+        s++;
+      }
+      while (e > s && value.charAt(e - 1) == ' ') {
+        e--;
+      }
+      if (e - s == token.length() && value.regionMatches(true, s, token, 0, token.length())) {
+        return true;
+      }
+      start = end + 1;
+    }
+    return false;
+  }
+
+  /**
+   * A chunked-body decoder (RFC 9112 7.1) that finds the data in place: {@link #data} skips chunk
+   * framing and says how many bytes at the buffer's position are body; the caller passes them on
+   * and calls {@link #consumed}. Extensions and trailers are read and dropped.
+   */
+  static final class ChunkedDecoder {
+    private static final int SIZE = 0;
+    private static final int EXTENSION = 1;
+    private static final int DATA = 2;
+    private static final int DATA_END = 3;
+    private static final int TRAILER_LINE_START = 4;
+    private static final int TRAILER_LINE = 5;
+    private static final int DONE = 6;
+
+    private int state;
+    private long remaining;
+    private int digits;
+
+    void reset() {
+      state = SIZE;
+      remaining = 0;
+      digits = 0;
+    }
+
+    boolean isDone() {
+      return state == DONE;
+    }
+
+    /**
+     * @return the body bytes available at the position (0: need more input or done)
+     */
+    int data(ByteBuffer b) throws ProtocolException {
+      while (b.hasRemaining()) {
+        switch (state) {
+          case DATA:
+            return (int) Math.min(remaining, b.remaining());
+          case SIZE:
+            {
+              byte c = b.get();
+              int d = hex(c);
+              if (d >= 0) {
+                if (++digits > 15) {
+                  throw new ProtocolException("chunk size too large");
+                }
+                remaining = remaining * 16 + d;
+              } else if (digits == 0) {
+                throw new ProtocolException("malformed chunk size");
+              } else if (c == ';' || c == ' ' || c == '\t') {
+                state = EXTENSION;
+              } else if (c == '\r') {
+                // the LF follows
+              } else if (c == '\n') {
+                endOfSize();
+              } else {
+                throw new ProtocolException("malformed chunk size");
+              }
+              break;
+            }
+          case EXTENSION:
+            if (b.get() == '\n') {
+              endOfSize();
+            }
+            break;
+          case DATA_END:
+            {
+              byte c = b.get();
+              if (c == '\n') {
+                state = SIZE;
+                digits = 0;
+              } else if (c != '\r') {
+                throw new ProtocolException("missing CRLF after chunk data");
+              }
+              break;
+            }
+          case TRAILER_LINE_START:
+            {
+              byte c = b.get();
+              if (c == '\n') {
+                state = DONE;
+                return 0;
+              } else if (c != '\r') {
+                state = TRAILER_LINE;
+              }
+              break;
+            }
+          case TRAILER_LINE:
+            if (b.get() == '\n') {
+              state = TRAILER_LINE_START;
+            }
+            break;
+          default:
+            return 0;
+        }
+      }
+      return 0;
+    }
+
+    private void endOfSize() {
+      state = remaining == 0 ? TRAILER_LINE_START : DATA;
+    }
+
+    /** {@code n} body bytes reported by {@link #data} were passed on. */
+    void consumed(int n) {
+      remaining -= n;
+      if (remaining == 0) {
+        state = DATA_END;
+      }
+    }
+
+    private static int hex(byte c) {
+      if (c >= '0' && c <= '9') {
+        return c - '0';
+      }
+      if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+      }
+      if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+      }
+      return -1;
+    }
+  }
+}

@@ -1,0 +1,941 @@
+package dev.whaleray.router.undertow;
+
+import dev.whaleray.router.RequestView;
+import dev.whaleray.router.lb.Outcome;
+import dev.whaleray.router.lb.Picker;
+import dev.whaleray.router.lb.Upstream;
+import io.undertow.connector.PooledByteBuffer;
+import io.undertow.server.ExchangeCompletionListener;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.Methods;
+import io.undertow.util.StatusCodes;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
+import org.jspecify.annotations.Nullable;
+import org.xnio.ChannelListener;
+import org.xnio.IoUtils;
+import org.xnio.channels.StreamSinkChannel;
+import org.xnio.channels.StreamSourceChannel;
+
+/**
+ * One proxied request on the router's own HTTP/1.1 path: takes a pooled upstream connection, writes
+ * the request head as bytes straight from the exchange (no intermediate request object), streams
+ * the body, parses the response head into the exchange and streams the body back with backpressure
+ * both ways. Retries a connect failure (and, for an idempotent request without a body, a connection
+ * that broke before any response) on a re-picked endpoint.
+ *
+ * <p>Runs on the exchange's IO thread only; one object and its two timer nodes per request.
+ */
+final class ProxyCall
+    implements Runnable,
+        UpstreamPool.Waiter,
+        UpstreamPool.Owner,
+        ChannelListener<Channel>,
+        ExchangeCompletionListener {
+  private static final System.Logger LOG = System.getLogger(ProxyCall.class.getName());
+
+  private static final int CONNECTING = 1;
+  private static final int ACTIVE = 2;
+  private static final int DONE = 3;
+
+  private static final int BODY_NONE = 0;
+  private static final int BODY_FIXED = 1;
+  private static final int BODY_CHUNKED = 2;
+  private static final int BODY_TO_EOF = 3;
+
+  /** Room before a chunk's data for its size line (up to 8 hex digits and CRLF). */
+  private static final int CHUNK_HEAD = 10;
+
+  private static final byte[] LAST_CHUNK = {'0', '\r', '\n', '\r', '\n'};
+  private static final byte[] HEX =
+      "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  private final Upstreams config;
+  private final Upstreams.PerThread thread;
+  private final HttpServerExchange exchange;
+  private final ServiceTable.Entry entry;
+  private final RequestView view;
+  private final String path;
+  private final int pathFrom;
+  private final boolean head;
+  private final boolean hasBody;
+  private final boolean chunkedBody;
+
+  private Upstream upstream;
+  private @Nullable UpstreamPool pool;
+  private UpstreamPool.@Nullable Conn conn;
+  private int state;
+  private int tries;
+  private boolean ended;
+
+  // request side
+  private boolean reused;
+  private @Nullable ByteBuffer pendingHead;
+  private @Nullable StreamSourceChannel requestChannel;
+  private @Nullable PooledByteBuffer requestBuffer;
+  private boolean requestEof;
+  private boolean requestSent;
+
+  // response side
+  private boolean responseStarted;
+  private boolean upstreamKeepAlive;
+  private int bodyMode;
+  private long remaining;
+  private Http1.@Nullable ChunkedDecoder decoder;
+  private @Nullable StreamSinkChannel responseChannel;
+  private boolean responseDone;
+
+  private final TimeoutList.Node connectTimer =
+      new TimeoutList.Node() {
+        @Override
+        void expired() {
+          connectTimedOut();
+        }
+      };
+  private final TimeoutList.Node responseTimer =
+      new TimeoutList.Node() {
+        @Override
+        void expired() {
+          responseTimedOut();
+        }
+      };
+
+  ProxyCall(
+      Upstreams config,
+      HttpServerExchange exchange,
+      ServiceTable.Entry entry,
+      RequestView view,
+      Upstream upstream,
+      int pathFrom) {
+    this.config = config;
+    this.thread = config.thread(exchange);
+    this.exchange = exchange;
+    this.entry = entry;
+    this.view = view;
+    this.upstream = upstream;
+    this.path = view.path();
+    this.pathFrom = pathFrom;
+    this.head = exchange.getRequestMethod().equals(Methods.HEAD);
+    this.hasBody = !exchange.isRequestComplete();
+    this.chunkedBody = hasBody && !exchange.getRequestHeaders().contains(Headers.CONTENT_LENGTH);
+  }
+
+  /** Starts the first attempt; run through {@code exchange.dispatch} so the exchange stays open. */
+  @Override
+  public void run() {
+    exchange.addExchangeCompleteListener(this);
+    attempt();
+  }
+
+  private void attempt() {
+    state = CONNECTING;
+    ended = false;
+    upstream.onStart();
+    UpstreamPool p;
+    try {
+      p = thread.pool(upstream.endpoint());
+    } catch (IllegalArgumentException e) {
+      LOG.log(System.Logger.Level.WARNING, e.getMessage());
+      pool = null;
+      connectFailed(new IOException(e.getMessage()), tries);
+      return;
+    }
+    pool = p;
+    thread.connectTimeouts.add(connectTimer);
+    p.acquire(this);
+  }
+
+  // ---- connecting
+
+  @Override
+  public int ticket() {
+    return tries;
+  }
+
+  @Override
+  public void connected(UpstreamPool.Conn c, boolean reused, int ticket) {
+    if (state != CONNECTING || ticket != tries || c.pool() != pool) {
+      // Late: this attempt timed out or moved on. The connection is clean; let others use it.
+      c.release(true);
+      return;
+    }
+    connectTimer.cancel();
+    state = ACTIVE;
+    this.conn = c;
+    this.reused = reused;
+    c.owner = this;
+    c.sink.getWriteSetter().set(this);
+    sendHead(c);
+  }
+
+  @Override
+  public void connectFailed(IOException cause, int ticket) {
+    if (state == CONNECTING && ticket == tries) {
+      connectTimer.cancel();
+      LOG.log(
+          System.Logger.Level.DEBUG,
+          () -> "connect to " + upstream.endpoint() + " failed: " + cause.getMessage());
+      failedBeforeSending(
+          Outcome.CONNECT_FAILURE,
+          StatusCodes.BAD_GATEWAY,
+          "upstream refused the connection",
+          true);
+    }
+  }
+
+  @Override
+  public void queueFull() {
+    connectTimer.cancel();
+    failedBeforeSending(
+        Outcome.CONNECT_FAILURE,
+        StatusCodes.SERVICE_UNAVAILABLE,
+        "upstream connection queue full",
+        false);
+  }
+
+  private void connectTimedOut() {
+    if (state != CONNECTING) {
+      return;
+    }
+    UpstreamPool p = pool;
+    if (p != null) {
+      p.cancel(this);
+    }
+    failedBeforeSending(
+        Outcome.CONNECT_FAILURE, StatusCodes.GATEWAY_TIME_OUT, "upstream connect timed out", false);
+  }
+
+  /** Nothing was sent: try another endpoint if retries are left, else answer. */
+  private void failedBeforeSending(
+      Outcome outcome, int status, String error, boolean refreshDiscovery) {
+    end(outcome);
+    state = 0;
+    if (tries++ < config.retries && !exchange.isComplete()) {
+      Picker picker = entry.picker;
+      Upstream next = picker == null ? null : picker.pick(view);
+      if (next != null) {
+        upstream = next;
+        attempt();
+        return;
+      }
+    }
+    if (refreshDiscovery) {
+      entry.refresh();
+    }
+    fail(status, error);
+  }
+
+  // ---- request
+
+  private void sendHead(UpstreamPool.Conn c) {
+    Http1.HeadWriter w = thread.head.reset();
+    writeHead(w);
+    ByteBuffer b = ByteBuffer.wrap(w.buf, 0, w.len);
+    try {
+      c.sink.write(b);
+    } catch (IOException e) {
+      transitFailed(e);
+      return;
+    }
+    if (b.hasRemaining()) {
+      // Rare: the socket buffer is full. Keep a private copy of what is left.
+      ByteBuffer rest = ByteBuffer.allocate(b.remaining());
+      rest.put(b).flip();
+      pendingHead = rest;
+      c.sink.resumeWrites();
+      return;
+    }
+    afterHead();
+  }
+
+  private void afterHead() {
+    if (!hasBody) {
+      requestSent();
+      return;
+    }
+    StreamSourceChannel rc = exchange.getRequestChannel();
+    if (rc == null) {
+      transitFailed(new IOException("request body already read"));
+      return;
+    }
+    requestChannel = rc;
+    rc.getReadSetter().set(this);
+    requestBuffer = thread.buffers.allocate();
+    requestBuffer.getBuffer().clear().flip();
+    pumpRequest();
+  }
+
+  private void writeHead(Http1.HeadWriter w) {
+    HeaderMap in = exchange.getRequestHeaders();
+    w.bytes(exchange.getRequestMethod()).ascii(" ");
+    if (pathFrom >= path.length()) {
+      w.ascii("/");
+    } else {
+      w.ascii(path, pathFrom, path.length());
+    }
+    String query = exchange.getQueryString();
+    if (!query.isEmpty()) {
+      w.ascii("?").ascii(query);
+    }
+    w.ascii(" HTTP/1.1").crlf();
+
+    String clientHost = in.getFirst(Headers.HOST);
+    if (config.preserveHost && clientHost != null) {
+      w.header(Headers.HOST, clientHost);
+    } else {
+      w.header(Headers.HOST, upstream.endpoint().authority());
+    }
+    for (long c = in.fastIterateNonEmpty(); c != -1L; c = in.fiNextNonEmpty(c)) {
+      HeaderValues values = in.fiCurrent(c);
+      HttpString name = values.getHeaderName();
+      if (isWrittenSeparately(name)) {
+        continue;
+      }
+      for (int i = 0, n = values.size(); i < n; i++) {
+        w.header(name, values.get(i));
+      }
+    }
+    forwardedHeaders(w, in, clientHost);
+    if (chunkedBody) {
+      w.header(Headers.TRANSFER_ENCODING, "chunked");
+    } else {
+      String length = in.getFirst(Headers.CONTENT_LENGTH);
+      if (length != null) {
+        w.header(Headers.CONTENT_LENGTH, length);
+      }
+    }
+    w.crlf();
+  }
+
+  private static boolean isWrittenSeparately(HttpString name) {
+    return name.equals(Headers.HOST)
+        || name.equals(Headers.CONTENT_LENGTH)
+        || name.equals(Headers.TRANSFER_ENCODING)
+        || name.equals(Headers.CONNECTION)
+        || name.equals(Headers.X_FORWARDED_FOR)
+        || name.equals(Headers.X_FORWARDED_PROTO)
+        || name.equals(Headers.X_FORWARDED_HOST)
+        || name.equals(Headers.X_FORWARDED_PORT)
+        || name.equals(Headers.X_FORWARDED_SERVER);
+  }
+
+  /**
+   * {@code X-Forwarded-*} as Undertow's ProxyHandler writes them: trusted incoming values are kept
+   * (the client address appended to {@code X-Forwarded-For}), else the connection's own.
+   */
+  private void forwardedHeaders(Http1.HeadWriter w, HeaderMap in, @Nullable String clientHost) {
+    boolean trust = config.trustForwarded;
+    InetSocketAddress peer = exchange.getSourceAddress();
+    String remote = peer == null ? "localhost" : peer.getHostString();
+    String xff = trust ? in.getFirst(Headers.X_FORWARDED_FOR) : null;
+    if (xff != null && !xff.isEmpty()) {
+      w.name(Headers.X_FORWARDED_FOR).ascii(xff).ascii(",").ascii(remote).crlf();
+    } else {
+      w.header(Headers.X_FORWARDED_FOR, remote);
+    }
+    if (!(trust && copyAll(w, in, Headers.X_FORWARDED_PROTO))) {
+      w.header(
+          Headers.X_FORWARDED_PROTO,
+          exchange.getRequestScheme().equals("https") ? "https" : "http");
+    }
+    // Host name and port from the Host header read once (Undertow's getHostName() and
+    // getHostPort() each look it up again).
+    String hostName = hostName(clientHost);
+    if (!(trust && copyAll(w, in, Headers.X_FORWARDED_SERVER))) {
+      w.header(Headers.X_FORWARDED_SERVER, hostName);
+    }
+    if (!config.preserveHost && clientHost != null) {
+      w.header(Headers.X_FORWARDED_HOST, clientHost);
+    } else if (!copyAll(w, in, Headers.X_FORWARDED_HOST)) {
+      w.header(
+          Headers.X_FORWARDED_HOST,
+          hostName.indexOf(':') >= 0 && !hostName.startsWith("[")
+              ? "[" + hostName + "]"
+              : hostName);
+    }
+    String port = trust ? in.getFirst(Headers.X_FORWARDED_PORT) : null;
+    if (port != null && isPort(port)) {
+      copyAll(w, in, Headers.X_FORWARDED_PORT);
+    } else {
+      w.name(Headers.X_FORWARDED_PORT)
+          .digits(
+              port != null
+                  ? exchange.getConnection().getLocalAddress(InetSocketAddress.class).getPort()
+                  : hostPort(clientHost))
+          .crlf();
+    }
+  }
+
+  /** As {@link HttpServerExchange#getHostName()}, from the Host value already read. */
+  private String hostName(@Nullable String host) {
+    if (host == null) {
+      return exchange.getDestinationAddress().getHostString();
+    }
+    if (host.startsWith("[")) {
+      int close = host.indexOf(']');
+      return close < 0 ? host.substring(1) : host.substring(1, close);
+    }
+    int colon = host.indexOf(':');
+    return colon < 0 ? host : host.substring(0, colon);
+  }
+
+  /** As {@link HttpServerExchange#getHostPort()}, from the Host value already read. */
+  private int hostPort(@Nullable String host) {
+    if (host == null) {
+      return exchange.getDestinationAddress().getPort();
+    }
+    int colon =
+        host.startsWith("[")
+            ? host.indexOf(':', Math.max(0, host.indexOf(']')))
+            : host.indexOf(':');
+    if (colon >= 0) {
+      try {
+        return Integer.parseInt(host, colon + 1, host.length(), 10);
+      } catch (NumberFormatException ignored) {
+        // as Undertow: fall back to the scheme's port
+      }
+    }
+    return exchange.getRequestScheme().equals("https") ? 443 : 80;
+  }
+
+  private static boolean isPort(String s) {
+    try {
+      Integer.parseInt(s);
+      return true;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  private static boolean copyAll(Http1.HeadWriter w, HeaderMap in, HttpString name) {
+    HeaderValues values = in.get(name);
+    if (values == null || values.isEmpty()) {
+      return false;
+    }
+    for (int i = 0, n = values.size(); i < n; i++) {
+      w.header(name, values.get(i));
+    }
+    return true;
+  }
+
+  /** Moves request body bytes from the client to the upstream until one side has to wait. */
+  private void pumpRequest() {
+    UpstreamPool.Conn c = conn;
+    StreamSourceChannel rc = requestChannel;
+    PooledByteBuffer pb = requestBuffer;
+    if (c == null || rc == null || pb == null || requestSent) {
+      return;
+    }
+    ByteBuffer b = pb.getBuffer();
+    try {
+      while (true) {
+        if (b.hasRemaining()) {
+          c.sink.write(b);
+          if (b.hasRemaining()) {
+            rc.suspendReads();
+            c.sink.resumeWrites();
+            return;
+          }
+        }
+        if (requestEof) {
+          requestBodySent();
+          return;
+        }
+        int n;
+        if (chunkedBody) {
+          b.clear();
+          b.position(CHUNK_HEAD).limit(b.capacity() - 2);
+          n = rc.read(b);
+          if (n > 0) {
+            frameChunk(b, n);
+          }
+        } else {
+          b.clear();
+          n = rc.read(b);
+          b.flip();
+        }
+        if (n == -1) {
+          requestEof = true;
+          b.clear();
+          if (chunkedBody) {
+            b.put(LAST_CHUNK);
+          }
+          b.flip();
+        } else if (n == 0) {
+          b.clear().flip();
+          c.sink.suspendWrites();
+          rc.resumeReads();
+          return;
+        }
+      }
+    } catch (IOException e) {
+      // The client or the upstream broke mid-body: nothing sensible can be forwarded.
+      LOG.log(System.Logger.Level.DEBUG, () -> "request body: " + e.getMessage());
+      abort(Outcome.ERROR, StatusCodes.BAD_GATEWAY, "upstream connection failed");
+    }
+  }
+
+  /** Wraps the {@code n} bytes read at {@link #CHUNK_HEAD} in chunk framing, ready to write. */
+  private static void frameChunk(ByteBuffer b, int n) {
+    int digits = 0;
+    for (int v = n; v != 0; v >>>= 4) {
+      digits++;
+    }
+    int start = CHUNK_HEAD - digits - 2;
+    for (int i = 0, v = n; i < digits; i++, v >>>= 4) {
+      b.put(start + digits - 1 - i, HEX[v & 0xf]);
+    }
+    b.put(CHUNK_HEAD - 2, (byte) '\r');
+    b.put(CHUNK_HEAD - 1, (byte) '\n');
+    int end = CHUNK_HEAD + n;
+    b.limit(b.capacity());
+    b.put(end, (byte) '\r');
+    b.put(end + 1, (byte) '\n');
+    b.position(start).limit(end + 2);
+  }
+
+  private void requestBodySent() {
+    StreamSourceChannel rc = requestChannel;
+    if (rc != null) {
+      rc.suspendReads();
+      rc.getReadSetter().set(null);
+    }
+    freeRequestBuffer();
+    requestSent();
+  }
+
+  private void freeRequestBuffer() {
+    PooledByteBuffer pb = requestBuffer;
+    if (pb != null) {
+      requestBuffer = null;
+      pb.close();
+    }
+  }
+
+  private void requestSent() {
+    requestSent = true;
+    UpstreamPool.Conn c = conn;
+    if (c != null) {
+      c.sink.suspendWrites();
+    }
+    if (responseDone) {
+      releaseConnection();
+    } else if (!responseStarted) {
+      thread.responseTimeouts.add(responseTimer);
+    }
+  }
+
+  // ---- events
+
+  @Override
+  public void handleEvent(Channel channel) {
+    UpstreamPool.Conn c = conn;
+    if (state != ACTIVE && !(responseDone && channel == responseChannel)) {
+      return;
+    }
+    if (channel == responseChannel) {
+      if (responseDone) {
+        flushResponseEnd();
+      } else {
+        responseChannel.suspendWrites();
+        if (c != null) {
+          c.source.resumeReads();
+        }
+        pumpResponse();
+      }
+    } else if (c != null && channel == c.sink) {
+      ByteBuffer ph = pendingHead;
+      if (ph != null) {
+        try {
+          c.sink.write(ph);
+        } catch (IOException e) {
+          transitFailed(e);
+          return;
+        }
+        if (ph.hasRemaining()) {
+          return;
+        }
+        pendingHead = null;
+        c.sink.suspendWrites();
+        afterHead();
+      } else {
+        c.sink.suspendWrites();
+        StreamSourceChannel rc = requestChannel;
+        if (rc != null && !requestEof) {
+          rc.resumeReads();
+        }
+        pumpRequest();
+      }
+    } else if (channel == requestChannel) {
+      pumpRequest();
+    }
+  }
+
+  @Override
+  public void upstreamReadable() {
+    if (state != ACTIVE) {
+      return;
+    }
+    if (responseStarted) {
+      pumpResponse();
+      return;
+    }
+    UpstreamPool.Conn c = conn;
+    ByteBuffer b = c.buffer();
+    int n;
+    try {
+      b.compact();
+      try {
+        n = c.source.read(b);
+      } finally {
+        b.flip();
+      }
+    } catch (IOException e) {
+      transitFailed(e);
+      return;
+    }
+    if (n == -1) {
+      transitFailed(new IOException("upstream closed the connection before answering"));
+      return;
+    }
+    if (n == 0) {
+      return;
+    }
+    readHead(b);
+  }
+
+  // ---- response
+
+  private void readHead(ByteBuffer b) {
+    HeaderMap out = exchange.getResponseHeaders();
+    Http1.ResponseParser parser = thread.parser;
+    try {
+      while (true) {
+        if (!parser.parse(b, out)) {
+          if (b.position() == 0 && b.limit() == b.capacity()) {
+            throw new Http1.ProtocolException("response head too large");
+          }
+          return; // wait for more
+        }
+        int status = parser.status;
+        if (status >= 200) {
+          break;
+        }
+        if (status == 101) {
+          throw new Http1.ProtocolException("101 Switching Protocols without an upgrade request");
+        }
+        out.clear(); // an interim 1xx answer: skip it
+      }
+    } catch (Http1.ProtocolException e) {
+      out.clear();
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "invalid response from " + upstream.endpoint() + ": " + e.getMessage());
+      UpstreamPool.Conn c = conn;
+      conn = null;
+      if (c != null) {
+        c.release(false);
+      }
+      end(Outcome.ERROR);
+      fail(StatusCodes.BAD_GATEWAY, "invalid response from upstream");
+      return;
+    }
+    responseStarted = true;
+    responseTimer.cancel();
+    int status = parser.status;
+    exchange.setStatusCode(status);
+    upstreamKeepAlive = parser.http11 && !parser.connectionClose;
+    if (head || status == 204 || status == 304) {
+      bodyMode = BODY_NONE;
+    } else if (parser.chunked) {
+      bodyMode = BODY_CHUNKED;
+      if (parser.contentLength >= 0) {
+        upstreamKeepAlive = false; // both framings: RFC 9112 6.3 says close after
+        out.remove(Headers.CONTENT_LENGTH);
+      }
+      Http1.ChunkedDecoder d = decoder;
+      if (d == null) {
+        d = decoder = new Http1.ChunkedDecoder();
+      }
+      d.reset();
+    } else if (parser.otherTransferCoding) {
+      bodyMode = BODY_TO_EOF;
+      upstreamKeepAlive = false;
+      out.remove(Headers.CONTENT_LENGTH);
+    } else if (parser.contentLength >= 0) {
+      bodyMode = BODY_FIXED;
+      remaining = parser.contentLength;
+    } else {
+      bodyMode = BODY_TO_EOF;
+      upstreamKeepAlive = false;
+    }
+    out.remove(Headers.TRANSFER_ENCODING);
+    HopByHop.strip(out, false);
+    StreamSinkChannel rc = exchange.getResponseChannel();
+    responseChannel = rc;
+    rc.getWriteSetter().set(this);
+    pumpResponse();
+  }
+
+  /** Moves response body bytes from the upstream to the client until one side has to wait. */
+  private void pumpResponse() {
+    UpstreamPool.Conn c = conn;
+    StreamSinkChannel out = responseChannel;
+    if (c == null || out == null) {
+      return;
+    }
+    ByteBuffer b = c.buffer();
+    try {
+      while (true) {
+        if (bodyMode == BODY_NONE
+            || (bodyMode == BODY_FIXED && remaining == 0)
+            || (bodyMode == BODY_CHUNKED && decoder.isDone())) {
+          responseBodyRead();
+          return;
+        }
+        int available;
+        if (bodyMode == BODY_CHUNKED) {
+          available = decoder.data(b);
+          if (decoder.isDone()) {
+            continue;
+          }
+        } else {
+          available =
+              bodyMode == BODY_FIXED ? (int) Math.min(remaining, b.remaining()) : b.remaining();
+        }
+        if (available == 0) {
+          b.clear();
+          int n;
+          try {
+            n = c.source.read(b);
+          } finally {
+            b.flip();
+          }
+          if (n == -1) {
+            if (bodyMode == BODY_TO_EOF) {
+              bodyMode = BODY_NONE;
+              continue;
+            }
+            throw new IOException("upstream closed the connection mid-response");
+          }
+          if (n == 0) {
+            return; // reads are on: the next event continues
+          }
+          continue;
+        }
+        int limit = b.limit();
+        b.limit(b.position() + available);
+        int written;
+        try {
+          written = out.write(b);
+        } finally {
+          b.limit(limit);
+        }
+        if (bodyMode == BODY_FIXED) {
+          remaining -= written;
+        } else if (bodyMode == BODY_CHUNKED) {
+          decoder.consumed(written);
+        }
+        if (written < available) {
+          c.source.suspendReads();
+          out.resumeWrites();
+          return;
+        }
+      }
+    } catch (IOException | Http1.ProtocolException e) {
+      LOG.log(System.Logger.Level.DEBUG, () -> "response body: " + e.getMessage());
+      abort(Outcome.ERROR, StatusCodes.BAD_GATEWAY, "upstream connection failed");
+    }
+  }
+
+  private void responseBodyRead() {
+    responseDone = true;
+    end(Outcome.SUCCESS);
+    if (requestSent) {
+      releaseConnection();
+    } else {
+      // Answered before the whole request was sent (an early 413, say): stop sending.
+      StreamSourceChannel rc = requestChannel;
+      if (rc != null) {
+        rc.suspendReads();
+        rc.getReadSetter().set(null);
+      }
+      freeRequestBuffer();
+      UpstreamPool.Conn c = conn;
+      conn = null;
+      if (c != null) {
+        c.release(false);
+      }
+    }
+    state = DONE;
+    StreamSinkChannel out = responseChannel;
+    try {
+      out.shutdownWrites();
+    } catch (IOException e) {
+      IoUtils.safeClose(exchange.getConnection());
+      return;
+    }
+    flushResponseEnd();
+  }
+
+  private void flushResponseEnd() {
+    StreamSinkChannel out = responseChannel;
+    try {
+      if (out.flush()) {
+        out.suspendWrites();
+        out.getWriteSetter().set(null);
+      } else {
+        out.resumeWrites();
+      }
+    } catch (IOException e) {
+      IoUtils.safeClose(exchange.getConnection());
+    }
+  }
+
+  private void releaseConnection() {
+    UpstreamPool.Conn c = conn;
+    conn = null;
+    if (c != null) {
+      c.sink.getWriteSetter().set(null);
+      c.release(upstreamKeepAlive);
+    }
+  }
+
+  // ---- failures
+
+  /** The connection broke before the response head: retry an idempotent bodiless request. */
+  private void transitFailed(IOException e) {
+    if (state != ACTIVE) {
+      return;
+    }
+    responseTimer.cancel();
+    UpstreamPool.Conn c = conn;
+    conn = null;
+    pendingHead = null;
+    if (c != null) {
+      c.release(false);
+    }
+    LOG.log(
+        System.Logger.Level.DEBUG,
+        () ->
+            "upstream "
+                + upstream.endpoint()
+                + (reused ? " (reused connection)" : "")
+                + ": "
+                + e.getMessage());
+    if (!hasBody && isIdempotent() && !responseStarted) {
+      failedBeforeSending(
+          Outcome.ERROR, StatusCodes.BAD_GATEWAY, "upstream connection failed", false);
+      return;
+    }
+    end(Outcome.ERROR);
+    fail(StatusCodes.BAD_GATEWAY, "upstream connection failed");
+  }
+
+  private boolean isIdempotent() {
+    HttpString m = exchange.getRequestMethod();
+    return m.equals(Methods.GET)
+        || m.equals(Methods.HEAD)
+        || m.equals(Methods.OPTIONS)
+        || m.equals(Methods.PUT)
+        || m.equals(Methods.DELETE)
+        || m.equals(Methods.TRACE);
+  }
+
+  private void responseTimedOut() {
+    if (state != ACTIVE || responseStarted) {
+      return;
+    }
+    UpstreamPool.Conn c = conn;
+    conn = null;
+    if (c != null) {
+      c.release(false); // never back to the pool with a response pending
+    }
+    end(Outcome.TIMEOUT);
+    if (!requestSent) {
+      exchange.setPersistent(false);
+    }
+    fail(StatusCodes.GATEWAY_TIME_OUT, "upstream timed out");
+  }
+
+  /** Something broke in transit: answer if the response has not started, else cut the client. */
+  private void abort(Outcome outcome, int status, String error) {
+    if (state == DONE) {
+      return;
+    }
+    UpstreamPool.Conn c = conn;
+    conn = null;
+    pendingHead = null;
+    if (c != null) {
+      c.release(false);
+    }
+    end(outcome);
+    if (responseChannel != null || exchange.isResponseStarted()) {
+      state = DONE;
+      freeRequestBuffer();
+      IoUtils.safeClose(exchange.getConnection());
+    } else {
+      fail(status, error);
+    }
+  }
+
+  /** Ends the call with the router's own JSON answer. */
+  private void fail(int status, String error) {
+    state = DONE;
+    responseTimer.cancel();
+    connectTimer.cancel();
+    StreamSourceChannel rc = requestChannel;
+    if (rc != null) {
+      rc.suspendReads();
+      rc.getReadSetter().set(null);
+      if (!requestEof) {
+        exchange.setPersistent(false); // the body is half read
+      }
+    }
+    freeRequestBuffer();
+    if (exchange.isResponseStarted()) {
+      IoUtils.safeClose(exchange.getConnection());
+      return;
+    }
+    exchange.getResponseHeaders().clear();
+    JsonErrors.send(exchange, status, error, entry.service);
+  }
+
+  private void end(Outcome outcome) {
+    if (!ended) {
+      ended = true;
+      upstream.onEnd(outcome);
+    }
+  }
+
+  /** The exchange is over, maybe early (the client went away): let go of everything. */
+  @Override
+  public void exchangeEvent(HttpServerExchange ex, NextListener next) {
+    try {
+      if (state != DONE) {
+        state = DONE;
+        connectTimer.cancel();
+        responseTimer.cancel();
+        UpstreamPool p = pool;
+        if (p != null) {
+          p.cancel(this);
+        }
+        UpstreamPool.Conn c = conn;
+        conn = null;
+        if (c != null) {
+          c.release(false);
+        }
+        freeRequestBuffer();
+        end(Outcome.ERROR);
+      }
+    } finally {
+      next.proceed();
+    }
+  }
+}

@@ -1,0 +1,144 @@
+package dev.whaleray.router.undertow;
+
+import dev.whaleray.router.Endpoint;
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.server.HttpServerExchange;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import org.xnio.XnioIoThread;
+
+/**
+ * The upstream side of the router's own HTTP/1.1 proxy path: per IO thread, its connection pools
+ * (one per endpoint), its timeout lists and its reusable parser and buffers. Nothing here is shared
+ * between IO threads on the request path, so nothing is locked.
+ */
+final class Upstreams {
+  final int maxConnectionsPerThread;
+  final int maxQueueSize;
+  final long idleTimeoutMillis;
+  final long connectTimeoutMillis;
+  final long responseTimeoutMillis;
+  final boolean preserveHost;
+  final boolean trustForwarded;
+  final int retries;
+  private final ConcurrentHashMap<XnioIoThread, PerThread> threads = new ConcurrentHashMap<>();
+
+  Upstreams(
+      int maxConnectionsPerThread,
+      int maxQueueSize,
+      long idleTimeoutMillis,
+      long connectTimeoutMillis,
+      long responseTimeoutMillis,
+      boolean preserveHost,
+      boolean trustForwarded,
+      int retries) {
+    this.maxConnectionsPerThread = maxConnectionsPerThread;
+    this.maxQueueSize = maxQueueSize;
+    this.idleTimeoutMillis = idleTimeoutMillis;
+    this.connectTimeoutMillis = connectTimeoutMillis;
+    this.responseTimeoutMillis = responseTimeoutMillis;
+    this.preserveHost = preserveHost;
+    this.trustForwarded = trustForwarded;
+    this.retries = retries;
+  }
+
+  /** What one IO thread owns. */
+  final class PerThread {
+    final XnioIoThread ioThread;
+    final ByteBufferPool buffers;
+    final ConcurrentHashMap<String, UpstreamPool> pools = new ConcurrentHashMap<>();
+    final TimeoutList connectTimeouts;
+    final TimeoutList responseTimeouts;
+    final TimeoutList idleTimeouts;
+    final ByteBuffer scratch = ByteBuffer.allocateDirect(512);
+    final Http1.HeadWriter head = new Http1.HeadWriter();
+    final Http1.ResponseParser parser = new Http1.ResponseParser();
+
+    PerThread(XnioIoThread ioThread, ByteBufferPool buffers) {
+      this.ioThread = ioThread;
+      this.buffers = buffers;
+      this.connectTimeouts = new TimeoutList(ioThread, connectTimeoutMillis);
+      this.responseTimeouts = new TimeoutList(ioThread, responseTimeoutMillis);
+      this.idleTimeouts = new TimeoutList(ioThread, idleTimeoutMillis);
+    }
+
+    /**
+     * The pool for {@code endpoint}. A host name is resolved once, when its pool is made (discovery
+     * hands out addresses; a name in static config is resolved like nginx does at start).
+     *
+     * @throws IllegalArgumentException when the host does not resolve
+     */
+    UpstreamPool pool(Endpoint endpoint) {
+      String authority = endpoint.authority();
+      UpstreamPool pool = pools.get(authority);
+      if (pool == null) {
+        InetSocketAddress address;
+        try {
+          address = new InetSocketAddress(InetAddress.getByName(endpoint.host()), endpoint.port());
+        } catch (UnknownHostException e) {
+          throw new IllegalArgumentException("endpoint " + authority + ": unknown host", e);
+        }
+        pool = new UpstreamPool(authority, address, this, maxConnectionsPerThread, maxQueueSize);
+        pools.put(authority, pool);
+      }
+      return pool;
+    }
+  }
+
+  /** The calling IO thread's state (the exchange's IO thread). */
+  PerThread thread(HttpServerExchange exchange) {
+    XnioIoThread t = exchange.getIoThread();
+    PerThread p = threads.get(t);
+    if (p == null) {
+      p =
+          threads.computeIfAbsent(
+              t, x -> new PerThread(x, exchange.getConnection().getByteBufferPool()));
+    }
+    return p;
+  }
+
+  /** Upstream connections open now (idle or busy), over every thread and endpoint. */
+  int openConnections() {
+    int n = 0;
+    for (PerThread t : threads.values()) {
+      for (UpstreamPool p : t.pools.values()) {
+        n += p.open();
+      }
+    }
+    return n;
+  }
+
+  /** Endpoints with a pool on some IO thread. */
+  int pools() {
+    Set<String> names = new HashSet<>();
+    for (PerThread t : threads.values()) {
+      names.addAll(t.pools.keySet());
+    }
+    return names.size();
+  }
+
+  /**
+   * Drops, on each IO thread, the pools of endpoints no service lists any more once they are unused
+   * (idle connections close after the idle timeout).
+   */
+  void retainOnly(Set<String> authoritiesInUse) {
+    for (PerThread t : threads.values()) {
+      try {
+        t.ioThread.execute(
+            () ->
+                t.pools
+                    .entrySet()
+                    .removeIf(
+                        e -> !authoritiesInUse.contains(e.getKey()) && e.getValue().isUnused()));
+      } catch (RejectedExecutionException e) {
+        // IO threads gone
+      }
+    }
+  }
+}
