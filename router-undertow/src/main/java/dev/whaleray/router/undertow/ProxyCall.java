@@ -7,6 +7,7 @@ import dev.whaleray.router.lb.Upstream;
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.protocol.http.HttpServerConnection;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
@@ -22,6 +23,7 @@ import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
 import org.xnio.channels.StreamSinkChannel;
 import org.xnio.channels.StreamSourceChannel;
+import org.xnio.conduits.ConduitStreamSourceChannel;
 
 /**
  * One proxied request on the router's own HTTP/1.1 path: takes a pooled upstream connection, writes
@@ -130,8 +132,29 @@ final class ProxyCall
   @Override
   public void run() {
     exchange.addExchangeCompleteListener(this);
+    if (!hasBody) {
+      keepClientReadsOn();
+    }
     attempt();
   }
+
+  /**
+   * Undertow suspends a client connection's reads while its request runs and resumes them when it
+   * ends: two epoll changes per request. Resumed again in the same event-loop turn, the suspend
+   * never reaches epoll, and Undertow's resume finds them on. Anything the client sends meanwhile
+   * (a pipelined request, a close) trips the guard, which suspends them for real, as before.
+   */
+  private void keepClientReadsOn() {
+    if (exchange.getConnection() instanceof HttpServerConnection) {
+      ConduitStreamSourceChannel source =
+          ((HttpServerConnection) exchange.getConnection()).getChannel().getSourceChannel();
+      source.getReadSetter().set(SUSPEND_ON_READ);
+      source.resumeReads();
+    }
+  }
+
+  private static final ChannelListener<ConduitStreamSourceChannel> SUSPEND_ON_READ =
+      ConduitStreamSourceChannel::suspendReads;
 
   private void attempt() {
     state = CONNECTING;
