@@ -84,8 +84,18 @@ final class Http1 {
       return this;
     }
 
-    HeadWriter digits(long v) {
-      return ascii(Long.toString(v));
+    /** A non-negative number in decimal. */
+    HeadWriter digits(int v) {
+      int n = 1;
+      for (int x = v; x >= 10; x /= 10) {
+        n++;
+      }
+      ensure(n);
+      for (int i = len + n - 1, x = v; i >= len; i--, x /= 10) {
+        buf[i] = (byte) ('0' + x % 10);
+      }
+      len += n;
+      return this;
     }
 
     HeadWriter crlf() {
