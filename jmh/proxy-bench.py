@@ -27,6 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROUTER_JAR = os.path.join(ROOT, "examples/reference-router/target/whaleray-router.jar")
 BENCH_JAR = os.path.join(ROOT, "jmh/target/benchmarks.jar")
 JAVA_OPTS = ["-Xms64m", "-Xmx128m", "-XX:+UseSerialGC"]
+JAVA = "java"  # --java replaces it
 PATH = "/services/demo/"
 
 
@@ -173,7 +174,7 @@ backend b
 
 def start_undertow(backend_port):
     port = free_port()
-    s = Server("undertow", ["java"] + JAVA_OPTS + ["-cp", BENCH_JAR,
+    s = Server("undertow", [JAVA] + JAVA_OPTS + ["-cp", BENCH_JAR,
                "dev.whaleray.jmh.StockUndertowProxy", str(port), str(backend_port)], port, 0)
     wait_http(port, PATH)
     return s
@@ -184,7 +185,7 @@ def start_whaleray(backend_port, jar=None, name="whaleray"):
     conf = os.path.join(WORK, "whaleray.yaml")
     with open(conf, "w") as f:
         f.write('discovery:\n  static:\n    demo: [ "127.0.0.1:%d" ]\n' % backend_port)
-    s = Server(name, ["java"] + JAVA_OPTS + ["-jar", jar or ROUTER_JAR, "--config", conf], port, 0,
+    s = Server(name, [JAVA] + JAVA_OPTS + ["-jar", jar or ROUTER_JAR, "--config", conf], port, 0,
                env={"WHALERAY_PORT": str(port), "WHALERAY_ADMIN_PORT": "0"})
     wait_http(port, PATH)
     return s
@@ -218,6 +219,8 @@ def wrk(port, connections, seconds):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--java", default="java",
+                    help="the java launcher for the Java contenders (default: java on PATH)")
     ap.add_argument("--seconds", type=int, default=6, help="per measurement")
     ap.add_argument("--warmup", type=int, default=15, help="JIT warm-up of each Java proxy, s")
     ap.add_argument("--connections", default="16,64,256")
@@ -225,6 +228,10 @@ def main():
     ap.add_argument("--before-jar", help="another whaleray-router.jar, measured as"
                     " 'whaleray-before' beside the current one (before/after a tuning step)")
     args = ap.parse_args()
+    global JAVA
+    JAVA = args.java
+    java_version = subprocess.run([JAVA, "-version"], capture_output=True, text=True).stderr
+    java_version = java_version.splitlines()[0] if java_version else "?"
     conns = [int(c) for c in args.connections.split(",")]
     names = args.only.split(",")
     if args.before_jar:
@@ -264,7 +271,7 @@ def main():
           % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), args.rounds, args.seconds,
              args.connections, time.time() - started))
     print("proxy pinned to CPU 0; backend (nginx, fixed 200 'ok') and wrk -t1 on CPU 1;"
-          " Java: %s" % " ".join(JAVA_OPTS))
+          " Java: %s (%s)" % (" ".join(JAVA_OPTS), java_version))
     print("RSS idle (after start, before load): %s; RSS after load in the tables\n"
           % ", ".join("%s %.0f MB" % (n, idle[n]) for n in sorted(idle)))
     for c in conns:
