@@ -311,8 +311,11 @@ final class Http1 {
       String value = string(b, vs, ve);
       if (name == Headers.CONTENT_LENGTH) {
         long n = parseLength(value);
-        if (contentLength >= 0 && contentLength != n) {
-          throw new ProtocolException("conflicting Content-Length values");
+        if (contentLength >= 0) {
+          if (contentLength != n) {
+            throw new ProtocolException("conflicting Content-Length values");
+          }
+          return; // a repeated equal value: pass it on once
         }
         contentLength = n;
       } else if (name == Headers.TRANSFER_ENCODING) {
@@ -427,14 +430,21 @@ final class Http1 {
     private static final int TRAILER_LINE = 5;
     private static final int DONE = 6;
 
+    /** Longest chunk extension, and most trailer bytes, read before giving up (as nginx). */
+    static final int MAX_LINE = 8192;
+
     private int state;
     private long remaining;
     private int digits;
+    private boolean sawCr;
+    private int lineBytes;
 
     void reset() {
       state = SIZE;
       remaining = 0;
       digits = 0;
+      sawCr = false;
+      lineBytes = 0;
     }
 
     boolean isDone() {
@@ -452,6 +462,9 @@ final class Http1 {
           case SIZE:
             {
               byte c = b.get();
+              if (sawCr && c != '\n') {
+                throw new ProtocolException("CR without LF in a chunk size line");
+              }
               int d = hex(c);
               if (d >= 0) {
                 if (++digits > 15) {
@@ -463,7 +476,7 @@ final class Http1 {
               } else if (c == ';' || c == ' ' || c == '\t') {
                 state = EXTENSION;
               } else if (c == '\r') {
-                // the LF follows
+                sawCr = true; // the LF must follow
               } else if (c == '\n') {
                 endOfSize();
               } else {
@@ -474,6 +487,8 @@ final class Http1 {
           case EXTENSION:
             if (b.get() == '\n') {
               endOfSize();
+            } else if (++lineBytes > MAX_LINE) {
+              throw new ProtocolException("chunk extension too long");
             }
             break;
           case DATA_END:
@@ -502,6 +517,9 @@ final class Http1 {
             if (b.get() == '\n') {
               state = TRAILER_LINE_START;
             }
+            if (++lineBytes > MAX_LINE) {
+              throw new ProtocolException("trailers too long");
+            }
             break;
           default:
             return 0;
@@ -511,6 +529,8 @@ final class Http1 {
     }
 
     private void endOfSize() {
+      sawCr = false;
+      lineBytes = 0;
       state = remaining == 0 ? TRAILER_LINE_START : DATA;
     }
 

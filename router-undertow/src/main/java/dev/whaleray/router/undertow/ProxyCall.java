@@ -7,6 +7,7 @@ import dev.whaleray.router.lb.Upstream;
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RequestTooBigException;
 import io.undertow.server.protocol.http.HttpServerConnection;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
@@ -20,7 +21,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channel;
 import org.jspecify.annotations.Nullable;
 import org.xnio.ChannelListener;
+import org.xnio.IoFuture;
 import org.xnio.IoUtils;
+import org.xnio.StreamConnection;
 import org.xnio.channels.StreamSinkChannel;
 import org.xnio.channels.StreamSourceChannel;
 import org.xnio.conduits.ConduitStreamSourceChannel;
@@ -72,6 +75,7 @@ final class ProxyCall
   private Upstream upstream;
   private @Nullable UpstreamPool pool;
   private UpstreamPool.@Nullable Conn conn;
+  private @Nullable IoFuture<StreamConnection> connecting;
   private int state;
   private int tries;
   private boolean ended;
@@ -135,7 +139,12 @@ final class ProxyCall
     if (!hasBody) {
       keepClientReadsOn();
     }
-    attempt();
+    try {
+      attempt();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "proxying " + exchange.getRequestURI(), e);
+      abort(Outcome.ERROR, StatusCodes.INTERNAL_SERVER_ERROR, "proxy error");
+    }
   }
 
   /**
@@ -160,15 +169,7 @@ final class ProxyCall
     state = CONNECTING;
     ended = false;
     upstream.onStart();
-    UpstreamPool p;
-    try {
-      p = thread.pool(upstream.endpoint());
-    } catch (IllegalArgumentException e) {
-      LOG.log(System.Logger.Level.WARNING, e.getMessage());
-      pool = null;
-      connectFailed(new IOException(e.getMessage()), tries);
-      return;
-    }
+    UpstreamPool p = thread.pool(upstream.endpoint());
     pool = p;
     thread.connectTimeouts.add(connectTimer);
     p.acquire(this);
@@ -182,12 +183,20 @@ final class ProxyCall
   }
 
   @Override
+  public void connecting(IoFuture<StreamConnection> future, int ticket) {
+    if (state == CONNECTING && ticket == tries) {
+      connecting = future;
+    }
+  }
+
+  @Override
   public void connected(UpstreamPool.Conn c, boolean reused, int ticket) {
     if (state != CONNECTING || ticket != tries || c.pool() != pool) {
       // Late: this attempt timed out or moved on. The connection is clean; let others use it.
       c.release(true);
       return;
     }
+    connecting = null;
     connectTimer.cancel();
     state = ACTIVE;
     this.conn = c;
@@ -200,6 +209,7 @@ final class ProxyCall
   @Override
   public void connectFailed(IOException cause, int ticket) {
     if (state == CONNECTING && ticket == tries) {
+      connecting = null;
       connectTimer.cancel();
       LOG.log(
           System.Logger.Level.DEBUG,
@@ -230,8 +240,19 @@ final class ProxyCall
     if (p != null) {
       p.cancel(this);
     }
+    state = 0; // the cancelled connect's failure callback is not this attempt's any more
+    cancelConnect();
     failedBeforeSending(
         Outcome.CONNECT_FAILURE, StatusCodes.GATEWAY_TIME_OUT, "upstream connect timed out", false);
+  }
+
+  /** Gives up a pending connect, which frees its place in the pool. */
+  private void cancelConnect() {
+    IoFuture<StreamConnection> f = connecting;
+    connecting = null;
+    if (f != null) {
+      f.cancel();
+    }
   }
 
   /** Nothing was sent: try another endpoint if retries are left, else answer. */
@@ -337,7 +358,8 @@ final class ProxyCall
   }
 
   private static boolean isWrittenSeparately(HttpString name) {
-    return name.equals(Headers.HOST)
+    return name.byteAt(0) == ':' // HTTP/2 pseudo-headers, when an embedder serves h2
+        || name.equals(Headers.HOST)
         || name.equals(Headers.CONTENT_LENGTH)
         || name.equals(Headers.TRANSFER_ENCODING)
         || name.equals(Headers.CONNECTION)
@@ -375,7 +397,7 @@ final class ProxyCall
     }
     if (!config.preserveHost && clientHost != null) {
       w.header(Headers.X_FORWARDED_HOST, clientHost);
-    } else if (!copyAll(w, in, Headers.X_FORWARDED_HOST)) {
+    } else if (!(trust && copyAll(w, in, Headers.X_FORWARDED_HOST))) {
       w.header(
           Headers.X_FORWARDED_HOST,
           hostName.indexOf(':') >= 0 && !hostName.startsWith("[")
@@ -471,17 +493,22 @@ final class ProxyCall
           return;
         }
         int n;
-        if (chunkedBody) {
-          b.clear();
-          b.position(CHUNK_HEAD).limit(b.capacity() - 2);
-          n = rc.read(b);
-          if (n > 0) {
-            frameChunk(b, n);
+        try {
+          if (chunkedBody) {
+            b.clear();
+            b.position(CHUNK_HEAD).limit(b.capacity() - 2);
+            n = rc.read(b);
+            if (n > 0) {
+              frameChunk(b, n);
+            }
+          } else {
+            b.clear();
+            n = rc.read(b);
+            b.flip();
           }
-        } else {
-          b.clear();
-          n = rc.read(b);
-          b.flip();
+        } catch (IOException e) {
+          clientFailed(e);
+          return;
         }
         if (n == -1) {
           requestEof = true;
@@ -501,6 +528,29 @@ final class ProxyCall
       // The client or the upstream broke mid-body: nothing sensible can be forwarded.
       LOG.log(System.Logger.Level.DEBUG, () -> "request body: " + e.getMessage());
       abort(Outcome.ERROR, StatusCodes.BAD_GATEWAY, "upstream connection failed");
+    }
+  }
+
+  /**
+   * Reading the client's body failed: over the size limit (413), or the client went away. Not the
+   * upstream's fault, so it is not charged with an error; its connection, holding half a request,
+   * is closed.
+   */
+  private void clientFailed(IOException e) {
+    LOG.log(System.Logger.Level.DEBUG, () -> "client request body: " + e.getMessage());
+    UpstreamPool.Conn c = conn;
+    conn = null;
+    if (c != null) {
+      c.release(false);
+    }
+    end(Outcome.SUCCESS);
+    exchange.setPersistent(false);
+    if (e instanceof RequestTooBigException && responseChannel == null) {
+      fail(413, "request body too large");
+    } else {
+      state = DONE;
+      freeRequestBuffer();
+      IoUtils.safeClose(exchange.getConnection());
     }
   }
 
@@ -757,6 +807,9 @@ final class ProxyCall
         int written;
         try {
           written = out.write(b);
+        } catch (IOException e) {
+          clientGone(e);
+          return;
         } finally {
           b.limit(limit);
         }
@@ -777,13 +830,28 @@ final class ProxyCall
     }
   }
 
+  /** Writing to the client failed: it went away mid-response. Not the upstream's fault. */
+  private void clientGone(IOException e) {
+    LOG.log(System.Logger.Level.DEBUG, () -> "client gone mid-response: " + e.getMessage());
+    UpstreamPool.Conn c = conn;
+    conn = null;
+    if (c != null) {
+      c.release(false); // the rest of the response is still on it
+    }
+    end(Outcome.SUCCESS);
+    state = DONE;
+    freeRequestBuffer();
+    IoUtils.safeClose(exchange.getConnection());
+  }
+
   private void responseBodyRead() {
     responseDone = true;
     end(Outcome.SUCCESS);
     if (requestSent) {
       releaseConnection();
     } else {
-      // Answered before the whole request was sent (an early 413, say): stop sending.
+      // Answered before the whole request was sent (an early 413, say): stop sending, and end
+      // the exchange, which then closes the client connection (its body is half read).
       StreamSourceChannel rc = requestChannel;
       if (rc != null) {
         rc.suspendReads();
@@ -795,6 +863,11 @@ final class ProxyCall
       if (c != null) {
         c.release(false);
       }
+      state = DONE;
+      exchange.setPersistent(false);
+      responseChannel.getWriteSetter().set(null);
+      exchange.endExchange();
+      return;
     }
     state = DONE;
     StreamSinkChannel out = responseChannel;
@@ -954,8 +1027,9 @@ final class ProxyCall
         if (c != null) {
           c.release(false);
         }
+        cancelConnect();
         freeRequestBuffer();
-        end(Outcome.ERROR);
+        end(Outcome.SUCCESS); // the exchange ended from the client's side
       }
     } finally {
       next.proceed();

@@ -292,8 +292,9 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     if (!websocket && !HttpContinue.requiresContinueResponse(exchange)) {
       // The router's own HTTP/1.1 path; WebSocket handshakes and Expect: 100-continue take
       // Undertow's ProxyHandler below, which relays the 101 and the interim 100.
+      // On the IO thread: the call uses that thread's pools and buffers, unlocked.
       exchange.dispatch(
-          SameThreadExecutor.INSTANCE,
+          exchange.isInIoThread() ? SameThreadExecutor.INSTANCE : exchange.getIoThread(),
           new ProxyCall(upstreams, exchange, entry, view, upstream, strip));
       return;
     }
@@ -440,6 +441,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     }
     services.close();
     proxyClient.close();
+    upstreams.close();
   }
 
   /**

@@ -42,6 +42,7 @@ final class TimeoutList implements Runnable {
   private @Nullable Node head;
   private @Nullable Node tail;
   private boolean timerArmed;
+  private boolean running; // in run(): it arms the timer itself at the end
 
   TimeoutList(XnioIoThread thread, long timeoutMillis) {
     this.thread = thread;
@@ -61,7 +62,7 @@ final class TimeoutList implements Runnable {
       tail.next = node;
     }
     tail = node;
-    if (!timerArmed) {
+    if (!timerArmed && !running) {
       armTimer(timeoutNanos);
     }
   }
@@ -94,18 +95,24 @@ final class TimeoutList implements Runnable {
   @Override
   public void run() {
     timerArmed = false;
+    running = true;
     long now = System.nanoTime();
-    Node n;
-    while ((n = head) != null && n.deadline - now <= 0) {
-      unlink(n);
-      try {
-        n.expired();
-      } catch (RuntimeException e) {
-        System.getLogger(TimeoutList.class.getName())
-            .log(System.Logger.Level.ERROR, "a timeout handler failed", e);
+    try {
+      Node n;
+      while ((n = head) != null && n.deadline - now <= 0) {
+        unlink(n);
+        try {
+          n.expired();
+        } catch (RuntimeException e) {
+          System.getLogger(TimeoutList.class.getName())
+              .log(System.Logger.Level.ERROR, "a timeout handler failed", e);
+        }
       }
+    } finally {
+      running = false;
     }
-    if (head != null) {
+    // Nodes added by the handlers above are covered here: one timer chain, never two.
+    if (head != null && !timerArmed) {
       armTimer(head.deadline - now);
     }
   }

@@ -28,13 +28,17 @@ final class UpstreamPool {
 
     void connected(Conn conn, boolean reused, int ticket);
 
+    /** A connect was started for this waiter; cancelling it gives up the attempt. */
+    void connecting(IoFuture<StreamConnection> future, int ticket);
+
     void connectFailed(IOException cause, int ticket);
 
     void queueFull();
   }
 
   final String authority;
-  private final InetSocketAddress address;
+  private final String host;
+  private final int port;
   private final Upstreams.PerThread thread;
   private final ArrayDeque<Conn> idle = new ArrayDeque<>();
   private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
@@ -45,12 +49,14 @@ final class UpstreamPool {
 
   UpstreamPool(
       String authority,
-      InetSocketAddress address,
+      String host,
+      int port,
       Upstreams.PerThread thread,
       int maxConnections,
       int maxQueue) {
     this.authority = authority;
-    this.address = address;
+    this.host = host;
+    this.port = port;
     this.thread = thread;
     this.maxConnections = maxConnections;
     this.maxQueue = maxQueue;
@@ -77,6 +83,16 @@ final class UpstreamPool {
     }
   }
 
+  /** Closes the idle connections. IO thread only. */
+  void closeIdle() {
+    Conn c;
+    while ((c = idle.pollLast()) != null) {
+      c.idleTimer.cancel();
+      c.isIdle = false;
+      c.discard();
+    }
+  }
+
   /** Forgets a waiter that gave up (its connect timeout passed). */
   boolean cancel(Waiter w) {
     return waiters.remove(w);
@@ -92,16 +108,32 @@ final class UpstreamPool {
     return openHere == 0 && waiters.isEmpty();
   }
 
+  /** Starts a connection for {@code w}; when that fails at once, serves the next waiter. */
   private void connect(Waiter w) {
+    Waiter next = w;
+    while (next != null && !startConnect(next)) {
+      next = openHere < maxConnections ? waiters.pollFirst() : null;
+    }
+  }
+
+  private boolean startConnect(Waiter w) {
     open = ++openHere;
     int ticket = w.ticket();
     IoFuture<StreamConnection> future;
     try {
+      // An IP literal needs no lookup; a name is resolved per new connection (the JVM caches
+      // answers for 30 s), as Undertow's client did, so a changed DNS answer is picked up.
+      InetSocketAddress address = new InetSocketAddress(host, port);
+      if (address.isUnresolved()) {
+        open = --openHere;
+        w.connectFailed(new IOException("unknown host " + host), ticket);
+        return false;
+      }
       future = thread.ioThread.openStreamConnection(address, null, null, OPTIONS);
     } catch (RuntimeException e) {
-      closed();
+      open = --openHere;
       w.connectFailed(new IOException(e.getMessage(), e), ticket);
-      return;
+      return false;
     }
     future.addNotifier(
         new IoFuture.HandlingNotifier<StreamConnection, Waiter>() {
@@ -125,6 +157,8 @@ final class UpstreamPool {
           }
         },
         w);
+    w.connecting(future, ticket);
+    return true;
   }
 
   private void onIoThread(Runnable r) {

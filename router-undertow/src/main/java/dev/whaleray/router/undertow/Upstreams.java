@@ -3,9 +3,6 @@ package dev.whaleray.router.undertow;
 import dev.whaleray.router.Endpoint;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.HttpServerExchange;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.HashSet;
 import java.util.Set;
@@ -28,6 +25,9 @@ final class Upstreams {
   final boolean trustForwarded;
   final int retries;
   private final ConcurrentHashMap<XnioIoThread, PerThread> threads = new ConcurrentHashMap<>();
+  // The upstream side's own 16 KiB buffers: a response head must fit in one, whatever buffer
+  // size the server an embedder runs the handler in was given.
+  private final ByteBufferPool buffers = new IoThreadBufferPool(16 * 1024, true, 32, 256);
 
   Upstreams(
       int maxConnectionsPerThread,
@@ -60,34 +60,36 @@ final class Upstreams {
     final Http1.HeadWriter head = new Http1.HeadWriter();
     final Http1.ResponseParser parser = new Http1.ResponseParser();
 
-    PerThread(XnioIoThread ioThread, ByteBufferPool buffers) {
+    PerThread(XnioIoThread ioThread) {
       this.ioThread = ioThread;
-      this.buffers = buffers;
+      this.buffers = Upstreams.this.buffers;
       this.connectTimeouts = new TimeoutList(ioThread, connectTimeoutMillis);
       this.responseTimeouts = new TimeoutList(ioThread, responseTimeoutMillis);
       this.idleTimeouts = new TimeoutList(ioThread, idleTimeoutMillis);
     }
 
-    /**
-     * The pool for {@code endpoint}. A host name is resolved once, when its pool is made (discovery
-     * hands out addresses; a name in static config is resolved like nginx does at start).
-     *
-     * @throws IllegalArgumentException when the host does not resolve
-     */
+    /** The pool for {@code endpoint}, made on first use. */
     UpstreamPool pool(Endpoint endpoint) {
       String authority = endpoint.authority();
       UpstreamPool pool = pools.get(authority);
       if (pool == null) {
-        InetSocketAddress address;
-        try {
-          address = new InetSocketAddress(InetAddress.getByName(endpoint.host()), endpoint.port());
-        } catch (UnknownHostException e) {
-          throw new IllegalArgumentException("endpoint " + authority + ": unknown host", e);
-        }
-        pool = new UpstreamPool(authority, address, this, maxConnectionsPerThread, maxQueueSize);
+        pool =
+            new UpstreamPool(
+                authority,
+                endpoint.host(),
+                endpoint.port(),
+                this,
+                maxConnectionsPerThread,
+                maxQueueSize);
         pools.put(authority, pool);
       }
       return pool;
+    }
+
+    void closeIdle() {
+      for (UpstreamPool p : pools.values()) {
+        p.closeIdle();
+      }
     }
   }
 
@@ -96,9 +98,7 @@ final class Upstreams {
     XnioIoThread t = exchange.getIoThread();
     PerThread p = threads.get(t);
     if (p == null) {
-      p =
-          threads.computeIfAbsent(
-              t, x -> new PerThread(x, exchange.getConnection().getByteBufferPool()));
+      p = threads.computeIfAbsent(t, PerThread::new);
     }
     return p;
   }
@@ -121,6 +121,17 @@ final class Upstreams {
       names.addAll(t.pools.keySet());
     }
     return names.size();
+  }
+
+  /** Closes idle connections (on their IO threads); calls in flight finish as they are. */
+  void close() {
+    for (PerThread t : threads.values()) {
+      try {
+        t.ioThread.execute(t::closeIdle);
+      } catch (RejectedExecutionException e) {
+        // IO threads gone, and their connections with them
+      }
+    }
   }
 
   /**

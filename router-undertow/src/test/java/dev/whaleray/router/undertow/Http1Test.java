@@ -146,9 +146,28 @@ class Http1Test {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"x\r\n", ";\r\n", "3\r\nabcX", "1000000000000000\r\n"})
+  @ValueSource(
+      strings = {"x\r\n", ";\r\n", "3\r\nabcX", "1000000000000000\r\n", "5\r3\nhello\r\n0\r\n\r\n"})
   void refusesMalformedChunks(String wire) {
     assertThatThrownBy(() -> decode(wire, false)).isInstanceOf(Http1.ProtocolException.class);
+  }
+
+  @Test
+  void refusesEndlessExtensionsAndTrailers() {
+    String longLine = "a".repeat(Http1.ChunkedDecoder.MAX_LINE + 10);
+    assertThatThrownBy(() -> decode("5;" + longLine + "\r\nhello\r\n0\r\n\r\n", false))
+        .isInstanceOf(Http1.ProtocolException.class);
+    assertThatThrownBy(() -> decode("0\r\nX: " + longLine + "\r\n\r\n", false))
+        .isInstanceOf(Http1.ProtocolException.class);
+  }
+
+  @Test
+  void passesARepeatedEqualContentLengthOnce() throws Exception {
+    HeaderMap h = new HeaderMap();
+    Http1.ResponseParser p = new Http1.ResponseParser();
+    p.parse(direct("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n"), h);
+    assertThat(p.contentLength).isEqualTo(3);
+    assertThat(h.get(Headers.CONTENT_LENGTH)).containsExactly("3");
   }
 
   @Test

@@ -360,6 +360,111 @@ class UpstreamProtocolIT {
   }
 
   @Test
+  void anAnswerBeforeTheWholeBodyEndsTheExchangeAndClosesTheClientConnection() throws Exception {
+    // The upstream reads the head only and answers 413 at once (as a server with a body limit
+    // does), keeping its socket open: the router must finish the exchange, not wait for the
+    // rest of a body nobody will read.
+    try (RawBackend raw =
+        RawBackend.start(
+            (socket, in, out, self) -> {
+              if (self.readHead(in) != null) {
+                out.write(
+                    "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\n\r\ntoo big\n"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                sleep(3000);
+              }
+            })) {
+      route("raw-early", raw);
+      int bodyLength = 32 * 1024 * 1024;
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+        socket.setSoTimeout(5000);
+        OutputStream out = socket.getOutputStream();
+        Thread writer =
+            new Thread(
+                () -> {
+                  try {
+                    out.write(
+                        ("POST /services/raw-early/upload HTTP/1.1\r\nHost: x\r\n"
+                                + "Content-Length: "
+                                + bodyLength
+                                + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    byte[] chunk = new byte[64 * 1024];
+                    for (int sent = 0; sent < bodyLength; sent += chunk.length) {
+                      out.write(chunk);
+                    }
+                  } catch (IOException e) {
+                    // expected: the router closes the connection before the body is sent
+                  }
+                },
+                "early-answer-writer");
+        writer.setDaemon(true);
+        long started = System.nanoTime();
+        writer.start();
+        String response =
+            new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        assertThat(response).startsWith("HTTP/1.1 413 ");
+        assertThat(response).endsWith("\r\n\r\ntoo big\n");
+        // readAllBytes returned: the router closed the connection, well before the 5 s timeout
+        assertThat(millis).isLessThan(4000);
+        writer.join(5000);
+      }
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (server.inFlight() > 0 && System.nanoTime() < deadline) {
+        sleep(20);
+      }
+      assertThat(server.inFlight()).as("exchanges still open").isZero();
+      try (RawHttp http = new RawHttp(server.port())) {
+        assertThat(http.send(get("/services/app/after-early")).status).isEqualTo(200);
+      }
+    }
+  }
+
+  @Test
+  void aBodyOverTheServersLimitEndsTheConnectionAndTheRouterKeepsServing() throws Exception {
+    try (RouterServer limited =
+        RouterServer.builder(handler)
+            .host("127.0.0.1")
+            .port(0)
+            .ioThreads(1)
+            .maxRequestBodySize(1000)
+            .start()) {
+      // Chunked: the limit is only found while streaming, after the head went upstream.
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress("127.0.0.1", limited.port()), 5000);
+        socket.setSoTimeout(5000);
+        OutputStream out = socket.getOutputStream();
+        out.write(
+            ("POST /services/app/sha HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "bb8\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(new byte[3000]);
+        out.write("\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        // Undertow ends the connection when the limit is passed mid-body (RouterServer's
+        // contract); at most a 413 gets out first, never the upstream's 200.
+        String response;
+        try {
+          response =
+              new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        } catch (java.net.SocketException reset) {
+          response = "";
+        }
+        assertThat(response).doesNotContain("200 OK").doesNotContain("len=");
+        if (!response.isEmpty()) {
+          assertThat(response).startsWith("HTTP/1.1 413 ");
+        }
+      }
+      try (RawHttp http = new RawHttp(limited.port())) {
+        assertThat(http.send(get("/services/app/after-413")).status).isEqualTo(200);
+      }
+    }
+  }
+
+  @Test
   void anEmptyPostWithContentLengthZeroWorks() throws Exception {
     try (RawHttp http = new RawHttp(server.port())) {
       RawHttp.Response r =
