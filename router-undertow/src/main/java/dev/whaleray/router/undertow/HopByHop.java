@@ -4,6 +4,7 @@ import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Removes hop-by-hop headers (RFC 9110 section 7.6.1): those named by {@code Connection}, and the
@@ -35,6 +36,59 @@ final class HopByHop {
         || n.startsWith("x-amzn-")
         || n.equals("traceparent")
         || n.equals("tracestate");
+  }
+
+  /**
+   * True for the fixed hop-by-hop names ({@code Connection}, {@code Keep-Alive}, {@code
+   * Proxy-Connection}, {@code TE}, {@code Trailer}, {@code Upgrade}); by length first, so most
+   * names cost one switch.
+   */
+  static boolean isFixed(HttpString name) {
+    switch (name.length()) {
+      case 2:
+        return name.equals(TE);
+      case 7:
+        return name.equals(TRAILER) || name.equals(Headers.UPGRADE);
+      case 10:
+        return name.equals(Headers.CONNECTION) || name.equals(KEEP_ALIVE);
+      case 16:
+        return name.equals(PROXY_CONNECTION);
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * The headers a {@code Connection} value names that may be removed (not the protected ones), or
+   * null when it names none: the rare case, so the common one allocates nothing.
+   */
+  static HttpString @Nullable [] named(java.util.@Nullable Collection<String> connection) {
+    if (connection == null) {
+      return null;
+    }
+    java.util.List<HttpString> names = null;
+    for (String value : connection) {
+      int start = 0;
+      while (start < value.length()) {
+        int comma = value.indexOf(',', start);
+        int end = comma < 0 ? value.length() : comma;
+        String token = value.substring(start, end).trim();
+        if (!token.isEmpty()
+            && !token.equalsIgnoreCase("close")
+            && !token.equalsIgnoreCase("keep-alive")
+            && !isProtected(token)) {
+          HttpString name = HttpString.tryFromString(token);
+          if (name != null) {
+            if (names == null) {
+              names = new java.util.ArrayList<>(2);
+            }
+            names.add(name);
+          }
+        }
+        start = end + 1;
+      }
+    }
+    return names == null ? null : names.toArray(new HttpString[0]);
   }
 
   static void strip(HeaderMap headers, boolean keepUpgrade) {

@@ -165,6 +165,10 @@ final class Http1 {
 
     int status;
     boolean http11;
+
+    /** The {@code Connection} values, when there were any (not copied into the exchange). */
+    java.util.@Nullable List<String> connection;
+
     boolean connectionClose;
     boolean chunked;
     boolean otherTransferCoding;
@@ -193,6 +197,7 @@ final class Http1 {
       }
       status = 0;
       http11 = false;
+      connection = null;
       connectionClose = false;
       chunked = false;
       otherTransferCoding = false;
@@ -319,7 +324,8 @@ final class Http1 {
         }
         contentLength = n;
       } else if (name == Headers.TRANSFER_ENCODING) {
-        // The last coding decides; only chunked is framing we can read.
+        // The last coding decides; only chunked is framing we can read. Not copied: the body
+        // is de-chunked here and re-framed towards the client.
         int comma = value.lastIndexOf(',');
         String last = (comma < 0 ? value : value.substring(comma + 1)).trim();
         if (last.equalsIgnoreCase("chunked")) {
@@ -329,8 +335,18 @@ final class Http1 {
           chunked = false;
           otherTransferCoding = true;
         }
-      } else if (name == Headers.CONNECTION && containsToken(value, "close")) {
-        connectionClose = true;
+        return;
+      } else if (name == Headers.CONNECTION) {
+        if (containsToken(value, "close")) {
+          connectionClose = true;
+        }
+        if (connection == null) {
+          connection = new java.util.ArrayList<>(2);
+        }
+        connection.add(value);
+        return;
+      } else if (HopByHop.isFixed(name)) {
+        return; // hop-by-hop: not for the client
       }
       into.add(name, value);
     }

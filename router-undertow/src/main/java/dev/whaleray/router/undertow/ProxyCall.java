@@ -335,10 +335,11 @@ final class ProxyCall
     } else {
       w.header(Headers.HOST, upstream.endpoint().authority());
     }
+    HttpString[] named = HopByHop.named(in.get(Headers.CONNECTION));
     for (long c = in.fastIterateNonEmpty(); c != -1L; c = in.fiNextNonEmpty(c)) {
       HeaderValues values = in.fiCurrent(c);
       HttpString name = values.getHeaderName();
-      if (isWrittenSeparately(name)) {
+      if (isWrittenSeparately(name) || HopByHop.isFixed(name) || isNamed(named, name)) {
         continue;
       }
       for (int i = 0, n = values.size(); i < n; i++) {
@@ -357,17 +358,35 @@ final class ProxyCall
     w.crlf();
   }
 
+  /** Headers written after the loop, from the router's own rules; by length first. */
   private static boolean isWrittenSeparately(HttpString name) {
-    return name.byteAt(0) == ':' // HTTP/2 pseudo-headers, when an embedder serves h2
-        || name.equals(Headers.HOST)
-        || name.equals(Headers.CONTENT_LENGTH)
-        || name.equals(Headers.TRANSFER_ENCODING)
-        || name.equals(Headers.CONNECTION)
-        || name.equals(Headers.X_FORWARDED_FOR)
-        || name.equals(Headers.X_FORWARDED_PROTO)
-        || name.equals(Headers.X_FORWARDED_HOST)
-        || name.equals(Headers.X_FORWARDED_PORT)
-        || name.equals(Headers.X_FORWARDED_SERVER);
+    switch (name.length()) {
+      case 4:
+        return name.equals(Headers.HOST);
+      case 14:
+        return name.equals(Headers.CONTENT_LENGTH);
+      case 15:
+        return name.equals(Headers.X_FORWARDED_FOR);
+      case 16:
+        return name.equals(Headers.X_FORWARDED_HOST) || name.equals(Headers.X_FORWARDED_PORT);
+      case 17:
+        return name.equals(Headers.TRANSFER_ENCODING) || name.equals(Headers.X_FORWARDED_PROTO);
+      case 18:
+        return name.equals(Headers.X_FORWARDED_SERVER);
+      default:
+        return name.length() > 0 && name.byteAt(0) == ':'; // HTTP/2 pseudo-headers
+    }
+  }
+
+  private static boolean isNamed(HttpString @Nullable [] named, HttpString name) {
+    if (named != null) {
+      for (HttpString n : named) {
+        if (n.equals(name)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /**
@@ -748,8 +767,13 @@ final class ProxyCall
       bodyMode = BODY_TO_EOF;
       upstreamKeepAlive = false;
     }
-    out.remove(Headers.TRANSFER_ENCODING);
-    HopByHop.strip(out, false);
+    // Hop-by-hop headers were left out while parsing; remove what Connection named, if anything.
+    HttpString[] named = HopByHop.named(parser.connection);
+    if (named != null) {
+      for (HttpString n : named) {
+        out.remove(n);
+      }
+    }
     StreamSinkChannel rc = exchange.getResponseChannel();
     responseChannel = rc;
     rc.getWriteSetter().set(this);

@@ -288,8 +288,8 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     HeaderMap requestHeaders = exchange.getRequestHeaders();
     String upgrade = requestHeaders.getFirst(Headers.UPGRADE);
     boolean websocket = upgrade != null && upgrade.equalsIgnoreCase("websocket");
-    HopByHop.strip(requestHeaders, websocket);
     if (!websocket && !HttpContinue.requiresContinueResponse(exchange)) {
+      // ProxyCall leaves hop-by-hop headers out as it writes the request head.
       // The router's own HTTP/1.1 path; WebSocket handshakes and Expect: 100-continue take
       // Undertow's ProxyHandler below, which relays the 101 and the interim 100.
       // On the IO thread: the call uses that thread's pools and buffers, unlocked.
@@ -298,6 +298,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
           new ProxyCall(upstreams, exchange, entry, view, upstream, strip));
       return;
     }
+    HopByHop.strip(requestHeaders, websocket);
     if (strip > 0) {
       // ProxyHandler forwards the raw request URI minus the resolved path: strip the match.
       exchange.setResolvedPath(view.mountPrefix() + view.path().substring(0, strip));

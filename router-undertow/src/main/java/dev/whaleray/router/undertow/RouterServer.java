@@ -93,13 +93,15 @@ public final class RouterServer implements AutoCloseable {
     channel.resumeAccepts();
   }
 
+  private final io.undertow.server.ExchangeCompletionListener done =
+      (ex, next) -> {
+        inFlight.decrementAndGet();
+        next.proceed();
+      };
+
   private void handle(HttpServerExchange exchange, HttpHandler handler) throws Exception {
     inFlight.incrementAndGet();
-    exchange.addExchangeCompleteListener(
-        (ex, next) -> {
-          inFlight.decrementAndGet();
-          next.proceed();
-        });
+    exchange.addExchangeCompleteListener(done); // one listener for all: no allocation
     if (draining) {
       exchange.setPersistent(false);
     }
