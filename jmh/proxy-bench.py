@@ -222,7 +222,8 @@ def main():
     ap.add_argument("--java", default="java",
                     help="the java launcher for the Java contenders (default: java on PATH)")
     ap.add_argument("--seconds", type=int, default=6, help="per measurement")
-    ap.add_argument("--warmup", type=int, default=15, help="JIT warm-up of each Java proxy, s")
+    ap.add_argument("--warmup", type=int, default=24,
+                    help="JIT warm-up of each Java proxy, s (in wrk runs of 4 s)")
     ap.add_argument("--connections", default="16,64,256")
     ap.add_argument("--only", default="direct,nginx,haproxy,undertow,whaleray")
     ap.add_argument("--before-jar", help="another whaleray-router.jar, measured as"
@@ -251,7 +252,17 @@ def main():
         ports = {n: (backend.port if n == "direct" else servers[n].port) for n in names}
         idle = {n: servers[n].rss_mb() for n in servers}
         for n in names:  # warm-up: JIT for the JVMs, connection pools for all
-            wrk(ports[n], 64, args.warmup if n.startswith(("undertow", "whaleray")) else 2)
+            if n.startswith(("undertow", "whaleray")):
+                # In runs of at most 4 s on fresh connections: closing and accepting connections
+                # deoptimizes hot compiled code, and after one long run the JIT was still
+                # recompiling (over 100 C2 compilations) on the proxy's core during the first
+                # measured rounds, which then measured the compiler, not the proxy.
+                left = args.warmup
+                while left > 0:
+                    wrk(ports[n], 64, min(4, left))
+                    left -= 4
+            else:
+                wrk(ports[n], 64, 2)
         results = {(n, c): [] for n in names for c in conns}
         for r in range(args.rounds):
             for c in conns:

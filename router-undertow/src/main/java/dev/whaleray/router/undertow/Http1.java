@@ -202,16 +202,16 @@ final class Http1 {
       chunked = false;
       otherTransferCoding = false;
       contentLength = -1;
-      int lineEnd = lineEnd(b, 0, end);
+      // headEnd() recorded where each line's LF is: no second scan.
+      int lines = lineCount;
+      int[] lf = lineFeeds;
+      int lineEnd = trimCr(b, 0, lf[0]);
       statusLine(b, 0, lineEnd);
-      int p = next(b, lineEnd);
-      while (true) {
-        int e = lineEnd(b, p, end);
-        if (e == p) {
-          break;
-        }
+      int p = lf[0] + 1;
+      for (int i = 1; i < lines - 1; i++) {
+        int e = trimCr(b, p, lf[i]);
         header(b, p, e, into);
-        p = next(b, e);
+        p = lf[i] + 1;
       }
       buffer.position(start + end);
       return true;
@@ -225,13 +225,25 @@ final class Http1 {
       return scratch;
     }
 
-    /** The index just past the blank line, or -1; accepts bare LF line ends (RFC 9112 2.2). */
-    private static int headEnd(byte[] b, int from, int to) {
+    private int[] lineFeeds = new int[64];
+    private int lineCount;
+
+    /**
+     * The index just past the blank line, or -1; accepts bare LF line ends (RFC 9112 2.2). Records
+     * each line's LF in {@link #lineFeeds} (the blank line's last).
+     */
+    private int headEnd(byte[] b, int from, int to) {
       int lineStart = from;
+      int n = 0;
       for (int i = from; i < to; i++) {
         if (b[i] == '\n') {
+          if (n == lineFeeds.length) {
+            lineFeeds = Arrays.copyOf(lineFeeds, n * 2);
+          }
+          lineFeeds[n++] = i;
           int len = i - lineStart;
           if (len == 0 || (len == 1 && b[lineStart] == '\r')) {
+            lineCount = n;
             return i + 1;
           }
           lineStart = i + 1;
@@ -240,19 +252,9 @@ final class Http1 {
       return -1;
     }
 
-    /** The index of the CR or LF ending the line that starts at {@code from}. */
-    private static int lineEnd(byte[] b, int from, int to) {
-      for (int i = from; i < to; i++) {
-        byte c = b[i];
-        if (c == '\n') {
-          return i > from && b[i - 1] == '\r' ? i - 1 : i;
-        }
-      }
-      return to;
-    }
-
-    private static int next(byte[] b, int lineEnd) {
-      return b[lineEnd] == '\r' ? lineEnd + 2 : lineEnd + 1;
+    /** The end of the line from {@code from} to the LF at {@code lf}, less a CR before it. */
+    private static int trimCr(byte[] b, int from, int lf) {
+      return lf > from && b[lf - 1] == '\r' ? lf - 1 : lf;
     }
 
     private void statusLine(byte[] b, int p, int e) throws ProtocolException {

@@ -9,6 +9,7 @@ import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
 import io.undertow.server.protocol.http.HttpServerConnection;
+import io.undertow.util.AttachmentKey;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
@@ -396,7 +397,7 @@ final class ProxyCall
   private void forwardedHeaders(Http1.HeadWriter w, HeaderMap in, @Nullable String clientHost) {
     boolean trust = config.trustForwarded;
     InetSocketAddress peer = exchange.getSourceAddress();
-    String remote = peer == null ? "localhost" : peer.getHostString();
+    String remote = peer == null ? "localhost" : remoteText(peer);
     String xff = trust ? in.getFirst(Headers.X_FORWARDED_FOR) : null;
     if (xff != null && !xff.isEmpty()) {
       w.name(Headers.X_FORWARDED_FOR).ascii(xff).ascii(",").ascii(remote).crlf();
@@ -426,6 +427,11 @@ final class ProxyCall
     String port = trust ? in.getFirst(Headers.X_FORWARDED_PORT) : null;
     if (port != null && isPort(port)) {
       copyAll(w, in, Headers.X_FORWARDED_PORT);
+    } else if (port == null && hasPlainPort(clientHost)) {
+      // The Host header's own digits: what getHostPort() would parse and print back.
+      w.name(Headers.X_FORWARDED_PORT)
+          .ascii(clientHost, clientHost.lastIndexOf(':') + 1, clientHost.length())
+          .crlf();
     } else {
       w.name(Headers.X_FORWARDED_PORT)
           .digits(
@@ -434,6 +440,49 @@ final class ProxyCall
                   : hostPort(clientHost))
           .crlf();
     }
+  }
+
+  /** A Host value ending in {@code :} and 1-5 digits without a leading zero. */
+  private static boolean hasPlainPort(@Nullable String host) {
+    if (host == null || host.startsWith("[")) {
+      return false;
+    }
+    int colon = host.lastIndexOf(':');
+    int n = host.length() - colon - 1;
+    if (colon < 0
+        || n < 1
+        || n > 5
+        || host.indexOf(':') != colon
+        || host.charAt(colon + 1) == '0') {
+      return false;
+    }
+    int v = 0;
+    for (int i = colon + 1; i < host.length(); i++) {
+      char c = host.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v <= 65535;
+  }
+
+  private static final AttachmentKey<Object[]> REMOTE_TEXT = AttachmentKey.create(Object[].class);
+
+  /**
+   * The client address as text, kept on the connection: formatting it allocated on every request.
+   * Keyed on the address object, so a handler that sets another source address per request (a
+   * proxy-protocol or forwarded-peer handler) still gets its own.
+   */
+  private String remoteText(InetSocketAddress peer) {
+    io.undertow.server.ServerConnection c = exchange.getConnection();
+    Object[] cached = c.getAttachment(REMOTE_TEXT);
+    if (cached != null && cached[0] == peer) {
+      return (String) cached[1];
+    }
+    String text = peer.getHostString();
+    c.putAttachment(REMOTE_TEXT, new Object[] {peer, text});
+    return text;
   }
 
   /** As {@link HttpServerExchange#getHostName()}, from the Host value already read. */
