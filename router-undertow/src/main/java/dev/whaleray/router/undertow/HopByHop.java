@@ -1,7 +1,6 @@
 package dev.whaleray.router.undertow;
 
 import io.undertow.util.HeaderMap;
-import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import org.jspecify.annotations.Nullable;
@@ -92,30 +91,16 @@ final class HopByHop {
   }
 
   static void strip(HeaderMap headers, boolean keepUpgrade) {
-    HeaderValues connection = headers.get(Headers.CONNECTION);
-    if (connection != null) {
-      for (int i = 0; i < connection.size(); i++) {
-        String value = connection.get(i);
-        int start = 0;
-        while (start < value.length()) {
-          int comma = value.indexOf(',', start);
-          int end = comma < 0 ? value.length() : comma;
-          String token = value.substring(start, end).trim();
-          if (!token.isEmpty()
-              && !token.equalsIgnoreCase("close")
-              && !token.equalsIgnoreCase("keep-alive")
-              && !(keepUpgrade && token.equalsIgnoreCase("upgrade"))) {
-            HttpString name = HttpString.tryFromString(token);
-            if (name != null && !isProtected(token)) {
-              headers.remove(name);
-            }
-          }
-          start = end + 1;
+    HttpString[] named = named(headers.get(Headers.CONNECTION));
+    if (named != null) {
+      for (HttpString name : named) {
+        if (!(keepUpgrade && name.equals(Headers.UPGRADE))) {
+          headers.remove(name);
         }
       }
-      if (!keepUpgrade) {
-        headers.remove(Headers.CONNECTION);
-      }
+    }
+    if (!keepUpgrade) {
+      headers.remove(Headers.CONNECTION);
     }
     headers.remove(KEEP_ALIVE);
     headers.remove(PROXY_CONNECTION);

@@ -606,11 +606,7 @@ final class ProxyCall
    */
   private void clientFailed(IOException e) {
     LOG.log(System.Logger.Level.DEBUG, () -> "client request body: " + e.getMessage());
-    UpstreamPool.Conn c = conn;
-    conn = null;
-    if (c != null) {
-      c.release(false);
-    }
+    closeConnection();
     end(Outcome.SUCCESS);
     exchange.setPersistent(false);
     if (e instanceof RequestTooBigException && responseChannel == null) {
@@ -778,11 +774,7 @@ final class ProxyCall
       LOG.log(
           System.Logger.Level.WARNING,
           "invalid response from " + upstream.endpoint() + ": " + e.getMessage());
-      UpstreamPool.Conn c = conn;
-      conn = null;
-      if (c != null) {
-        c.release(false);
-      }
+      closeConnection();
       end(Outcome.ERROR);
       fail(StatusCodes.BAD_GATEWAY, "invalid response from upstream");
       return;
@@ -906,11 +898,7 @@ final class ProxyCall
   /** Writing to the client failed: it went away mid-response. Not the upstream's fault. */
   private void clientGone(IOException e) {
     LOG.log(System.Logger.Level.DEBUG, () -> "client gone mid-response: " + e.getMessage());
-    UpstreamPool.Conn c = conn;
-    conn = null;
-    if (c != null) {
-      c.release(false); // the rest of the response is still on it
-    }
+    closeConnection(); // the rest of the response is still on it
     end(Outcome.SUCCESS);
     state = DONE;
     freeRequestBuffer();
@@ -931,11 +919,7 @@ final class ProxyCall
         rc.getReadSetter().set(null);
       }
       freeRequestBuffer();
-      UpstreamPool.Conn c = conn;
-      conn = null;
-      if (c != null) {
-        c.release(false);
-      }
+      closeConnection();
       state = DONE;
       exchange.setPersistent(false);
       responseChannel.getWriteSetter().set(null);
@@ -967,6 +951,15 @@ final class ProxyCall
     }
   }
 
+  /** Closes the upstream connection, if the call holds one: it is out of step or half used. */
+  private void closeConnection() {
+    UpstreamPool.Conn c = conn;
+    conn = null;
+    if (c != null) {
+      c.release(false);
+    }
+  }
+
   private void releaseConnection() {
     UpstreamPool.Conn c = conn;
     conn = null;
@@ -984,12 +977,8 @@ final class ProxyCall
       return;
     }
     responseTimer.cancel();
-    UpstreamPool.Conn c = conn;
-    conn = null;
     pendingHead = null;
-    if (c != null) {
-      c.release(false);
-    }
+    closeConnection();
     LOG.log(
         System.Logger.Level.DEBUG,
         () ->
@@ -1021,11 +1010,7 @@ final class ProxyCall
     if (state != ACTIVE || responseStarted) {
       return;
     }
-    UpstreamPool.Conn c = conn;
-    conn = null;
-    if (c != null) {
-      c.release(false); // never back to the pool with a response pending
-    }
+    closeConnection(); // never back to the pool with a response pending
     end(Outcome.TIMEOUT);
     if (!requestSent) {
       exchange.setPersistent(false);
@@ -1038,12 +1023,8 @@ final class ProxyCall
     if (state == DONE) {
       return;
     }
-    UpstreamPool.Conn c = conn;
-    conn = null;
     pendingHead = null;
-    if (c != null) {
-      c.release(false);
-    }
+    closeConnection();
     end(outcome);
     if (responseChannel != null || exchange.isResponseStarted()) {
       state = DONE;
@@ -1095,11 +1076,7 @@ final class ProxyCall
         if (p != null) {
           p.cancel(this);
         }
-        UpstreamPool.Conn c = conn;
-        conn = null;
-        if (c != null) {
-          c.release(false);
-        }
+        closeConnection();
         cancelConnect();
         freeRequestBuffer();
         end(Outcome.SUCCESS); // the exchange ended from the client's side
