@@ -97,6 +97,7 @@ final class ProxyCall
   private Http1.@Nullable ChunkedDecoder decoder;
   private @Nullable StreamSinkChannel responseChannel;
   private boolean responseDone;
+  private boolean endAfterFlush;
 
   private final TimeoutList.Node connectTimer =
       new TimeoutList.Node() {
@@ -509,7 +510,10 @@ final class ProxyCall
             : host.indexOf(':');
     if (colon >= 0) {
       try {
-        return Integer.parseInt(host, colon + 1, host.length(), 10);
+        int port = Integer.parseInt(host, colon + 1, host.length(), 10);
+        if (port >= 0 && port <= 65535) {
+          return port;
+        }
       } catch (NumberFormatException ignored) {
         // as Undertow: fall back to the scheme's port
       }
@@ -922,9 +926,9 @@ final class ProxyCall
       closeConnection();
       state = DONE;
       exchange.setPersistent(false);
-      responseChannel.getWriteSetter().set(null);
-      exchange.endExchange();
-      return;
+      // The answer is sent in full first: ending the exchange drains (or cuts) the request,
+      // which can close the connection under a response still buffered.
+      endAfterFlush = true;
     }
     state = DONE;
     StreamSinkChannel out = responseChannel;
@@ -943,6 +947,10 @@ final class ProxyCall
       if (out.flush()) {
         out.suspendWrites();
         out.getWriteSetter().set(null);
+        if (endAfterFlush) {
+          endAfterFlush = false;
+          exchange.endExchange();
+        }
       } else {
         out.resumeWrites();
       }

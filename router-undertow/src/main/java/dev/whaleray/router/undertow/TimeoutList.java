@@ -110,10 +110,11 @@ final class TimeoutList implements Runnable {
       }
     } finally {
       running = false;
-    }
-    // Nodes added by the handlers above are covered here: one timer chain, never two.
-    if (head != null && !timerArmed) {
-      armTimer(head.deadline - now);
+      // Nodes added by the handlers above are covered here: one timer chain, never two; and
+      // the rest stay armed even if a handler threw an Error.
+      if (head != null && !timerArmed) {
+        armTimer(Math.max(0, head.deadline - now));
+      }
     }
   }
 

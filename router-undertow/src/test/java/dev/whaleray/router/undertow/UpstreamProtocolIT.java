@@ -424,6 +424,62 @@ class UpstreamProtocolIT {
   }
 
   @Test
+  void anEarlyChunkedAnswerToAChunkedUploadArrivesWhole() throws Exception {
+    // Ending the exchange under a chunked upload shuts the socket's input: the answer must be
+    // written out in full before that.
+    try (RawBackend raw =
+        RawBackend.start(
+            (socket, in, out, self) -> {
+              if (self.readHead(in) != null) {
+                out.write(
+                    ("HTTP/1.1 401 Unauthorized\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            + "8\r\nno entry\r\n"
+                            + "7\r\n, sorry\r\n0\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                sleep(3000);
+              }
+            })) {
+      route("raw-early-chunked", raw);
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+        socket.setSoTimeout(5000);
+        OutputStream out = socket.getOutputStream();
+        Thread writer =
+            new Thread(
+                () -> {
+                  try {
+                    // The head and a little of the body in one write, then nothing more (no
+                    // terminating chunk): the router has read all that was sent, so its close
+                    // is a FIN, not a reset that could cost the client the answer.
+                    java.io.ByteArrayOutputStream req = new java.io.ByteArrayOutputStream();
+                    req.write(
+                        ("POST /services/raw-early-chunked/upload HTTP/1.1\r\nHost: x\r\n"
+                                + "Transfer-Encoding: chunked\r\n\r\n400\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    req.write(new byte[0x400]);
+                    req.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.write(req.toByteArray());
+                    out.flush();
+                  } catch (IOException e) {
+                    // the router may close first
+                  }
+                },
+                "early-chunked-writer");
+        writer.setDaemon(true);
+        writer.start();
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        socket.getInputStream().transferTo(got); // to the router's close
+        String response = got.toString(StandardCharsets.ISO_8859_1);
+        assertThat(response).startsWith("HTTP/1.1 401 ");
+        assertThat(response).contains("no entry").contains(", sorry");
+        assertThat(response).endsWith("0\r\n\r\n");
+        writer.join(5000);
+      }
+    }
+  }
+
+  @Test
   void aBodyOverTheServersLimitEndsTheConnectionAndTheRouterKeepsServing() throws Exception {
     try (RouterServer limited =
         RouterServer.builder(handler)
