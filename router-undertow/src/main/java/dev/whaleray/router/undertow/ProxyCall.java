@@ -98,6 +98,13 @@ final class ProxyCall
   private @Nullable StreamSinkChannel responseChannel;
   private boolean responseDone;
   private boolean endAfterFlush;
+  private boolean lingering;
+  private TimeoutList.@Nullable Node lingerTimer;
+
+  /**
+   * How long an early answer waits, reading and dropping the rest of the upload, before closing.
+   */
+  static final long LINGER_MILLIS = 5_000;
 
   private final TimeoutList.Node connectTimer =
       new TimeoutList.Node() {
@@ -676,6 +683,10 @@ final class ProxyCall
 
   @Override
   public void handleEvent(Channel channel) {
+    if (lingering && channel == requestChannel) {
+      discardUpload();
+      return;
+    }
     UpstreamPool.Conn c = conn;
     if (state != ACTIVE && !(responseDone && channel == responseChannel)) {
       return;
@@ -949,7 +960,7 @@ final class ProxyCall
         out.getWriteSetter().set(null);
         if (endAfterFlush) {
           endAfterFlush = false;
-          exchange.endExchange();
+          linger();
         }
       } else {
         out.resumeWrites();
@@ -957,6 +968,76 @@ final class ProxyCall
     } catch (IOException e) {
       IoUtils.safeClose(exchange.getConnection());
     }
+  }
+
+  /**
+   * nginx's lingering close: after an early answer, read and drop what the client still sends, for
+   * up to {@link #LINGER_MILLIS}, so that the close is one the client reads the answer past, not a
+   * reset (unread bytes) that can take the answer with it.
+   */
+  private void linger() {
+    StreamSourceChannel rc = requestChannel;
+    if (rc == null || requestEof) {
+      exchange.endExchange();
+      return;
+    }
+    lingering = true;
+    requestBuffer = thread.buffers.allocate();
+    TimeoutList.Node timer =
+        new TimeoutList.Node() {
+          @Override
+          void expired() {
+            stopLingering();
+          }
+        };
+    lingerTimer = timer;
+    thread.lingerTimeouts.add(timer);
+    rc.getReadSetter().set(this);
+    discardUpload();
+  }
+
+  private void discardUpload() {
+    StreamSourceChannel rc = requestChannel;
+    PooledByteBuffer pb = requestBuffer;
+    if (rc == null || pb == null) {
+      stopLingering();
+      return;
+    }
+    ByteBuffer b = pb.getBuffer();
+    try {
+      while (true) {
+        b.clear();
+        int n = rc.read(b);
+        if (n == -1) {
+          stopLingering(); // the whole upload arrived: the close is clean
+          return;
+        }
+        if (n == 0) {
+          rc.resumeReads();
+          return;
+        }
+      }
+    } catch (IOException e) {
+      stopLingering();
+    }
+  }
+
+  private void stopLingering() {
+    if (!lingering) {
+      return;
+    }
+    lingering = false;
+    TimeoutList.Node timer = lingerTimer;
+    if (timer != null) {
+      timer.cancel();
+    }
+    StreamSourceChannel rc = requestChannel;
+    if (rc != null) {
+      rc.suspendReads();
+      rc.getReadSetter().set(null);
+    }
+    freeRequestBuffer();
+    exchange.endExchange();
   }
 
   /** Closes the upstream connection, if the call holds one: it is out of step or half used. */
@@ -1076,6 +1157,14 @@ final class ProxyCall
   @Override
   public void exchangeEvent(HttpServerExchange ex, NextListener next) {
     try {
+      if (lingering) {
+        lingering = false;
+        TimeoutList.Node timer = lingerTimer;
+        if (timer != null) {
+          timer.cancel();
+        }
+        freeRequestBuffer();
+      }
       if (state != DONE) {
         state = DONE;
         connectTimer.cancel();

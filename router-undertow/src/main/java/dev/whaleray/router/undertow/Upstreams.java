@@ -56,6 +56,7 @@ final class Upstreams {
     final TimeoutList connectTimeouts;
     final TimeoutList responseTimeouts;
     final TimeoutList idleTimeouts;
+    final TimeoutList lingerTimeouts;
     final ByteBuffer scratch = ByteBuffer.allocateDirect(512);
     final Http1.HeadWriter head = new Http1.HeadWriter();
     final Http1.ResponseParser parser = new Http1.ResponseParser();
@@ -66,6 +67,7 @@ final class Upstreams {
       this.connectTimeouts = new TimeoutList(ioThread, connectTimeoutMillis);
       this.responseTimeouts = new TimeoutList(ioThread, responseTimeoutMillis);
       this.idleTimeouts = new TimeoutList(ioThread, idleTimeoutMillis);
+      this.lingerTimeouts = new TimeoutList(ioThread, ProxyCall.LINGER_MILLIS);
     }
 
     /** The pool for {@code endpoint}, made on first use. */

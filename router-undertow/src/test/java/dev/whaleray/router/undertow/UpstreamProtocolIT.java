@@ -443,7 +443,7 @@ class UpstreamProtocolIT {
       route("raw-early-chunked", raw);
       try (Socket socket = new Socket()) {
         socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
-        socket.setSoTimeout(5000);
+        socket.setSoTimeout(10_000); // the router lingers up to 5 s for the rest
         OutputStream out = socket.getOutputStream();
         Thread writer =
             new Thread(
@@ -476,6 +476,79 @@ class UpstreamProtocolIT {
         assertThat(response).endsWith("0\r\n\r\n");
         writer.join(5000);
       }
+    }
+  }
+
+  @Test
+  void anEarlyAnswerToAnEndlessUploadIsReadableAndTheConnectionEndsAfterTheLinger()
+      throws Exception {
+    // Like nginx's lingering close: the router drops what the client keeps sending for a few
+    // seconds after the answer, so the client can read it; then it closes.
+    try (RawBackend raw =
+        RawBackend.start(
+            (socket, in, out, self) -> {
+              if (self.readHead(in) != null) {
+                out.write(
+                    "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\n\r\ntoo big\n"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                sleep(3000);
+              }
+            })) {
+      route("raw-endless", raw);
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+        socket.setSoTimeout(15_000);
+        OutputStream out = socket.getOutputStream();
+        long started = System.nanoTime();
+        Thread writer =
+            new Thread(
+                () -> {
+                  try {
+                    out.write(
+                        ("POST /services/raw-endless/upload HTTP/1.1\r\nHost: x\r\n"
+                                + "Transfer-Encoding: chunked\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    // Chunks with no end (a length would be reached within a second here).
+                    byte[] chunk = new byte[64 * 1024 + 9];
+                    System.arraycopy(
+                        "10000\r\n".getBytes(StandardCharsets.US_ASCII), 0, chunk, 0, 7);
+                    chunk[chunk.length - 2] = '\r';
+                    chunk[chunk.length - 1] = '\n';
+                    long until = System.nanoTime() + 15_000_000_000L;
+                    for (int i = 0; i < 1_000_000 && System.nanoTime() < until; i++) {
+                      out.write(chunk, 0, 7 + 64 * 1024 + 2);
+                    }
+                  } catch (IOException e) {
+                    // expected once the router closes
+                  }
+                },
+                "endless-writer");
+        writer.setDaemon(true);
+        writer.start();
+        InputStream in = socket.getInputStream();
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        while (!got.toString(StandardCharsets.ISO_8859_1).endsWith("too big\n")
+            && got.size() < 4096) {
+          int c = in.read();
+          assertThat(c).as("the answer arrives before the connection ends").isNotEqualTo(-1);
+          got.write(c);
+        }
+        assertThat(got.toString(StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 413 ");
+        long ended;
+        try {
+          while (in.read() != -1) {
+            // nothing more is expected
+          }
+        } catch (java.net.SocketException reset) {
+          // a reset at the end of the linger is fine: the answer was read
+        } finally {
+          ended = (System.nanoTime() - started) / 1_000_000;
+        }
+        assertThat(ended).as("closed after the linger, ms").isBetween(3000L, 10_000L);
+        writer.join(15_000);
+      }
+      assertThat(server.inFlight()).isZero();
     }
   }
 
