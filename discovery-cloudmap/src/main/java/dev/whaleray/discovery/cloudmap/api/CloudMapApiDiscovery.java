@@ -3,6 +3,7 @@ package dev.whaleray.discovery.cloudmap.api;
 import static java.util.Objects.requireNonNull;
 
 import dev.whaleray.discovery.cloudmap.internal.Backoff;
+import dev.whaleray.discovery.cloudmap.internal.Watchers;
 import dev.whaleray.router.Endpoint;
 import dev.whaleray.router.EndpointSet;
 import dev.whaleray.router.discovery.AbstractDiscovery;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -131,8 +131,7 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
   private final DoubleSupplier random;
   private final ScheduledExecutorService scheduler;
   private final ThreadPoolExecutor pollers;
-  private final ConcurrentHashMap<String, Poll> polls = new ConcurrentHashMap<>();
-  private volatile boolean closed;
+  private final Watchers<Poll> polls = new Watchers<>();
 
   private CloudMapApiDiscovery(
       Builder b,
@@ -182,23 +181,12 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
 
   @Override
   protected void doWatch(String service) {
-    if (closed) {
-      return;
-    }
-    Poll poll = new Poll(service);
-    Poll previous = polls.put(service, poll);
-    if (previous != null) {
-      previous.stop(); // not expected: doUnwatch runs first
-    }
-    poll.submit();
+    polls.watch(service, Poll::new);
   }
 
   @Override
   protected void doUnwatch(String service) {
-    Poll poll = polls.remove(service);
-    if (poll != null) {
-      poll.stop();
-    }
+    polls.unwatch(service);
   }
 
   /**
@@ -207,19 +195,12 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
    */
   @Override
   protected void doRefresh(String service) {
-    Poll poll = polls.get(service);
-    if (poll != null) {
-      poll.refreshSoon();
-    }
+    polls.refresh(service);
   }
 
   @Override
   protected void doClose() {
-    closed = true;
-    for (Poll poll : polls.values()) {
-      poll.stop();
-    }
-    polls.clear();
+    polls.close();
     pollers.shutdownNow();
     if (ownsClient) {
       client.whenComplete(
@@ -253,7 +234,7 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
 
   // ---- one watched service ------------------------------------------------------------------
 
-  private final class Poll implements Runnable {
+  private final class Poll implements Runnable, Watchers.Watcher {
     final String service;
     // Guarded by this.
     private boolean active = true;
@@ -274,8 +255,13 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
     }
 
     /** Hands the poll to a poller thread (from the scheduler: never blocks it). */
+    @Override
+    public void start() {
+      submit();
+    }
+
     synchronized void submit() {
-      if (!active || inFlight || closed) {
+      if (!active || inFlight || polls.isClosed()) {
         return;
       }
       inFlight = true;
@@ -404,7 +390,8 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
       schedule(delay);
     }
 
-    synchronized void refreshSoon() {
+    @Override
+    public synchronized void refreshSoon() {
       if (!active || inFlight) {
         return;
       }
@@ -417,7 +404,7 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
     }
 
     synchronized void schedule(long delayNanos) {
-      if (!active || closed) {
+      if (!active || polls.isClosed()) {
         return;
       }
       cancelNext();
@@ -429,7 +416,8 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
       }
     }
 
-    synchronized void stop() {
+    @Override
+    public synchronized void stop() {
       active = false;
       cancelNext();
     }

@@ -3,6 +3,7 @@ package dev.whaleray.discovery.cloudmap.dns;
 import static java.util.Objects.requireNonNull;
 
 import dev.whaleray.discovery.cloudmap.internal.Backoff;
+import dev.whaleray.discovery.cloudmap.internal.Watchers;
 import dev.whaleray.router.Endpoint;
 import dev.whaleray.router.EndpointSet;
 import dev.whaleray.router.discovery.AbstractDiscovery;
@@ -19,7 +20,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -122,8 +122,7 @@ public final class CloudMapDnsDiscovery extends AbstractDiscovery {
   private final Backoff backoff;
   private final ScheduledExecutorService scheduler;
   private final Executor callbacks;
-  private final ConcurrentHashMap<String, Lookup> lookups = new ConcurrentHashMap<>();
-  private volatile boolean closed;
+  private final Watchers<Lookup> lookups = new Watchers<>();
 
   private CloudMapDnsDiscovery(Builder b, ScheduledExecutorService scheduler) {
     super(scheduler);
@@ -195,23 +194,12 @@ public final class CloudMapDnsDiscovery extends AbstractDiscovery {
 
   @Override
   protected void doWatch(String service) {
-    if (closed) {
-      return;
-    }
-    Lookup lookup = new Lookup(service, nameOf(service));
-    Lookup previous = lookups.put(service, lookup);
-    if (previous != null) {
-      previous.stop(); // not expected: doUnwatch runs first
-    }
-    lookup.start();
+    lookups.watch(service, s -> new Lookup(s, nameOf(s)));
   }
 
   @Override
   protected void doUnwatch(String service) {
-    Lookup lookup = lookups.remove(service);
-    if (lookup != null) {
-      lookup.stop();
-    }
+    lookups.unwatch(service);
   }
 
   /**
@@ -220,19 +208,12 @@ public final class CloudMapDnsDiscovery extends AbstractDiscovery {
    */
   @Override
   protected void doRefresh(String service) {
-    Lookup lookup = lookups.get(service);
-    if (lookup != null) {
-      lookup.refreshSoon();
-    }
+    lookups.refresh(service);
   }
 
   @Override
   protected void doClose() {
-    closed = true;
-    for (Lookup lookup : lookups.values()) {
-      lookup.stop();
-    }
-    lookups.clear();
+    lookups.close();
   }
 
   /** The number of services being resolved; for tests. */
@@ -251,7 +232,7 @@ public final class CloudMapDnsDiscovery extends AbstractDiscovery {
 
   // ---- one watched service ------------------------------------------------------------------
 
-  private final class Lookup {
+  private final class Lookup implements Watchers.Watcher {
     final String service;
     final Name name;
     // Guarded by this.
@@ -268,9 +249,10 @@ public final class CloudMapDnsDiscovery extends AbstractDiscovery {
       this.name = name;
     }
 
-    void start() {
+    @Override
+    public void start() {
       synchronized (this) {
-        if (!active || inFlight || closed) {
+        if (!active || inFlight || lookups.isClosed()) {
           return;
         }
         inFlight = true;
@@ -322,7 +304,8 @@ public final class CloudMapDnsDiscovery extends AbstractDiscovery {
       schedule(backoff.refreshDelayNanos(Backoff.negativeDelayNanos(answer.validNanos, negative)));
     }
 
-    synchronized void refreshSoon() {
+    @Override
+    public synchronized void refreshSoon() {
       if (!active || inFlight) {
         return; // a running lookup is as fresh as it gets
       }
@@ -335,7 +318,7 @@ public final class CloudMapDnsDiscovery extends AbstractDiscovery {
     }
 
     synchronized void schedule(long delayNanos) {
-      if (!active || closed) {
+      if (!active || lookups.isClosed()) {
         return;
       }
       cancelNext();
@@ -347,7 +330,8 @@ public final class CloudMapDnsDiscovery extends AbstractDiscovery {
       }
     }
 
-    synchronized void stop() {
+    @Override
+    public synchronized void stop() {
       active = false;
       cancelNext();
     }
