@@ -79,7 +79,7 @@ final class ProxyCall
   private @Nullable IoFuture<StreamConnection> connecting;
   private int state;
   private int tries;
-  private boolean ended;
+  private boolean ended = true; // no attempt started yet: nothing to report to the balancer
 
   // request side
   private boolean reused;
@@ -88,6 +88,17 @@ final class ProxyCall
   private @Nullable PooledByteBuffer requestBuffer;
   private boolean requestEof;
   private boolean requestSent;
+
+  // request body read ahead before connecting (up to Upstreams.requestBufferBytes)
+  private boolean buffering;
+  private PooledByteBuffer @Nullable [] preread;
+  private int prereadCount;
+  private int prereadSent;
+  private long prereadBytes;
+  private boolean bodyBuffered; // the whole body is in preread: sent with a Content-Length
+  private long bodyBytes;
+  private long clientWaitStart;
+  private long clientWaitNanos;
 
   // response side
   private boolean responseStarted;
@@ -113,6 +124,13 @@ final class ProxyCall
           connectTimedOut();
         }
       };
+  private final TimeoutList.Node bodyTimer =
+      new TimeoutList.Node() {
+        @Override
+        void expired() {
+          clientTooSlow("no request body bytes for " + config.clientBodyTimeoutMillis + " ms");
+        }
+      };
   private final TimeoutList.Node responseTimer =
       new TimeoutList.Node() {
         @Override
@@ -127,6 +145,7 @@ final class ProxyCall
       ServiceTable.Entry entry,
       RequestView view,
       Upstream upstream,
+      String path,
       int pathFrom) {
     this.config = config;
     this.thread = config.thread(exchange);
@@ -134,7 +153,7 @@ final class ProxyCall
     this.entry = entry;
     this.view = view;
     this.upstream = upstream;
-    this.path = view.path();
+    this.path = path;
     this.pathFrom = pathFrom;
     this.head = exchange.getRequestMethod().equals(Methods.HEAD);
     this.hasBody = !exchange.isRequestComplete();
@@ -149,6 +168,10 @@ final class ProxyCall
       keepClientReadsOn();
     }
     try {
+      if (hasBody) {
+        startBuffering();
+        return;
+      }
       attempt();
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.ERROR, "proxying " + exchange.getRequestURI(), e);
@@ -182,6 +205,149 @@ final class ProxyCall
     pool = p;
     thread.connectTimeouts.add(connectTimer);
     p.acquire(this);
+  }
+
+  // ---- reading the body ahead
+
+  /**
+   * Reads the request body before taking an upstream connection, as nginx's request buffering does:
+   * a slow upload then holds only a buffer, never a backend connection. A body that fits in {@link
+   * Upstreams#requestBufferBytes} is sent whole, with a Content-Length; a larger one is streamed on
+   * from where the buffer ends.
+   */
+  private void startBuffering() {
+    StreamSourceChannel rc = exchange.getRequestChannel();
+    if (rc == null) {
+      fail(StatusCodes.INTERNAL_SERVER_ERROR, "request body already read");
+      return;
+    }
+    requestChannel = rc;
+    buffering = true;
+    rc.getReadSetter().set(this);
+    readAhead();
+  }
+
+  private void readAhead() {
+    StreamSourceChannel rc = requestChannel;
+    while (buffering && rc != null) {
+      if (prereadBytes >= config.requestBufferBytes) {
+        doneBuffering(false);
+        return;
+      }
+      ByteBuffer b = prereadTail();
+      int n;
+      try {
+        n = rc.read(b);
+      } catch (IOException e) {
+        clientFailed(e);
+        return;
+      }
+      if (n == -1) {
+        requestEof = true;
+        doneBuffering(true);
+        return;
+      }
+      if (n == 0) {
+        waitForClient(rc);
+        return;
+      }
+      prereadBytes += n;
+      if (!clientSent(n)) {
+        return;
+      }
+    }
+  }
+
+  /** The buffer to read ahead into: the last one while it has room, else a new one. */
+  private ByteBuffer prereadTail() {
+    PooledByteBuffer[] p = preread;
+    if (p != null && prereadCount > 0) {
+      ByteBuffer last = p[prereadCount - 1].getBuffer();
+      if (last.hasRemaining()) {
+        return last;
+      }
+    }
+    if (p == null) {
+      p = preread = new PooledByteBuffer[4];
+    } else if (prereadCount == p.length) {
+      p = preread = java.util.Arrays.copyOf(p, p.length * 2);
+    }
+    PooledByteBuffer pb = thread.buffers.allocate();
+    p[prereadCount++] = pb;
+    ByteBuffer b = pb.getBuffer();
+    // Room for chunk framing around the data, should the body have to be streamed on.
+    b.clear().position(CHUNK_HEAD).limit(b.capacity() - 2);
+    return b;
+  }
+
+  private void doneBuffering(boolean whole) {
+    buffering = false;
+    bodyBuffered = whole;
+    bodyTimer.cancel();
+    clientWaitStart = 0;
+    StreamSourceChannel rc = requestChannel;
+    if (rc != null) {
+      rc.suspendReads(); // until the upstream takes what was read
+    }
+    attempt();
+  }
+
+  /** Nothing to read: wait for the client, under the body idle timeout. */
+  private void waitForClient(StreamSourceChannel rc) {
+    rc.resumeReads();
+    if (clientWaitStart == 0) {
+      clientWaitStart = System.nanoTime();
+    }
+    if (!bodyTimer.isArmed()) {
+      thread.clientBodyTimeouts.add(bodyTimer);
+    }
+  }
+
+  /**
+   * {@code n} body bytes came from the client: re-arms the idle timeout and checks the upload rate
+   * over the time spent waiting for the client (not for the upstream).
+   *
+   * @return false when the client is too slow (the call is then over)
+   */
+  private boolean clientSent(int n) {
+    bodyBytes += n;
+    long start = clientWaitStart;
+    if (start != 0) {
+      clientWaitNanos += System.nanoTime() - start;
+      clientWaitStart = 0;
+      thread.clientBodyTimeouts.add(bodyTimer);
+      long rate = config.minUploadRate;
+      if (rate > 0
+          && clientWaitNanos > MIN_RATE_GRACE_NANOS
+          && bodyBytes * 1_000_000_000L / clientWaitNanos < rate) {
+        clientTooSlow("request body slower than " + rate + " bytes/s");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Grace before the minimum upload rate is enforced (as Apache's mod_reqtimeout). */
+  static final long MIN_RATE_GRACE_NANOS = 10_000_000_000L;
+
+  /** The client sends its body too slowly: 408 if nothing was answered yet, else cut. */
+  private void clientTooSlow(String why) {
+    if (state == DONE) {
+      return;
+    }
+    LOG.log(System.Logger.Level.DEBUG, () -> "client too slow: " + why);
+    buffering = false;
+    bodyTimer.cancel();
+    closeConnection(); // an upstream holding half a request must not see the rest
+    end(Outcome.SUCCESS); // not the upstream's fault
+    exchange.setPersistent(false);
+    if (responseChannel == null && !exchange.isResponseStarted()) {
+      fail(408, "request body too slow: " + why);
+    } else {
+      state = DONE;
+      freeRequestBuffer();
+      IoUtils.safeClose(exchange.getConnection());
+    }
   }
 
   // ---- connecting
@@ -312,15 +478,21 @@ final class ProxyCall
       requestSent();
       return;
     }
-    StreamSourceChannel rc = exchange.getRequestChannel();
-    if (rc == null) {
-      transitFailed(new IOException("request body already read"));
-      return;
+    // Frame what was read ahead: whole, as is (the head says its length); else as chunks.
+    PooledByteBuffer[] p = preread;
+    for (int i = 0; i < prereadCount; i++) {
+      ByteBuffer b = p[i].getBuffer();
+      int n = b.position() - CHUNK_HEAD;
+      if (chunkedBody && !bodyBuffered) {
+        frameChunk(b, n);
+      } else {
+        b.limit(b.position()).position(CHUNK_HEAD);
+      }
     }
-    requestChannel = rc;
-    rc.getReadSetter().set(this);
-    requestBuffer = thread.buffers.allocate();
-    requestBuffer.getBuffer().clear().flip();
+    if (!bodyBuffered) {
+      requestBuffer = thread.buffers.allocate();
+      requestBuffer.getBuffer().clear().flip();
+    }
     pumpRequest();
   }
 
@@ -356,7 +528,9 @@ final class ProxyCall
       }
     }
     forwardedHeaders(w, in, clientHost);
-    if (chunkedBody) {
+    if (chunkedBody && bodyBuffered) {
+      w.name(Headers.CONTENT_LENGTH).digits((int) prereadBytes).crlf(); // read whole: one framing
+    } else if (chunkedBody) {
       w.header(Headers.TRANSFER_ENCODING, "chunked");
     } else {
       String length = in.getFirst(Headers.CONTENT_LENGTH);
@@ -552,8 +726,33 @@ final class ProxyCall
   private void pumpRequest() {
     UpstreamPool.Conn c = conn;
     StreamSourceChannel rc = requestChannel;
+    if (c == null || rc == null || requestSent) {
+      return;
+    }
+    try {
+      PooledByteBuffer[] p = preread;
+      while (prereadSent < prereadCount) {
+        ByteBuffer ab = p[prereadSent].getBuffer();
+        c.sink.write(ab);
+        if (ab.hasRemaining()) {
+          rc.suspendReads();
+          c.sink.resumeWrites();
+          return;
+        }
+        p[prereadSent].close();
+        p[prereadSent++] = null;
+      }
+      if (bodyBuffered) {
+        requestBodySent();
+        return;
+      }
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.DEBUG, () -> "request body: " + e.getMessage());
+      abort(Outcome.ERROR, StatusCodes.BAD_GATEWAY, "upstream connection failed");
+      return;
+    }
     PooledByteBuffer pb = requestBuffer;
-    if (c == null || rc == null || pb == null || requestSent) {
+    if (pb == null) {
       return;
     }
     ByteBuffer b = pb.getBuffer();
@@ -563,6 +762,8 @@ final class ProxyCall
           c.sink.write(b);
           if (b.hasRemaining()) {
             rc.suspendReads();
+            bodyTimer.cancel(); // waiting for the upstream now, not for the client
+            clientWaitStart = 0;
             c.sink.resumeWrites();
             return;
           }
@@ -591,6 +792,7 @@ final class ProxyCall
         }
         if (n == -1) {
           requestEof = true;
+          bodyTimer.cancel();
           b.clear();
           if (chunkedBody) {
             b.put(LAST_CHUNK);
@@ -599,7 +801,9 @@ final class ProxyCall
         } else if (n == 0) {
           b.clear().flip();
           c.sink.suspendWrites();
-          rc.resumeReads();
+          waitForClient(rc);
+          return;
+        } else if (!clientSent(n)) {
           return;
         }
       }
@@ -617,11 +821,17 @@ final class ProxyCall
    */
   private void clientFailed(IOException e) {
     LOG.log(System.Logger.Level.DEBUG, () -> "client request body: " + e.getMessage());
+    buffering = false;
+    bodyTimer.cancel();
     closeConnection();
     end(Outcome.SUCCESS);
     exchange.setPersistent(false);
     if (e instanceof RequestTooBigException && responseChannel == null) {
       fail(413, "request body too large");
+    } else if (e instanceof ChunkedRequestDecoder.MalformedChunkException
+        && responseChannel == null) {
+      // The upstream got at most the chunks before the bad one, then a close: never a request.
+      fail(StatusCodes.BAD_REQUEST, "malformed chunked body: " + e.getMessage());
     } else {
       state = DONE;
       freeRequestBuffer();
@@ -649,6 +859,7 @@ final class ProxyCall
   }
 
   private void requestBodySent() {
+    bodyTimer.cancel();
     StreamSourceChannel rc = requestChannel;
     if (rc != null) {
       rc.suspendReads();
@@ -663,6 +874,16 @@ final class ProxyCall
     if (pb != null) {
       requestBuffer = null;
       pb.close();
+    }
+    PooledByteBuffer[] p = preread;
+    if (p != null) {
+      for (int i = prereadSent; i < prereadCount; i++) {
+        if (p[i] != null) {
+          p[i].close();
+          p[i] = null;
+        }
+      }
+      prereadSent = prereadCount;
     }
   }
 
@@ -685,6 +906,12 @@ final class ProxyCall
   public void handleEvent(Channel channel) {
     if (lingering && channel == requestChannel) {
       discardUpload();
+      return;
+    }
+    if (buffering) {
+      if (channel == requestChannel) {
+        readAhead();
+      }
       return;
     }
     UpstreamPool.Conn c = conn;
@@ -1127,8 +1354,10 @@ final class ProxyCall
   /** Ends the call with the router's own JSON answer. */
   private void fail(int status, String error) {
     state = DONE;
+    buffering = false;
     responseTimer.cancel();
     connectTimer.cancel();
+    bodyTimer.cancel();
     StreamSourceChannel rc = requestChannel;
     if (rc != null) {
       rc.suspendReads();
@@ -1165,6 +1394,8 @@ final class ProxyCall
         }
         freeRequestBuffer();
       }
+      bodyTimer.cancel();
+      buffering = false;
       if (state != DONE) {
         state = DONE;
         connectTimer.cancel();

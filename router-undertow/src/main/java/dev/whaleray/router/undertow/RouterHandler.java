@@ -17,7 +17,6 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.proxy.ProxyHandler;
 import io.undertow.server.protocol.http.HttpContinue;
 import io.undertow.util.HeaderMap;
-import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 import io.undertow.util.SameThreadExecutor;
@@ -54,8 +53,6 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RouterHandler.class.getName());
   private static final ByteBuffer OK = ByteBuffer.wrap("OK".getBytes(StandardCharsets.US_ASCII));
 
-  private static final io.undertow.util.HttpString HTTP_2 = io.undertow.util.Protocols.HTTP_2_0;
-
   private final Router router;
   private final ServiceTable services;
   private final UpstreamProxyClient proxyClient;
@@ -63,8 +60,8 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
   private final ProxyHandler proxyHandler;
   private final @Nullable HttpHandler next;
   private final @Nullable String healthPath;
-  private final int maxRequestTargetLength;
-  private final int maxHeaderBytes;
+  private final RequestPolicy policy;
+  private final long maxRequestBodySize;
   private final long discoveryTimeoutMillis;
   private final DefaultResponseListener errorMapper = RouterHandler::mapProxyError;
   private final java.util.concurrent.@Nullable ScheduledFuture<?> poolSweeper;
@@ -96,7 +93,10 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             b.responseTimeout.toMillis(),
             b.preserveHost,
             b.trustForwardedHeaders,
-            b.retries);
+            b.retries,
+            b.requestBufferSize,
+            b.clientBodyTimeout.toMillis(),
+            b.minUploadRate);
     this.proxyHandler =
         ProxyHandler.builder()
             .setProxyClient(proxyClient)
@@ -108,8 +108,8 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             .build();
     this.next = b.next;
     this.healthPath = b.healthPath;
-    this.maxRequestTargetLength = b.maxRequestTargetLength;
-    this.maxHeaderBytes = b.maxHeaderBytes;
+    this.policy = new RequestPolicy(b.maxRequestTargetLength, b.maxHeaderBytes);
+    this.maxRequestBodySize = b.maxRequestBodySize;
     this.discoveryTimeoutMillis = b.discoveryTimeout.toMillis();
     this.poolSweeper =
         b.scheduler == null
@@ -160,12 +160,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
 
   @Override
   public void handleRequest(HttpServerExchange exchange) throws Exception {
-    if (!exchange.isHttp11() && !exchange.isHttp10() && !exchange.getProtocol().equals(HTTP_2)) {
-      exchange.setPersistent(false);
-      JsonErrors.send(exchange, 505, "HTTP version not supported: " + exchange.getProtocol(), null);
-      return;
-    }
-    if (!withinLimits(exchange)) {
+    if (!policy.admit(exchange)) {
       return;
     }
     ExchangeRequestView view = new ExchangeRequestView(exchange);
@@ -285,7 +280,31 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
       Upstream upstream)
       throws Exception {
     int strip = match.strippedPrefixLength();
+    String forwardPath;
+    try {
+      forwardPath = PathNormalizer.normalize(view.path(), strip);
+    } catch (PathNormalizer.RejectedPath e) {
+      JsonErrors.send(exchange, StatusCodes.BAD_REQUEST, e.getMessage(), match.service());
+      return;
+    }
     HeaderMap requestHeaders = exchange.getRequestHeaders();
+    if (maxRequestBodySize > 0 && !exchange.isRequestComplete()) {
+      if (exchange.getRequestContentLength() > maxRequestBodySize) {
+        // Said up front: answer at once, without reading (or forwarding) a byte of it.
+        exchange.setPersistent(false);
+        JsonErrors.send(
+            exchange,
+            413,
+            "request body too large: Content-Length "
+                + exchange.getRequestContentLength()
+                + " over the limit of "
+                + maxRequestBodySize
+                + " bytes",
+            match.service());
+        return;
+      }
+      exchange.setMaxEntitySize(maxRequestBodySize); // a chunked body is counted as it arrives
+    }
     String upgrade = requestHeaders.getFirst(Headers.UPGRADE);
     boolean websocket = upgrade != null && upgrade.equalsIgnoreCase("websocket");
     if (!websocket && !HttpContinue.requiresContinueResponse(exchange)) {
@@ -295,11 +314,18 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
       // On the IO thread: the call uses that thread's pools and buffers, unlocked.
       exchange.dispatch(
           exchange.isInIoThread() ? SameThreadExecutor.INSTANCE : exchange.getIoThread(),
-          new ProxyCall(upstreams, exchange, entry, view, upstream, strip));
+          forwardPath == null
+              ? new ProxyCall(upstreams, exchange, entry, view, upstream, view.path(), strip)
+              : new ProxyCall(upstreams, exchange, entry, view, upstream, forwardPath, 0));
       return;
     }
     HopByHop.strip(requestHeaders, websocket);
-    if (strip > 0) {
+    if (forwardPath != null) {
+      // ProxyHandler forwards the raw request URI minus the resolved path: put the normal form in.
+      String prefix = view.mountPrefix() + view.path().substring(0, strip);
+      exchange.setRequestURI(prefix + forwardPath);
+      exchange.setResolvedPath(prefix);
+    } else if (strip > 0) {
       // ProxyHandler forwards the raw request URI minus the resolved path: strip the match.
       exchange.setResolvedPath(view.mountPrefix() + view.path().substring(0, strip));
     }
@@ -360,65 +386,6 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     return true;
   }
 
-  private boolean withinLimits(HttpServerExchange exchange) {
-    int targetLength = exchange.getRequestURI().length() + exchange.getQueryString().length();
-    if (targetLength > maxRequestTargetLength) {
-      exchange.setPersistent(false);
-      JsonErrors.send(
-          exchange,
-          414,
-          "request target too long: "
-              + targetLength
-              + " bytes (limit: "
-              + maxRequestTargetLength
-              + ")",
-          null);
-      return false;
-    }
-    HeaderMap headers = exchange.getRequestHeaders();
-    HeaderValues te = headers.get(Headers.TRANSFER_ENCODING);
-    if (te != null) {
-      // Undertow de-chunks any coding but identity; forwarding an odd label over a re-chunked
-      // body invites request smuggling. Like nginx: only "chunked", and never with a length.
-      if (te.size() != 1 || !te.getFirst().trim().equalsIgnoreCase("chunked")) {
-        exchange.setPersistent(false);
-        JsonErrors.send(
-            exchange, 501, "unsupported Transfer-Encoding: " + String.join(", ", te), null);
-        return false;
-      }
-      if (headers.contains(Headers.CONTENT_LENGTH)) {
-        exchange.setPersistent(false);
-        JsonErrors.send(
-            exchange,
-            StatusCodes.BAD_REQUEST,
-            "both Transfer-Encoding and Content-Length in the request",
-            null);
-        return false;
-      }
-    }
-    long total = 0;
-    for (long c = headers.fastIterateNonEmpty(); c != -1L; c = headers.fiNextNonEmpty(c)) {
-      HeaderValues values = headers.fiCurrent(c);
-      int nameLength = values.getHeaderName().length();
-      for (int i = 0; i < values.size(); i++) {
-        total += nameLength + 4 + values.get(i).length();
-      }
-      if (total > maxHeaderBytes) {
-        exchange.setPersistent(false);
-        JsonErrors.send(
-            exchange,
-            431,
-            "request headers too large (limit: "
-                + maxHeaderBytes
-                + " bytes), at header "
-                + values.getHeaderName(),
-            null);
-        return false;
-      }
-    }
-    return true;
-  }
-
   /** The number of services being watched now. */
   public int servicesInUse() {
     return services.size();
@@ -469,6 +436,10 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     private int maxServices = 10_000;
     private int maxRequestTargetLength = 8192;
     private int maxHeaderBytes = 32 * 1024;
+    private int requestBufferSize = 64 * 1024;
+    private Duration clientBodyTimeout = Duration.ofSeconds(60);
+    private long minUploadRate = 500;
+    private long maxRequestBodySize;
     private @Nullable ScheduledExecutorService scheduler;
 
     private Builder() {}
@@ -598,6 +569,51 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     /** Largest total of request header bytes, else 431; default 32 KiB. */
     public Builder maxHeaderBytes(int max) {
       this.maxHeaderBytes = atLeast(max, 256, "maxHeaderBytes");
+      return this;
+    }
+
+    /**
+     * Request body bytes read before an upstream connection is taken; default 64 KiB. A body that
+     * fits is sent whole with a {@code Content-Length} (a chunked one too), so a slow upload holds
+     * a buffer, not a backend connection; a larger body streams on after this much. 0 streams at
+     * once.
+     */
+    public Builder requestBufferSize(int bytes) {
+      this.requestBufferSize = atLeast(bytes, 0, "requestBufferSize");
+      return this;
+    }
+
+    /**
+     * How long a request body may send nothing (then 408, or a cut connection if the answer has
+     * started); default 60 s ({@code timeouts.clientBody}).
+     */
+    public Builder clientBodyTimeout(Duration timeout) {
+      this.clientBodyTimeout = positive(timeout, "clientBodyTimeout");
+      return this;
+    }
+
+    /**
+     * The slowest upload accepted, in bytes per second of waiting for the client, after a 10 s
+     * grace (then 408); default 500, as Apache's {@code mod_reqtimeout}. 0 turns it off.
+     */
+    public Builder minUploadRate(long bytesPerSecond) {
+      if (bytesPerSecond < 0) {
+        throw new IllegalArgumentException(
+            "minUploadRate: " + bytesPerSecond + " (expected: >= 0)");
+      }
+      this.minUploadRate = bytesPerSecond;
+      return this;
+    }
+
+    /**
+     * The largest request body proxied, in bytes: a {@code Content-Length} over it is answered 413
+     * at once, a chunked body that grows past it 413 (or a cut) when it does. Default 0: no limit.
+     */
+    public Builder maxRequestBodySize(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("maxRequestBodySize: " + bytes + " (expected: >= 0)");
+      }
+      this.maxRequestBodySize = bytes;
       return this;
     }
 

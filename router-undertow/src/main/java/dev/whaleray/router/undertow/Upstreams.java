@@ -24,6 +24,9 @@ final class Upstreams {
   final boolean preserveHost;
   final boolean trustForwarded;
   final int retries;
+  final int requestBufferBytes;
+  final long clientBodyTimeoutMillis;
+  final long minUploadRate;
   private final ConcurrentHashMap<XnioIoThread, PerThread> threads = new ConcurrentHashMap<>();
   // The upstream side's own 16 KiB buffers: a response head must fit in one, whatever buffer
   // size the server an embedder runs the handler in was given.
@@ -37,7 +40,10 @@ final class Upstreams {
       long responseTimeoutMillis,
       boolean preserveHost,
       boolean trustForwarded,
-      int retries) {
+      int retries,
+      int requestBufferBytes,
+      long clientBodyTimeoutMillis,
+      long minUploadRate) {
     this.maxConnectionsPerThread = maxConnectionsPerThread;
     this.maxQueueSize = maxQueueSize;
     this.idleTimeoutMillis = idleTimeoutMillis;
@@ -46,6 +52,9 @@ final class Upstreams {
     this.preserveHost = preserveHost;
     this.trustForwarded = trustForwarded;
     this.retries = retries;
+    this.requestBufferBytes = requestBufferBytes;
+    this.clientBodyTimeoutMillis = clientBodyTimeoutMillis;
+    this.minUploadRate = minUploadRate;
   }
 
   /** What one IO thread owns. */
@@ -57,6 +66,7 @@ final class Upstreams {
     final TimeoutList responseTimeouts;
     final TimeoutList idleTimeouts;
     final TimeoutList lingerTimeouts;
+    final TimeoutList clientBodyTimeouts;
     final ByteBuffer scratch = ByteBuffer.allocateDirect(512);
     final Http1.HeadWriter head = new Http1.HeadWriter();
     final Http1.ResponseParser parser = new Http1.ResponseParser();
@@ -68,6 +78,7 @@ final class Upstreams {
       this.responseTimeouts = new TimeoutList(ioThread, responseTimeoutMillis);
       this.idleTimeouts = new TimeoutList(ioThread, idleTimeoutMillis);
       this.lingerTimeouts = new TimeoutList(ioThread, ProxyCall.LINGER_MILLIS);
+      this.clientBodyTimeouts = new TimeoutList(ioThread, clientBodyTimeoutMillis);
     }
 
     /** The pool for {@code endpoint}, made on first use. */

@@ -57,6 +57,17 @@ public final class RawHttp implements AutoCloseable {
     return read(request.startsWith("HEAD "));
   }
 
+  /** Sends raw bytes without reading an answer. */
+  public void write(String raw) throws IOException {
+    socket.getOutputStream().write(raw.getBytes(StandardCharsets.ISO_8859_1));
+    socket.getOutputStream().flush();
+  }
+
+  /** Reads the next response (after {@link #write}, or a second pipelined one). */
+  public Response read() throws IOException {
+    return read(false);
+  }
+
   /** One-shot: connect, send, read, close. */
   public static Response exchange(int port, String request) throws IOException {
     try (RawHttp http = new RawHttp(port)) {

@@ -1,0 +1,206 @@
+package dev.whaleray.router.undertow;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Normalises the path forwarded to a backend (the part below the route's stripped prefix), so that
+ * the backend and the router agree on which resource a request names.
+ *
+ * <ul>
+ *   <li>Dot segments are removed as RFC 3986 section 5.2.4 says, on the decoded-dot form: {@code
+ *       .}, {@code ..}, {@code %2e}, {@code .%2E} and {@code %2e%2e} are all dot segments.
+ *   <li>A {@code ..} that would climb above the service root is rejected: a request routed to one
+ *       service must not name a resource beside it.
+ *   <li>A {@code ..} hidden behind an encoded slash or backslash ({@code ..%2f}, {@code %5c..}) is
+ *       rejected: a backend that decodes {@code %2F} would see a dot segment the router did not.
+ *   <li>{@code %00}, every other encoded control byte ({@code %01}-{@code %1F}, {@code %7F}), a bad
+ *       percent-escape and a raw byte outside visible ASCII are rejected.
+ *   <li>Everything else is forwarded as the client wrote it: other escapes stay encoded, empty
+ *       segments ({@code //}) stay.
+ * </ul>
+ *
+ * <p>Allocation-free for a path without {@code .}, {@code %} or {@code \}; stateless and
+ * thread-safe.
+ */
+final class PathNormalizer {
+  private PathNormalizer() {}
+
+  /** A path the router refuses to forward; the message says why (no stack trace). */
+  static final class RejectedPath extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    RejectedPath(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /**
+   * The normalised form of {@code path.substring(from)}, or null when that part is already normal
+   * and may be forwarded as it is (an empty part is forwarded as {@code /}).
+   *
+   * @throws RejectedPath when the path must not be forwarded
+   */
+  static @Nullable String normalize(String path, int from) throws RejectedPath {
+    boolean suspect = false;
+    int n = path.length();
+    for (int i = from; i < n; i++) {
+      char c = path.charAt(i);
+      if (c <= 0x20 || c >= 0x7f) {
+        throw new RejectedPath(
+            "path holds a raw byte outside visible ASCII (0x" + Integer.toHexString(c) + ")");
+      }
+      if (c == '%') {
+        if (i + 2 >= n || hex(path.charAt(i + 1)) < 0 || hex(path.charAt(i + 2)) < 0) {
+          throw new RejectedPath("path holds a malformed percent-escape");
+        }
+        int v = hex(path.charAt(i + 1)) * 16 + hex(path.charAt(i + 2));
+        if (v < 0x20 || v == 0x7f) {
+          throw new RejectedPath(
+              "path holds an encoded control byte %" + path.substring(i + 1, i + 3));
+        }
+        suspect = true;
+        i += 2;
+      } else if (c == '.' || c == '\\') {
+        suspect = true;
+      }
+    }
+    if (from < n && path.charAt(from) != '/') {
+      // Not below a segment boundary: treat as the first segment of an absolute path.
+      return normalizeSegments("/" + path.substring(from), 0);
+    }
+    if (!suspect) {
+      return null;
+    }
+    return normalizeSegments(path, from);
+  }
+
+  /** remove_dot_segments over {@code path.substring(from)}, which starts with '/'. */
+  private static @Nullable String normalizeSegments(String path, int from) throws RejectedPath {
+    int n = path.length();
+    // Segment bounds of the output, as [start, end) pairs into path; at most one per '/'.
+    int[] bounds = new int[16];
+    int count = 0;
+    boolean changed = false;
+    boolean trailingSlash = false;
+    int i = from;
+    while (i < n) {
+      int start = i + 1; // after the '/'
+      int end = path.indexOf('/', start);
+      if (end < 0) {
+        end = n;
+      }
+      int dots = dotSegment(path, start, end);
+      boolean last = end == n;
+      if (dots == 1) {
+        changed = true;
+        trailingSlash = last;
+      } else if (dots == 2) {
+        changed = true;
+        if (count == 0) {
+          throw new RejectedPath("path climbs above the service root (\"..\" segment)");
+        }
+        count--;
+        trailingSlash = last;
+      } else {
+        hiddenDotSegment(path, start, end);
+        if (count * 2 == bounds.length) {
+          bounds = java.util.Arrays.copyOf(bounds, bounds.length * 2);
+        }
+        bounds[count * 2] = start;
+        bounds[count * 2 + 1] = end;
+        count++;
+        trailingSlash = false;
+      }
+      i = end;
+    }
+    if (!changed) {
+      return from == 0 ? path : null;
+    }
+    StringBuilder out = new StringBuilder(n - from);
+    for (int s = 0; s < count; s++) {
+      out.append('/').append(path, bounds[s * 2], bounds[s * 2 + 1]);
+    }
+    if (trailingSlash || count == 0) {
+      out.append('/');
+    }
+    return out.toString();
+  }
+
+  /** 1 for a "." segment, 2 for "..", 0 otherwise; {@code %2e} counts as a dot. */
+  private static int dotSegment(String path, int start, int end) {
+    int dots = 0;
+    int i = start;
+    while (i < end) {
+      if (path.charAt(i) == '.') {
+        i++;
+      } else if (isEncodedDot(path, i, end)) {
+        i += 3;
+      } else {
+        return 0;
+      }
+      if (++dots > 2) {
+        return 0;
+      }
+    }
+    return dots;
+  }
+
+  /**
+   * Rejects a segment in which an encoded slash or a backslash separates a dot segment, which a
+   * decoding backend (or a Windows one) would resolve where the router did not.
+   */
+  private static void hiddenDotSegment(String path, int start, int end) throws RejectedPath {
+    int partStart = start;
+    boolean split = false;
+    for (int i = start; i <= end; i++) {
+      int sepLength = 0;
+      if (i < end) {
+        char c = path.charAt(i);
+        if (c == '\\') {
+          sepLength = 1;
+        } else if (c == '%' && i + 2 < end && isSlashEscape(path, i)) {
+          sepLength = 3;
+        }
+      }
+      if (i == end || sepLength > 0) {
+        if (i < end) {
+          split = true;
+        }
+        if (split && dotSegment(path, partStart, i) > 0) {
+          throw new RejectedPath("path hides a dot segment behind an encoded slash or backslash");
+        }
+        partStart = i + sepLength;
+        i += Math.max(0, sepLength - 1);
+      }
+    }
+  }
+
+  private static boolean isSlashEscape(String path, int i) {
+    if (i + 2 >= path.length()) {
+      return false;
+    }
+    char a = path.charAt(i + 1);
+    char b = path.charAt(i + 2);
+    return (a == '2' && (b == 'f' || b == 'F')) || (a == '5' && (b == 'c' || b == 'C'));
+  }
+
+  private static boolean isEncodedDot(String path, int i, int end) {
+    return i + 2 < end
+        && path.charAt(i) == '%'
+        && path.charAt(i + 1) == '2'
+        && (path.charAt(i + 2) == 'e' || path.charAt(i + 2) == 'E');
+  }
+
+  private static int hex(char c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
+  }
+}
