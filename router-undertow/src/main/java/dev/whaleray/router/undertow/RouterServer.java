@@ -42,6 +42,8 @@ public final class RouterServer implements AutoCloseable {
   private final AcceptingChannel<? extends StreamConnection> channel;
   private final InetSocketAddress address;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final ConnectionGuard guard;
+  private final int maxRequests;
   private volatile boolean draining;
 
   private RouterServer(Builder b) throws IOException {
@@ -62,16 +64,26 @@ public final class RouterServer implements AutoCloseable {
     OptionMap serverOptions =
         OptionMap.builder()
             .set(UndertowOptions.NO_REQUEST_TIMEOUT, (int) b.idleTimeout.toMillis())
-            .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) b.requestParseTimeout.toMillis())
+            // A backstop only: the guard answers 408 at the client header timeout itself.
+            .set(
+                UndertowOptions.REQUEST_PARSE_TIMEOUT,
+                (int) Math.min(Integer.MAX_VALUE, b.clientHeaderTimeout.toMillis() + 5_000))
             .set(UndertowOptions.MAX_HEADER_SIZE, b.maxHeaderSize)
             .set(UndertowOptions.MAX_ENTITY_SIZE, b.maxRequestBodySize)
             .set(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
             .getMap();
     HttpOpenListener openListener = new HttpOpenListener(buffers, serverOptions);
     HttpHandler handler = b.handler;
+    this.maxRequests = b.maxRequests;
+    this.guard =
+        new ConnectionGuard(
+            openListener,
+            b.maxConnections,
+            b.maxConnectionsPerClient,
+            b.clientHeaderTimeout.toMillis());
     openListener.setRootHandler(exchange -> handle(exchange, handler));
     ChannelListener<AcceptingChannel<StreamConnection>> acceptListener =
-        ChannelListeners.openListenerAdapter(openListener);
+        ChannelListeners.openListenerAdapter(guard);
     OptionMap socketOptions =
         OptionMap.builder()
             .set(Options.WORKER_IO_THREADS, b.ioThreads)
@@ -93,19 +105,35 @@ public final class RouterServer implements AutoCloseable {
     channel.resumeAccepts();
   }
 
-  private final io.undertow.server.ExchangeCompletionListener done =
-      (ex, next) -> {
-        inFlight.decrementAndGet();
-        next.proceed();
-      };
+  private final io.undertow.server.ExchangeCompletionListener done = this::exchangeDone;
+
+  private void exchangeDone(
+      HttpServerExchange exchange,
+      io.undertow.server.ExchangeCompletionListener.NextListener next) {
+    inFlight.decrementAndGet();
+    guard.requestEnded(exchange);
+    next.proceed();
+  }
 
   private void handle(HttpServerExchange exchange, HttpHandler handler) throws Exception {
-    inFlight.incrementAndGet();
+    guard.requestStarted(exchange);
+    int now = inFlight.incrementAndGet();
     exchange.addExchangeCompleteListener(done); // one listener for all: no allocation
     if (draining) {
       exchange.setPersistent(false);
     }
+    if (maxRequests > 0 && now > maxRequests) {
+      exchange.getResponseHeaders().put(io.undertow.util.Headers.RETRY_AFTER, "1");
+      JsonErrors.send(
+          exchange, 503, "too many requests in flight (limit: " + maxRequests + ")", null);
+      return;
+    }
     handler.handleRequest(exchange);
+  }
+
+  /** Client connections open now. */
+  public int openConnections() {
+    return guard.open();
   }
 
   /** A builder for a server of {@code handler}. */
@@ -182,7 +210,10 @@ public final class RouterServer implements AutoCloseable {
     private int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
     private String name = "whaleray";
     private Duration idleTimeout = Duration.ofSeconds(75);
-    private Duration requestParseTimeout = Duration.ofSeconds(30);
+    private Duration clientHeaderTimeout = Duration.ofSeconds(30);
+    private int maxConnections = 10_000;
+    private int maxConnectionsPerClient;
+    private int maxRequests;
     private int maxHeaderSize = 64 * 1024;
     private long maxRequestBodySize = 0;
 
@@ -229,10 +260,47 @@ public final class RouterServer implements AutoCloseable {
       return this;
     }
 
-    /** How long a client may take to send a request head; default 30 s. */
-    public Builder requestParseTimeout(Duration timeout) {
-      this.requestParseTimeout = millis(timeout, "requestParseTimeout");
+    /**
+     * How long a client may take to send a request head, from its first byte (then 408 and the
+     * connection closes: slowloris); default 30 s ({@code timeouts.clientHeader}).
+     */
+    public Builder clientHeaderTimeout(Duration timeout) {
+      this.clientHeaderTimeout = millis(timeout, "clientHeaderTimeout");
       return this;
+    }
+
+    /** The same as {@link #clientHeaderTimeout}, by its earlier name. */
+    public Builder requestParseTimeout(Duration timeout) {
+      return clientHeaderTimeout(timeout);
+    }
+
+    /** Client connections open at once; one more is answered 503 and closed. Default 10,000. */
+    public Builder maxConnections(int max) {
+      this.maxConnections = atLeast(max, 1, "maxConnections");
+      return this;
+    }
+
+    /**
+     * Client connections open at once from one address (503 and closed beyond); default 0, no
+     * limit. Behind a load balancer every connection comes from its few addresses: leave it off
+     * there.
+     */
+    public Builder maxConnectionsPerClient(int max) {
+      this.maxConnectionsPerClient = atLeast(max, 0, "maxConnectionsPerClient");
+      return this;
+    }
+
+    /** Requests in flight at once (503 with Retry-After beyond); default 0, no limit. */
+    public Builder maxRequests(int max) {
+      this.maxRequests = atLeast(max, 0, "maxRequests");
+      return this;
+    }
+
+    private static int atLeast(int value, int min, String name) {
+      if (value < min) {
+        throw new IllegalArgumentException(name + ": " + value + " (expected: >= " + min + ")");
+      }
+      return value;
     }
 
     private static Duration millis(Duration d, String name) {

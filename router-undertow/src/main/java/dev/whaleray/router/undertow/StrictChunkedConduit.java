@@ -35,7 +35,6 @@ final class StrictChunkedConduit extends AbstractStreamSourceConduit<StreamSourc
   private final HttpServerExchange exchange;
   private final HttpServerConnection connection;
   private final ChunkedRequestDecoder decoder = new ChunkedRequestDecoder();
-  private final long maxBody;
   private boolean finished;
   private @Nullable IOException broken;
 
@@ -44,7 +43,6 @@ final class StrictChunkedConduit extends AbstractStreamSourceConduit<StreamSourc
     super(next);
     this.exchange = exchange;
     this.connection = connection;
-    this.maxBody = exchange.getMaxEntitySize();
   }
 
   private static @Nullable Field nextField() {
@@ -169,6 +167,7 @@ final class StrictChunkedConduit extends AbstractStreamSourceConduit<StreamSourc
   }
 
   private void checkSize() throws RequestTooBigException {
+    long maxBody = exchange.getMaxEntitySize(); // read now: the handler may set it after install
     if (maxBody > 0 && decoder.total() > maxBody) {
       throw new RequestTooBigException(
           "request body over " + maxBody + " bytes (decoded " + decoder.total() + ")");
