@@ -42,10 +42,11 @@ public final class Route {
   private int hash;
   private final @Nullable String policy;
   private final java.util.Map<String, String> policyOptions;
+  private final long maxBodySize;
 
   private Route(
       @Nullable String hostPattern, @Nullable String pathPattern, @Nullable String service) {
-    this(hostPattern, pathPattern, service, null, java.util.Map.of());
+    this(hostPattern, pathPattern, service, null, java.util.Map.of(), -1);
   }
 
   private Route(
@@ -53,7 +54,9 @@ public final class Route {
       @Nullable String pathPattern,
       @Nullable String service,
       @Nullable String policy,
-      java.util.Map<String, String> policyOptions) {
+      java.util.Map<String, String> policyOptions,
+      long maxBodySize) {
+    this.maxBodySize = maxBodySize;
     if (policy != null && policy.isBlank()) {
       throw new IllegalArgumentException("policy: '' (expected: a load-balancing policy name)");
     }
@@ -175,7 +178,7 @@ public final class Route {
     requireNonNull(service, "service");
     return service.equals(this.service)
         ? this
-        : new Route(hostPattern, pathPattern, service, policy, policyOptions);
+        : new Route(hostPattern, pathPattern, service, policy, policyOptions, maxBodySize);
   }
 
   /**
@@ -199,7 +202,23 @@ public final class Route {
   public Route withLoadBalancing(String policy, java.util.Map<String, String> options) {
     requireNonNull(policy, "policy");
     requireNonNull(options, "options");
-    return new Route(hostPattern, pathPattern, service, policy, options);
+    return new Route(hostPattern, pathPattern, service, policy, options, maxBodySize);
+  }
+
+  /**
+   * A copy whose requests may carry a body of at most {@code bytes} (413 beyond), in place of the
+   * router's own limit; 0 means no limit.
+   */
+  public Route withMaxBodySize(long bytes) {
+    if (bytes < 0) {
+      throw new IllegalArgumentException("maxBodySize: " + bytes + " (expected: >= 0)");
+    }
+    return new Route(hostPattern, pathPattern, service, policy, policyOptions, bytes);
+  }
+
+  /** The route's own request body limit in bytes (0: none), or -1 for the router's. */
+  public long maxBodySize() {
+    return maxBodySize;
   }
 
   /** The route's own load-balancing policy name, or null for the router's default. */
@@ -240,14 +259,17 @@ public final class Route {
         && java.util.Objects.equals(pathPattern, r.pathPattern)
         && java.util.Objects.equals(service, r.service)
         && java.util.Objects.equals(policy, r.policy)
-        && policyOptions.equals(r.policyOptions);
+        && policyOptions.equals(r.policyOptions)
+        && maxBodySize == r.maxBodySize;
   }
 
   @Override
   public int hashCode() {
     int h = hash;
     if (h == 0) {
-      h = java.util.Objects.hash(hostPattern, pathPattern, service, policy, policyOptions);
+      h =
+          java.util.Objects.hash(
+              hostPattern, pathPattern, service, policy, policyOptions, maxBodySize);
       hash = h; // racy but idempotent, like String.hashCode
     }
     return h;
@@ -259,6 +281,7 @@ public final class Route {
         + describe(hostPattern, pathPattern)
         + (service == null ? "" : " -> " + service)
         + (policy == null ? "" : " lb=" + policy + (policyOptions.isEmpty() ? "" : policyOptions))
+        + (maxBodySize < 0 ? "" : " maxBodySize=" + maxBodySize)
         + "}";
   }
 

@@ -54,10 +54,23 @@ public final class ReferenceRouter implements AutoCloseable {
               .responseTimeout(config.responseTimeout)
               .preserveHost(config.preserveHost)
               .retries(config.retries)
+              .clientBodyTimeout(config.limits.clientBody)
+              .minUploadRate(config.limits.minUploadRate)
+              .requestBufferSize(config.limits.requestBuffer)
+              .maxRequestBodySize(config.limits.maxBodySize)
               .scheduler(scheduler)
               .build();
       this.server =
-          RouterServer.builder(h).host(config.host).port(config.port).name("whaleray").start();
+          RouterServer.builder(h)
+              .host(config.host)
+              .port(config.port)
+              .name("whaleray")
+              .idleTimeout(config.limits.idle)
+              .clientHeaderTimeout(config.limits.clientHeader)
+              .maxConnections(config.limits.maxConnections)
+              .maxConnectionsPerClient(config.limits.maxConnectionsPerClient)
+              .maxRequests(config.limits.maxRequests)
+              .start();
     } catch (RuntimeException e) {
       if (h != null) {
         h.close();

@@ -29,7 +29,9 @@ public final class RouterConfig {
               "proxy",
               "healthCheck",
               "zone",
-              "shutdownGrace"));
+              "shutdownGrace",
+              "timeouts",
+              "limits"));
 
   final @Nullable Path configFile;
   final String host;
@@ -47,6 +49,34 @@ public final class RouterConfig {
   final boolean preserveHost;
   final int retries;
   final boolean healthCheckConfigured;
+  final Limits limits;
+
+  /** Edge limits and client timeouts ({@code timeouts:} and {@code limits:} in the file). */
+  static final class Limits {
+    Duration idle = Duration.ofSeconds(75);
+    Duration clientHeader = Duration.ofSeconds(30);
+    Duration clientBody = Duration.ofSeconds(60);
+    int maxConnections = 10_000;
+    int maxConnectionsPerClient;
+    int maxRequests;
+    long maxBodySize;
+    int requestBuffer = 64 * 1024;
+    long minUploadRate = 500;
+
+    Limits copy() {
+      Limits l = new Limits();
+      l.idle = idle;
+      l.clientHeader = clientHeader;
+      l.clientBody = clientBody;
+      l.maxConnections = maxConnections;
+      l.maxConnectionsPerClient = maxConnectionsPerClient;
+      l.maxRequests = maxRequests;
+      l.maxBodySize = maxBodySize;
+      l.requestBuffer = requestBuffer;
+      l.minUploadRate = minUploadRate;
+      return l;
+    }
+  }
 
   private RouterConfig(Builder b) {
     this.configFile = b.configFile;
@@ -66,6 +96,7 @@ public final class RouterConfig {
     this.preserveHost = b.preserveHost;
     this.retries = b.retries;
     this.healthCheckConfigured = b.healthCheckConfigured;
+    this.limits = b.limits.copy();
   }
 
   /** The defaults, with no file and no environment. */
@@ -154,6 +185,7 @@ public final class RouterConfig {
     b.preserveHost = preserveHost;
     b.retries = retries;
     b.healthCheckConfigured = healthCheckConfigured;
+    b.limits = limits.copy();
     return b;
   }
 
@@ -189,6 +221,7 @@ public final class RouterConfig {
     boolean preserveHost;
     int retries = 1;
     boolean healthCheckConfigured;
+    Limits limits = new Limits();
 
     Builder() {
       discoverySettings.put("namespace", "whaleray.local");
@@ -272,11 +305,76 @@ public final class RouterConfig {
           retries = p.get("retries").integer(0, 10);
         }
       }
+      if ((v = top.get("timeouts")) != null) {
+        Map<String, YamlFile.Value> t =
+            v.mapping(
+                new LinkedHashSet<>(
+                    List.of("connect", "response", "idle", "clientHeader", "clientBody")));
+        if (t.containsKey("connect")) {
+          connectTimeout = positive(t.get("connect"));
+        }
+        if (t.containsKey("response")) {
+          responseTimeout = positive(t.get("response"));
+        }
+        if (t.containsKey("idle")) {
+          limits.idle = positive(t.get("idle"));
+        }
+        if (t.containsKey("clientHeader")) {
+          limits.clientHeader = positive(t.get("clientHeader"));
+        }
+        if (t.containsKey("clientBody")) {
+          limits.clientBody = positive(t.get("clientBody"));
+        }
+      }
+      if ((v = top.get("limits")) != null) {
+        Map<String, YamlFile.Value> l =
+            v.mapping(
+                new LinkedHashSet<>(
+                    List.of(
+                        "maxConnections",
+                        "maxConnectionsPerClient",
+                        "maxRequests",
+                        "maxBodySize",
+                        "requestBuffer",
+                        "minUploadRate")));
+        if (l.containsKey("maxConnections")) {
+          limits.maxConnections = l.get("maxConnections").integer(1, 1_000_000);
+        }
+        if (l.containsKey("maxConnectionsPerClient")) {
+          limits.maxConnectionsPerClient = l.get("maxConnectionsPerClient").integer(0, 1_000_000);
+        }
+        if (l.containsKey("maxRequests")) {
+          limits.maxRequests = l.get("maxRequests").integer(0, 1_000_000);
+        }
+        if (l.containsKey("maxBodySize")) {
+          limits.maxBodySize = size(l.get("maxBodySize"));
+        }
+        if (l.containsKey("requestBuffer")) {
+          long b = size(l.get("requestBuffer"));
+          if (b > 16 * 1024 * 1024) {
+            throw l.get("requestBuffer")
+                .error("'" + l.get("requestBuffer").scalar() + "' (expected: at most 16m)");
+          }
+          limits.requestBuffer = (int) b;
+        }
+        if (l.containsKey("minUploadRate")) {
+          limits.minUploadRate = size(l.get("minUploadRate"));
+        }
+      }
       if ((v = top.get("healthCheck")) != null) {
         v.mapping(
             new LinkedHashSet<>(
                 List.of("path", "interval", "timeout", "healthyThreshold", "unhealthyThreshold")));
         healthCheckConfigured = true;
+      }
+    }
+
+    /** A byte size as nginx writes it: {@code 1024}, {@code 64k}, {@code 10m}, {@code 1g}. */
+    static long size(YamlFile.Value v) {
+      try {
+        return Sizes.parse(v.scalar());
+      } catch (IllegalArgumentException e) {
+        throw v.error(e.getMessage());
       }
     }
 
@@ -307,7 +405,9 @@ public final class RouterConfig {
 
     private static Route route(YamlFile.Value item) {
       Map<String, YamlFile.Value> r =
-          item.mapping(new LinkedHashSet<>(List.of("path", "host", "service", "loadBalancing")));
+          item.mapping(
+              new LinkedHashSet<>(
+                  List.of("path", "host", "service", "loadBalancing", "maxBodySize")));
       String path = r.containsKey("path") ? r.get("path").scalar() : null;
       String host = r.containsKey("host") ? r.get("host").scalar() : null;
       String service = r.containsKey("service") ? r.get("service").scalar() : null;
@@ -330,6 +430,10 @@ public final class RouterConfig {
           }
           checkPolicy(policy, policy.scalar(), options);
           route = route.withLoadBalancing(policy.scalar(), options);
+        }
+        YamlFile.Value max = r.get("maxBodySize");
+        if (max != null) {
+          route = route.withMaxBodySize(size(max));
         }
         return route;
       } catch (ConfigException e) {
@@ -425,6 +529,22 @@ public final class RouterConfig {
       }
       if ((v = env.get("WHALERAY_RESPONSE_TIMEOUT")) != null) {
         responseTimeout = envPositive("WHALERAY_RESPONSE_TIMEOUT", v);
+      }
+      if ((v = env.get("WHALERAY_CLIENT_HEADER_TIMEOUT")) != null) {
+        limits.clientHeader = envPositive("WHALERAY_CLIENT_HEADER_TIMEOUT", v);
+      }
+      if ((v = env.get("WHALERAY_CLIENT_BODY_TIMEOUT")) != null) {
+        limits.clientBody = envPositive("WHALERAY_CLIENT_BODY_TIMEOUT", v);
+      }
+      if ((v = env.get("WHALERAY_MAX_CONNECTIONS")) != null) {
+        limits.maxConnections = envInt("WHALERAY_MAX_CONNECTIONS", v, 1, 1_000_000);
+      }
+      if ((v = env.get("WHALERAY_MAX_BODY_SIZE")) != null) {
+        try {
+          limits.maxBodySize = Sizes.parse(v);
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException("WHALERAY_MAX_BODY_SIZE: " + e.getMessage(), e);
+        }
       }
       setting(env, "WHALERAY_NAMESPACE", "namespace");
       if ((v = env.get("WHALERAY_BACKEND_PORT")) != null) {

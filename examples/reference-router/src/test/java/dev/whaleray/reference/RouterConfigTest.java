@@ -242,4 +242,74 @@ class RouterConfigTest {
     }
     assertThat(blocks).isGreaterThanOrEqualTo(2);
   }
+
+  @Test
+  void readsEdgeTimeoutsAndLimits() {
+    RouterConfig c =
+        RouterConfig.parse(
+            String.join(
+                "\n",
+                "timeouts: { connect: 2s, response: 30s, idle: 90s, clientHeader: 10s, clientBody: 20s }",
+                "limits:",
+                "  maxConnections: 5000",
+                "  maxConnectionsPerClient: 100",
+                "  maxRequests: 2000",
+                "  maxBodySize: 10m",
+                "  requestBuffer: 32k",
+                "  minUploadRate: 1k",
+                "routes:",
+                "  - path: /upload",
+                "    service: files",
+                "    maxBodySize: 1g",
+                "  - path: /services/{service}"),
+            Map.of());
+    assertThat(c.connectTimeout).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.responseTimeout).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.limits.idle).isEqualTo(Duration.ofSeconds(90));
+    assertThat(c.limits.clientHeader).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.limits.clientBody).isEqualTo(Duration.ofSeconds(20));
+    assertThat(c.limits.maxConnections).isEqualTo(5000);
+    assertThat(c.limits.maxConnectionsPerClient).isEqualTo(100);
+    assertThat(c.limits.maxRequests).isEqualTo(2000);
+    assertThat(c.limits.maxBodySize).isEqualTo(10L << 20);
+    assertThat(c.limits.requestBuffer).isEqualTo(32 << 10);
+    assertThat(c.limits.minUploadRate).isEqualTo(1024);
+    assertThat(c.routes.get(0).maxBodySize()).isEqualTo(1L << 30);
+    assertThat(c.routes.get(1).maxBodySize()).isEqualTo(-1);
+  }
+
+  @Test
+  void edgeDefaultsAreSafe() {
+    RouterConfig.Limits l = RouterConfig.defaults().limits;
+    assertThat(l.clientHeader).isEqualTo(Duration.ofSeconds(30));
+    assertThat(l.clientBody).isEqualTo(Duration.ofSeconds(60));
+    assertThat(l.requestBuffer).isEqualTo(64 * 1024);
+    assertThat(l.maxConnections).isEqualTo(10_000);
+    assertThat(l.minUploadRate).isEqualTo(500);
+  }
+
+  @Test
+  void badEdgeSettingsNameTheField() {
+    assertThatThrownBy(() -> RouterConfig.parse("limits: { maxBodySize: 10x }", Map.of()))
+        .hasMessageContaining("limits.maxBodySize")
+        .hasMessageContaining("expected: a size");
+    assertThatThrownBy(() -> RouterConfig.parse("timeouts: { clientHeadr: 1s }", Map.of()))
+        .hasMessageContaining("clientHeadr")
+        .hasMessageContaining("clientHeader");
+    assertThatThrownBy(() -> RouterConfig.parse("timeouts: { clientBody: 0s }", Map.of()))
+        .hasMessageContaining("timeouts.clientBody");
+    assertThatThrownBy(() -> RouterConfig.parse("", Map.of("WHALERAY_MAX_BODY_SIZE", "lots")))
+        .hasMessageContaining("WHALERAY_MAX_BODY_SIZE");
+    assertThat(
+            RouterConfig.parse(
+                    "",
+                    Map.of(
+                        "WHALERAY_CLIENT_HEADER_TIMEOUT", "5s",
+                        "WHALERAY_CLIENT_BODY_TIMEOUT", "7s",
+                        "WHALERAY_MAX_CONNECTIONS", "100",
+                        "WHALERAY_MAX_BODY_SIZE", "2m"))
+                .limits
+                .maxBodySize)
+        .isEqualTo(2L << 20);
+  }
 }

@@ -288,8 +288,11 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
       return;
     }
     HeaderMap requestHeaders = exchange.getRequestHeaders();
-    if (maxRequestBodySize > 0 && !exchange.isRequestComplete()) {
-      if (exchange.getRequestContentLength() > maxRequestBodySize) {
+    dev.whaleray.router.Route route = match.route();
+    long routeLimit = route == null ? -1 : route.maxBodySize();
+    long maxBody = routeLimit >= 0 ? routeLimit : maxRequestBodySize;
+    if (maxBody > 0 && !exchange.isRequestComplete()) {
+      if (exchange.getRequestContentLength() > maxBody) {
         // Said up front: answer at once, without reading (or forwarding) a byte of it.
         exchange.setPersistent(false);
         JsonErrors.send(
@@ -298,12 +301,12 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             "request body too large: Content-Length "
                 + exchange.getRequestContentLength()
                 + " over the limit of "
-                + maxRequestBodySize
+                + maxBody
                 + " bytes",
             match.service());
         return;
       }
-      exchange.setMaxEntitySize(maxRequestBodySize); // a chunked body is counted as it arrives
+      exchange.setMaxEntitySize(maxBody); // a chunked body is counted as it arrives
     }
     String upgrade = requestHeaders.getFirst(Headers.UPGRADE);
     boolean websocket = upgrade != null && upgrade.equalsIgnoreCase("websocket");
