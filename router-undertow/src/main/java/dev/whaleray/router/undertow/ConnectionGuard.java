@@ -42,7 +42,7 @@ final class ConnectionGuard implements ChannelListener<StreamConnection> {
   private final int maxConnectionsPerClient;
   private final long headerTimeoutMillis;
   private final AtomicInteger open = new AtomicInteger();
-  private final ConcurrentHashMap<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<XnioIoThread, TimeoutList> timeouts = new ConcurrentHashMap<>();
 
   ConnectionGuard(
@@ -79,11 +79,13 @@ final class ConnectionGuard implements ChannelListener<StreamConnection> {
       refuse(channel, "too many connections (limit: " + maxConnections + ")");
       return;
     }
-    AtomicInteger mine = null;
+    boolean counted = false;
     if (maxConnectionsPerClient > 0 && client != null) {
-      mine = perClient.computeIfAbsent(client, a -> new AtomicInteger());
-      if (mine.incrementAndGet() > maxConnectionsPerClient) {
-        release(client, mine);
+      counted = true;
+      // merge() and computeIfPresent(): a count and its removal at zero are atomic per address.
+      int mine = perClient.merge(client, 1, Integer::sum);
+      if (mine > maxConnectionsPerClient) {
+        release(client);
         open.decrementAndGet();
         refuse(
             channel,
@@ -99,12 +101,12 @@ final class ConnectionGuard implements ChannelListener<StreamConnection> {
     channel.getSourceChannel().setConduit(timer);
     delegate.handleEvent(channel);
     ChannelListener<? super StreamConnection> undertows = channel.getCloseListener();
-    AtomicInteger counted = mine;
+    boolean perClientCounted = counted;
     channel.setCloseListener(
         c -> {
           open.decrementAndGet();
-          if (counted != null) {
-            release(client, counted);
+          if (perClientCounted) {
+            release(client);
           }
           timer.closed();
           if (undertows != null) {
@@ -113,9 +115,9 @@ final class ConnectionGuard implements ChannelListener<StreamConnection> {
         });
   }
 
-  private void release(@Nullable InetAddress client, AtomicInteger count) {
-    if (count.decrementAndGet() <= 0 && client != null) {
-      perClient.remove(client, count);
+  private void release(@Nullable InetAddress client) {
+    if (client != null) {
+      perClient.computeIfPresent(client, (a, n) -> n <= 1 ? null : n - 1);
     }
   }
 
@@ -161,11 +163,24 @@ final class ConnectionGuard implements ChannelListener<StreamConnection> {
     }
   }
 
-  /** Marks that the exchange is over: the connection's next bytes start a new head. */
+  /**
+   * Marks that the exchange is over: the connection's next bytes start a new head, or have started
+   * it already (a pipelined head read with the last request). After a 101 the connection is a
+   * tunnel and no head is timed again.
+   */
   void requestEnded(HttpServerExchange exchange) {
     HeadTimer t = timerOf(exchange);
-    if (t != null) {
-      t.inRequest = false;
+    if (t == null) {
+      return;
+    }
+    if (exchange.getStatusCode() == 101) {
+      t.upgraded = true;
+      t.cancel();
+      return;
+    }
+    t.inRequest = false;
+    if (((HttpServerConnection) exchange.getConnection()).getExtraBytes() != null) {
+      t.bytesArrived();
     }
   }
 
@@ -210,38 +225,46 @@ final class ConnectionGuard implements ChannelListener<StreamConnection> {
             headTimedOut();
           }
         };
-    boolean inRequest;
-    private boolean closed;
+    volatile boolean inRequest;
+    volatile boolean upgraded;
+    private volatile boolean closed;
 
     HeadTimer(StreamSourceConduit next, StreamConnection channel) {
       super(next);
       this.channel = channel;
     }
 
-    private void bytesArrived() {
-      if (!inRequest && !closed && !node.isArmed()) {
-        timeouts
-            .computeIfAbsent(channel.getIoThread(), t -> new TimeoutList(t, headerTimeoutMillis))
-            .add(node);
+    void bytesArrived() {
+      if (inRequest || closed || upgraded) {
+        return;
+      }
+      XnioIoThread io = channel.getIoThread();
+      if (Thread.currentThread() != io) {
+        // A worker thread parsing a pipelined request: the list belongs to the IO thread.
+        io.execute(this::bytesArrived);
+        return;
+      }
+      if (!node.isArmed()) {
+        timeouts.computeIfAbsent(io, t -> new TimeoutList(t, headerTimeoutMillis)).add(node);
       }
     }
 
     void cancel() {
-      node.cancel();
+      XnioIoThread io = channel.getIoThread();
+      if (Thread.currentThread() == io) {
+        node.cancel();
+      } else {
+        io.execute(node::cancel);
+      }
     }
 
     void closed() {
       closed = true;
-      XnioIoThread t = channel.getIoThread();
-      if (Thread.currentThread() == t) {
-        node.cancel();
-      } else {
-        t.execute(node::cancel);
-      }
+      cancel();
     }
 
     private void headTimedOut() {
-      if (inRequest || closed) {
+      if (inRequest || closed || upgraded) {
         return;
       }
       LOG.log(

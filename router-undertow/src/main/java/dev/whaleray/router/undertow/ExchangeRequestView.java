@@ -32,6 +32,17 @@ final class ExchangeRequestView implements RequestView {
     this.rawPath = uri;
   }
 
+  private ExchangeRequestView(ExchangeRequestView base, String path) {
+    this.exchange = base.exchange;
+    this.mountPrefix = base.mountPrefix;
+    this.rawPath = path;
+  }
+
+  /** The same request with its path in normal form (see {@link PathNormalizer}). */
+  ExchangeRequestView withPath(String path) {
+    return new ExchangeRequestView(this, path);
+  }
+
   /** The part of the raw URI before {@link #path()} (where the handler is mounted). */
   String mountPrefix() {
     return mountPrefix;

@@ -15,6 +15,10 @@ import org.jspecify.annotations.Nullable;
  *       rejected: a backend that decodes {@code %2F} would see a dot segment the router did not.
  *   <li>{@code %00}, every other encoded control byte ({@code %01}-{@code %1F}, {@code %7F}), a bad
  *       percent-escape and a raw byte outside visible ASCII are rejected.
+ *   <li>Percent-escapes of unreserved characters ({@code %61}, {@code %2e}) are decoded first (RFC
+ *       3986 6.2.2.2), so the router routes the resource a decoding backend would see.
+ *   <li>A dot segment with parameters ({@code ..;}) is rejected: Tomcat and Spring would resolve
+ *       it.
  *   <li>Everything else is forwarded as the client wrote it: other escapes stay encoded, empty
  *       segments ({@code //}) stay.
  * </ul>
@@ -66,12 +70,95 @@ final class PathNormalizer {
     }
     if (from < n && path.charAt(from) != '/') {
       // Not below a segment boundary: treat as the first segment of an absolute path.
-      return normalizeSegments("/" + path.substring(from), 0);
+      String rooted = "/" + path.substring(from);
+      String normal = normalizeSegments(decodeUnreserved(rooted, 0), 0);
+      return normal == null ? rooted : normal;
     }
     if (!suspect) {
       return null;
     }
+    String decoded = decodeUnreserved(path, from);
+    if (decoded != path) {
+      String normal = normalizeSegments(decoded, 0);
+      return normal == null ? decoded : normal;
+    }
     return normalizeSegments(path, from);
+  }
+
+  /**
+   * Decodes percent-escapes of unreserved characters (letters, digits, {@code -._~}), as RFC 3986
+   * 6.2.2.2 says equivalent URIs do: {@code /%61dmin} names {@code /admin} at any backend that
+   * decodes, so the router routes and forwards it as that. Returns {@code path} itself when there
+   * is nothing to decode, else the decoded part from {@code from} on.
+   */
+  private static String decodeUnreserved(String path, int from) {
+    int n = path.length();
+    int first = -1;
+    for (int i = path.indexOf('%', from); i >= 0 && i + 2 < n; i = path.indexOf('%', i + 1)) {
+      if (isUnreserved(hex(path.charAt(i + 1)) * 16 + hex(path.charAt(i + 2)))) {
+        first = i;
+        break;
+      }
+    }
+    if (first < 0) {
+      return path;
+    }
+    StringBuilder sb = new StringBuilder(n - from);
+    sb.append(path, from, first);
+    for (int i = first; i < n; i++) {
+      char c = path.charAt(i);
+      if (c == '%' && i + 2 < n) {
+        int v = hex(path.charAt(i + 1)) * 16 + hex(path.charAt(i + 2));
+        if (isUnreserved(v)) {
+          sb.append((char) v);
+          i += 2;
+          continue;
+        }
+      }
+      sb.append(c);
+    }
+    return sb.toString();
+  }
+
+  private static boolean isUnreserved(int c) {
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
+        || c == '-'
+        || c == '.'
+        || c == '_'
+        || c == '~';
+  }
+
+  /**
+   * Whether a {@code ..} in {@code path} (a path that {@link #normalize} accepted) removes a
+   * segment at depth {@code depth} or above: in the normal form, the first {@code depth} segments
+   * are a route's prefix, so such a path climbed out of the prefix it now matches ({@code
+   * /services/demo/../other/x}, {@code /x/../admin}) and must not be routed by it.
+   */
+  static boolean climbsInto(String path, int depth) {
+    String p = decodeUnreserved(path, 0);
+    int n = p.length();
+    int stack = 0;
+    int i = 0;
+    while (i < n) {
+      int start = i + 1;
+      int end = p.indexOf('/', start);
+      if (end < 0) {
+        end = n;
+      }
+      int dots = dotSegment(p, start, end);
+      if (dots == 2) {
+        if (stack <= depth) {
+          return true;
+        }
+        stack--;
+      } else if (dots == 0) {
+        stack++;
+      }
+      i = end;
+    }
+    return false;
   }
 
   /** remove_dot_segments over {@code path.substring(from)}, which starts with '/'. */
@@ -90,6 +177,13 @@ final class PathNormalizer {
         end = n;
       }
       int dots = dotSegment(path, start, end);
+      if (dots == 0) {
+        int semi = path.indexOf(';', start);
+        if (semi >= 0 && semi < end && dotSegment(path, start, semi) > 0) {
+          // Tomcat and Spring drop ";params" and then resolve the dots the router did not.
+          throw new RejectedPath("path holds a dot segment with parameters (\"..;\")");
+        }
+      }
       boolean last = end == n;
       if (dots == 1) {
         changed = true;

@@ -8,6 +8,7 @@ import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
+import io.undertow.server.protocol.http.HttpContinue;
 import io.undertow.server.protocol.http.HttpServerConnection;
 import io.undertow.util.AttachmentKey;
 import io.undertow.util.HeaderMap;
@@ -216,6 +217,30 @@ final class ProxyCall
    * from where the buffer ends.
    */
   private void startBuffering() {
+    if (HttpContinue.requiresContinueResponse(exchange)) {
+      // As nginx: answer the client's Expect ourselves, read the body, never pass the Expect on.
+      HttpContinue.sendContinueResponse(
+          exchange,
+          new io.undertow.io.IoCallback() {
+            @Override
+            public void onComplete(HttpServerExchange ex, io.undertow.io.Sender sender) {
+              if (state != DONE) {
+                startReading();
+              }
+            }
+
+            @Override
+            public void onException(
+                HttpServerExchange ex, io.undertow.io.Sender sender, IOException e) {
+              clientFailed(e);
+            }
+          });
+      return;
+    }
+    startReading();
+  }
+
+  private void startReading() {
     StreamSourceChannel rc = exchange.getRequestChannel();
     if (rc == null) {
       fail(StatusCodes.INTERNAL_SERVER_ERROR, "request body already read");
@@ -319,7 +344,7 @@ final class ProxyCall
       long rate = config.minUploadRate;
       if (rate > 0
           && clientWaitNanos > MIN_RATE_GRACE_NANOS
-          && bodyBytes * 1_000_000_000L / clientWaitNanos < rate) {
+          && bodyBytes < rate * (clientWaitNanos / 1e9)) {
         clientTooSlow("request body slower than " + rate + " bytes/s");
         return false;
       }
@@ -552,6 +577,8 @@ final class ProxyCall
         return name.equals(Headers.X_FORWARDED_FOR);
       case 16:
         return name.equals(Headers.X_FORWARDED_HOST) || name.equals(Headers.X_FORWARDED_PORT);
+      case 6:
+        return name.equals(Headers.EXPECT); // answered by the router itself
       case 17:
         return name.equals(Headers.TRANSFER_ENCODING) || name.equals(Headers.X_FORWARDED_PROTO);
       case 18:
@@ -1235,6 +1262,9 @@ final class ProxyCall
       while (true) {
         b.clear();
         int n = rc.read(b);
+        if (requestBuffer != pb) {
+          return; // the read ended the exchange, which freed the buffer
+        }
         if (n == -1) {
           stopLingering(); // the whole upload arrived: the close is clean
           return;

@@ -15,7 +15,6 @@ import io.undertow.server.DefaultResponseListener;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.proxy.ProxyHandler;
-import io.undertow.server.protocol.http.HttpContinue;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
@@ -164,6 +163,18 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
       return;
     }
     ExchangeRequestView view = new ExchangeRequestView(exchange);
+    // Routed and forwarded in normal form, so the route table and the backend see one resource.
+    String normal;
+    try {
+      normal = PathNormalizer.normalize(view.path(), 0);
+    } catch (PathNormalizer.RejectedPath e) {
+      JsonErrors.send(exchange, StatusCodes.BAD_REQUEST, e.getMessage(), null);
+      return;
+    }
+    ExchangeRequestView raw = view;
+    if (normal != null) {
+      view = view.withPath(normal);
+    }
     String path = view.path();
     if (healthPath != null && path.equals(healthPath)) {
       if (!exchange.getRequestMethod().equals(Methods.GET)
@@ -177,6 +188,22 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
       return;
     }
     RouteMatch match = router.match(view);
+    if (normal != null && match.kind() != RouteMatch.Kind.INVALID_SERVICE) {
+      RouteMatch rawMatch = router.match(raw);
+      if (rawMatch.kind() == RouteMatch.Kind.INVALID_SERVICE) {
+        match = rawMatch; // "..", "%2e%2e" as the service: refused as typed, not resolved away
+      }
+    }
+    if (normal != null
+        && match.kind() == RouteMatch.Kind.MATCHED
+        && PathNormalizer.climbsInto(raw.path(), segments(path, match.strippedPrefixLength()))) {
+      JsonErrors.send(
+          exchange,
+          StatusCodes.BAD_REQUEST,
+          "path climbs out of the route it matches (\"..\" into the prefix)",
+          null);
+      return;
+    }
     switch (match.kind()) {
       case MATCHED:
         route(exchange, view, match);
@@ -192,6 +219,17 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
           JsonErrors.send(exchange, StatusCodes.NOT_FOUND, "no route", null);
         }
     }
+  }
+
+  /** Segments in {@code path.substring(0, end)}: the depth of a route's prefix. */
+  private static int segments(String path, int end) {
+    int n = 0;
+    for (int i = 0; i < end; i++) {
+      if (path.charAt(i) == '/') {
+        n++;
+      }
+    }
+    return n;
   }
 
   private void route(HttpServerExchange exchange, ExchangeRequestView view, RouteMatch match)
@@ -280,13 +318,6 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
       Upstream upstream)
       throws Exception {
     int strip = match.strippedPrefixLength();
-    String forwardPath;
-    try {
-      forwardPath = PathNormalizer.normalize(view.path(), strip);
-    } catch (PathNormalizer.RejectedPath e) {
-      JsonErrors.send(exchange, StatusCodes.BAD_REQUEST, e.getMessage(), match.service());
-      return;
-    }
     HeaderMap requestHeaders = exchange.getRequestHeaders();
     dev.whaleray.router.Route route = match.route();
     long routeLimit = route == null ? -1 : route.maxBodySize();
@@ -310,23 +341,28 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     }
     String upgrade = requestHeaders.getFirst(Headers.UPGRADE);
     boolean websocket = upgrade != null && upgrade.equalsIgnoreCase("websocket");
-    if (!websocket && !HttpContinue.requiresContinueResponse(exchange)) {
+    if (websocket && !exchange.isRequestComplete()) {
+      exchange.setPersistent(false);
+      JsonErrors.send(
+          exchange, StatusCodes.BAD_REQUEST, "WebSocket handshake with a body", match.service());
+      return;
+    }
+    if (!websocket) {
       // ProxyCall leaves hop-by-hop headers out as it writes the request head.
       // The router's own HTTP/1.1 path; WebSocket handshakes and Expect: 100-continue take
       // Undertow's ProxyHandler below, which relays the 101 and the interim 100.
       // On the IO thread: the call uses that thread's pools and buffers, unlocked.
       exchange.dispatch(
           exchange.isInIoThread() ? SameThreadExecutor.INSTANCE : exchange.getIoThread(),
-          forwardPath == null
-              ? new ProxyCall(upstreams, exchange, entry, view, upstream, view.path(), strip)
-              : new ProxyCall(upstreams, exchange, entry, view, upstream, forwardPath, 0));
+          new ProxyCall(upstreams, exchange, entry, view, upstream, view.path(), strip));
       return;
     }
     HopByHop.strip(requestHeaders, websocket);
-    if (forwardPath != null) {
-      // ProxyHandler forwards the raw request URI minus the resolved path: put the normal form in.
+    if (!view.path().equals(new ExchangeRequestView(exchange).path())) {
+      // ProxyHandler forwards the raw request URI minus the resolved path: put the normal form
+      // in, in origin-form (an absolute-form URI would be cut at its first "//").
       String prefix = view.mountPrefix() + view.path().substring(0, strip);
-      exchange.setRequestURI(prefix + forwardPath);
+      exchange.setRequestURI(view.mountPrefix() + view.path(), false);
       exchange.setResolvedPath(prefix);
     } else if (strip > 0) {
       // ProxyHandler forwards the raw request URI minus the resolved path: strip the match.

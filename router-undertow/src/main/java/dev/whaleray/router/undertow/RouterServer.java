@@ -123,6 +123,8 @@ public final class RouterServer implements AutoCloseable {
       exchange.setPersistent(false);
     }
     if (maxRequests > 0 && now > maxRequests) {
+      // Answered before any framing check: the body is not read, so the connection must close.
+      exchange.setPersistent(false);
       exchange.getResponseHeaders().put(io.undertow.util.Headers.RETRY_AFTER, "1");
       JsonErrors.send(
           exchange, 503, "too many requests in flight (limit: " + maxRequests + ")", null);

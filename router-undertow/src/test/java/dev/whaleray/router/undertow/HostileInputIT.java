@@ -789,6 +789,31 @@ class HostileInputIT {
         c("path", "rest that climbs to the service root only (`/a/..`)", get("/services/demo/a/.."))
             .answers(200)
             .forwards("`GET /`", "GET / HTTP/1.1"));
+    all.add(
+        c("path", "dot segment with parameters (`/a/..;/b`)", get("/services/demo/a/..;/b"))
+            .answers(400)
+            .backendNothing());
+    all.add(
+        c("path", "escaped unreserved letters decoded (`/%61%62`)", get("/services/demo/%61%62"))
+            .answers(200)
+            .forwards("`GET /ab`", "GET /ab HTTP/1.1"));
+    all.add(
+        c(
+                "path",
+                "`..` from outside into the route's prefix (`/x/../services/demo/a`)",
+                get("/x/../services/demo/a"))
+            .answers(400)
+            .backendNothing());
+    all.add(
+        c(
+                "header",
+                "`Expect: 100-continue` (answered by the router, not passed on)",
+                "POST /services/demo/up HTTP/1.1\r\n"
+                    + H
+                    + "Expect: 100-continue\r\nContent-Length: 5\r\n\r\nhello")
+            .answers(100)
+            .forwards("the body `hello`, no `Expect`", "\r\n\r\nhello")
+            .without("Expect", "expect"));
     return all;
   }
 
@@ -808,6 +833,10 @@ class HostileInputIT {
       } else {
         r = http.send(c.request);
         assertThat(r.status).as("status; body %s", r.body).isEqualTo(c.status);
+        if (r.status == 100) {
+          r = http.read();
+          assertThat(r.status).as("final status after 100").isEqualTo(200);
+        }
         if (c.status >= 400 && c.backendRequests < 0 && !c.parser) {
           assertThat(r.header("content-type")).isEqualTo("application/json");
         }
@@ -863,7 +892,10 @@ class HostileInputIT {
           .append(" | ")
           .append(c.name.replace("|", "\\|"))
           .append(" | ")
-          .append(c.fate == Fate.CUT ? "none" : c.status + (c.parser ? " (parser)" : ""))
+          .append(
+              c.fate == Fate.CUT
+                  ? "none"
+                  : c.status == 100 ? "100, then 200" : c.status + (c.parser ? " (parser)" : ""))
           .append(" | ")
           .append(c.fate.text)
           .append(" | ")
