@@ -349,8 +349,8 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     }
     if (!websocket) {
       // ProxyCall leaves hop-by-hop headers out as it writes the request head.
-      // The router's own HTTP/1.1 path; WebSocket handshakes and Expect: 100-continue take
-      // Undertow's ProxyHandler below, which relays the 101 and the interim 100.
+      // The router's own HTTP/1.1 path (it answers Expect: 100-continue itself); WebSocket
+      // handshakes take Undertow's ProxyHandler below, which relays the 101.
       // On the IO thread: the call uses that thread's pools and buffers, unlocked.
       exchange.dispatch(
           exchange.isInIoThread() ? SameThreadExecutor.INSTANCE : exchange.getIoThread(),

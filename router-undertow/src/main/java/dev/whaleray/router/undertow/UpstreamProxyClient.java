@@ -23,13 +23,12 @@ import org.xnio.XnioIoThread;
 
 /**
  * The {@link ProxyClient} behind Undertow's {@code ProxyHandler}, which the router still uses for
- * WebSocket handshakes and {@code Expect: 100-continue} requests (everything else takes {@link
- * ProxyCall}): the target is the upstream the load balancer picked; connections come from one
- * keep-alive {@link ProxyConnectionPool} per endpoint address. It adds what the stock client lacks:
- * a connect timeout, a response timeout (time to the response head, like nginx's {@code
- * proxy_read_timeout} before the first byte), a bounded wait queue instead of instant 503s under
- * load, re-picking on retry, and a record of why an attempt failed so the router can answer 502 or
- * 504 with a JSON body.
+ * WebSocket handshakes (everything else takes {@link ProxyCall}): the target is the upstream the
+ * load balancer picked; connections come from one keep-alive {@link ProxyConnectionPool} per
+ * endpoint address. It adds what the stock client lacks: a connect timeout, a response timeout
+ * (time to the response head, like nginx's {@code proxy_read_timeout} before the first byte), a
+ * bounded wait queue instead of instant 503s under load, re-picking on retry, and a record of why
+ * an attempt failed so the router can answer 502 or 504 with a JSON body.
  */
 final class UpstreamProxyClient implements ProxyClient {
 
