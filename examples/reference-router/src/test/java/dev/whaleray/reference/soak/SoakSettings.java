@@ -54,8 +54,13 @@ record SoakSettings(
         r.integer("soak.stallLimitSeconds", 90, 10, 300),
         Path.of(r.text("soak.jar", "target/whaleray-router.jar")),
         Path.of(r.text("soak.outputDir", "target/soak")),
+        // SoftRefLRUPolicyMSPerMB=0: every GC clears soft references, so the heap after a full GC
+        // counts live data, not JDK caches (reflection) that a GC keeps or drops by their age.
         List.of(
-            r.text("soak.routerJvmArgs", "-Xmx128m -XX:+ExitOnOutOfMemoryError").split("\\s+")));
+            r.text(
+                    "soak.routerJvmArgs",
+                    "-Xmx128m -XX:+ExitOnOutOfMemoryError -XX:SoftRefLRUPolicyMSPerMB=0")
+                .split("\\s+")));
   }
 
   Duration traffic() {
