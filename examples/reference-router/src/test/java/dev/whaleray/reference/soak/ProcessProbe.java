@@ -200,21 +200,27 @@ final class ProcessProbe {
     return "file";
   }
 
+  /** Runs {@code jcmd PID command}; bounded: output to a file, at most 60 s. */
   private String jcmd(String command) throws IOException, InterruptedException {
-    Process p =
-        new ProcessBuilder(List.of(jcmd.toString(), Long.toString(pid), command))
-            .redirectErrorStream(true)
-            .start();
-    byte[] out = p.getInputStream().readAllBytes();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IOException("jcmd " + command + " did not finish");
+    Path output = Files.createTempFile("soak-jcmd", ".txt");
+    try {
+      Process p =
+          new ProcessBuilder(List.of(jcmd.toString(), Long.toString(pid), command))
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .start();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException("jcmd " + command + " did not finish within 60 s");
+      }
+      String out = Files.readString(output, UTF8);
+      if (p.exitValue() != 0) {
+        throw new IOException("jcmd " + command + " exit " + p.exitValue() + ": " + out);
+      }
+      return out;
+    } finally {
+      Files.deleteIfExists(output);
     }
-    if (p.exitValue() != 0) {
-      throw new IOException(
-          "jcmd " + command + " exit " + p.exitValue() + ": " + new String(out, UTF8));
-    }
-    return new String(out, UTF8);
   }
 
   private static final java.nio.charset.Charset UTF8 = StandardCharsets.UTF_8;

@@ -38,6 +38,8 @@ final class RouterUnderTest implements AutoCloseable {
 
   private RouterUnderTest(Process process, Path logFile) throws IOException {
     this.process = process;
+    // Never leave the router behind, even when the soak itself is killed (SIGTERM, Ctrl-C).
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "soak-router-kill"));
     this.log = Files.newBufferedWriter(logFile);
     pump(process.getInputStream());
     pump(process.getErrorStream());

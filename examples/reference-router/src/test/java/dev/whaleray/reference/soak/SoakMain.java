@@ -66,6 +66,7 @@ public final class SoakMain {
           "soak.jar: " + settings.jar().toAbsolutePath() + " not found (build it: ./mvnw package)");
     }
     report.started = Instant.now();
+    watchdog();
     int routerPort = ports.next();
     for (int i = 0; i < settings.backends(); i++) {
       SoakBackend b = new SoakBackend("backend-" + (i + 1), ports.nextForBackend(), killed);
@@ -148,6 +149,31 @@ public final class SoakMain {
     boolean pass = report.write(out.resolve("soak-report.md"));
     log((pass ? "PASS" : "FAIL") + ": report in " + out.resolve("soak-report.md").toAbsolutePath());
     return pass ? 0 : 1;
+  }
+
+  /**
+   * Halts the soak (status 2; the shutdown hook kills the router) if it overruns its own bound by
+   * 10 minutes: every phase has a time limit, this is the guarantee that nothing hangs for ever.
+   */
+  private void watchdog() {
+    long bound =
+        settings.traffic().toMillis()
+            + (settings.warmupSeconds() + 2L * settings.quietSeconds()) * 1000
+            + 10 * 60_000;
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(bound);
+              } catch (InterruptedException e) {
+                return;
+              }
+              log("the soak overran its bound of " + bound / 1000 + " s; halting");
+              System.exit(2);
+            },
+            "soak-watchdog");
+    t.setDaemon(true);
+    t.start();
   }
 
   /** Traffic and disturbances for {@code millis}; samples every minute when {@code sampled}. */
