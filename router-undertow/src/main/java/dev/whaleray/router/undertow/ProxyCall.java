@@ -342,18 +342,16 @@ final class ProxyCall
       clientWaitStart = 0;
       thread.clientBodyTimeouts.add(bodyTimer);
       long rate = config.minUploadRate;
+      // As Apache's mod_reqtimeout: a grace, then one more second for every `rate` bytes.
       if (rate > 0
-          && clientWaitNanos > MIN_RATE_GRACE_NANOS
-          && bodyBytes < rate * (clientWaitNanos / 1e9)) {
+          && clientWaitNanos > config.minUploadGraceNanos
+          && clientWaitNanos > config.minUploadGraceNanos + bodyBytes * (1e9 / rate)) {
         clientTooSlow("request body slower than " + rate + " bytes/s");
         return false;
       }
     }
     return true;
   }
-
-  /** Grace before the minimum upload rate is enforced (as Apache's mod_reqtimeout). */
-  static final long MIN_RATE_GRACE_NANOS = 10_000_000_000L;
 
   /** The client sends its body too slowly: 408 if nothing was answered yet, else cut. */
   private void clientTooSlow(String why) {

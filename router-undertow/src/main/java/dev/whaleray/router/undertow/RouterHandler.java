@@ -95,7 +95,8 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             b.retries,
             b.requestBufferSize,
             b.clientBodyTimeout.toMillis(),
-            b.minUploadRate);
+            b.minUploadRate,
+            b.minUploadGrace.toNanos());
     this.proxyHandler =
         ProxyHandler.builder()
             .setProxyClient(proxyClient)
@@ -478,6 +479,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     private int requestBufferSize = 64 * 1024;
     private Duration clientBodyTimeout = Duration.ofSeconds(60);
     private long minUploadRate = 500;
+    private Duration minUploadGrace = Duration.ofSeconds(20);
     private long maxRequestBodySize;
     private @Nullable ScheduledExecutorService scheduler;
 
@@ -632,15 +634,22 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     }
 
     /**
-     * The slowest upload accepted, in bytes per second of waiting for the client, after a 10 s
-     * grace (then 408); default 500, as Apache's {@code mod_reqtimeout}. 0 turns it off.
+     * The slowest upload accepted, as Apache's {@code mod_reqtimeout body=20,MinRate=500}: a body
+     * may take 20 s of waiting for the client plus one second per {@code bytesPerSecond} bytes it
+     * has sent, else 408. Default 500; 0 turns it off.
      */
     public Builder minUploadRate(long bytesPerSecond) {
+      return minUploadRate(bytesPerSecond, Duration.ofSeconds(20));
+    }
+
+    /** {@link #minUploadRate(long)} with another grace than 20 s. */
+    public Builder minUploadRate(long bytesPerSecond, Duration grace) {
       if (bytesPerSecond < 0) {
         throw new IllegalArgumentException(
             "minUploadRate: " + bytesPerSecond + " (expected: >= 0)");
       }
       this.minUploadRate = bytesPerSecond;
+      this.minUploadGrace = positive(grace, "minUploadRate grace");
       return this;
     }
 

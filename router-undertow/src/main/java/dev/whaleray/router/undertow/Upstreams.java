@@ -27,6 +27,7 @@ final class Upstreams {
   final int requestBufferBytes;
   final long clientBodyTimeoutMillis;
   final long minUploadRate;
+  final long minUploadGraceNanos;
   private final ConcurrentHashMap<XnioIoThread, PerThread> threads = new ConcurrentHashMap<>();
   // The upstream side's own 16 KiB buffers: a response head must fit in one, whatever buffer
   // size the server an embedder runs the handler in was given.
@@ -43,7 +44,8 @@ final class Upstreams {
       int retries,
       int requestBufferBytes,
       long clientBodyTimeoutMillis,
-      long minUploadRate) {
+      long minUploadRate,
+      long minUploadGraceNanos) {
     this.maxConnectionsPerThread = maxConnectionsPerThread;
     this.maxQueueSize = maxQueueSize;
     this.idleTimeoutMillis = idleTimeoutMillis;
@@ -55,6 +57,7 @@ final class Upstreams {
     this.requestBufferBytes = requestBufferBytes;
     this.clientBodyTimeoutMillis = clientBodyTimeoutMillis;
     this.minUploadRate = minUploadRate;
+    this.minUploadGraceNanos = minUploadGraceNanos;
   }
 
   /** What one IO thread owns. */
