@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
@@ -36,7 +37,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  *       NullPointerException, ClassCastException, StackOverflowError, a SnakeYAML exception...),
  *       and its message names where the error is: {@code config line N: field: ...} or {@code
  *       config: ...} for the file (here called {@code config}), {@code WHALERAY_X: ...} for a
- *       variable.
+ *       variable. Two findings break this today; {@link #knownFinding} accepts exactly those, and a
+ *       disabled test for each holds the strict check.
  *   <li>A loaded configuration holds values in range (ports, durations, retries) and routes that a
  *       route table takes.
  *   <li>{@code load} from a file gives the same answer as {@code parse} of its text (the file's
@@ -74,13 +76,9 @@ class RouterConfigFuzzTest {
     Files.write(file, yamlBytes);
     String loaded = outcome(() -> RouterConfig.load(file, env), file.toString());
     if (isUtf8(yamlBytes)) {
-      // Only the source name at the start differs (the fuzzer learns the file's name and puts it
-      // in the YAML too).
-      String prefix = "ConfigException " + file;
-      if (loaded.startsWith(prefix)) {
-        loaded = "ConfigException config" + loaded.substring(prefix.length());
-      }
-      assertThat(loaded).isEqualTo(parsed);
+      // Alike but for the source's name. Both names are dropped from both answers: the fuzzer
+      // learns them from this comparison and writes them into the YAML, which messages echo.
+      assertThat(withoutSource(loaded)).isEqualTo(withoutSource(parsed));
     } else {
       assertThat(loaded).startsWith("ConfigException " + file + ": cannot read");
     }
@@ -106,6 +104,42 @@ class RouterConfigFuzzTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"port: !%20 80\n", "a: \"\\x"})
+  @Disabled(
+      "bug: SnakeYAML throws IllegalArgumentExceptions that YamlFile.parse does not catch, so the"
+          + " message names neither file nor line (corpus seeds yaml-tag-percent-space,"
+          + " yaml-escape-at-eof)")
+  void yamlErrorsAreConfigExceptions(String yaml) {
+    assertThatThrownBy(() -> RouterConfig.parse(yaml, Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config line 1: ");
+  }
+
+  /**
+   * Names a known finding that escapes as an {@link IllegalArgumentException} other than a {@link
+   * ConfigException}, or returns null. Each is accepted only from where it comes, so that the
+   * target keeps fuzzing everything else; the disabled tests above are the strict checks.
+   */
+  static @Nullable String knownFinding(IllegalArgumentException e) {
+    if (e.getClass() == IllegalArgumentException.class
+        && ENV_DURATION_ERROR.matcher(String.valueOf(e.getMessage())).lookingAt()) {
+      // Durations.parse's exception for a WHALERAY_* duration is not wrapped (it does name the
+      // variable): seed env-huge-duration.
+      return "env-duration";
+    }
+    for (StackTraceElement frame : e.getStackTrace()) {
+      if (frame.getClassName().equals("org.yaml.snakeyaml.Yaml")
+          && frame.getMethodName().equals("compose")) {
+        // SnakeYAML throws more than YAMLException, which is all YamlFile.parse catches: Tag's
+        // constructor for "!%20" (seed yaml-tag-percent-space), Integer.parseInt for a "\x"
+        // escape cut by the end of the text (seed yaml-escape-at-eof).
+        return "yaml-" + e.getClass().getSimpleName();
+      }
+    }
+    return null;
+  }
+
   /** Loads; describes the config, or checks and describes the error. */
   private static String outcome(java.util.function.Supplier<RouterConfig> load, String source) {
     RouterConfig c;
@@ -121,15 +155,11 @@ class RouterConfigFuzzTest {
           .isTrue();
       return "ConfigException " + message;
     } catch (IllegalArgumentException e) {
-      // Finding: a bad duration in one of these variables escapes as the IllegalArgumentException
-      // of Durations.parse, not as the ConfigException that load() documents (its message does
-      // name the variable). Tolerated only for exactly that, so the target keeps fuzzing the rest;
-      // envDurationErrorsAreConfigExceptions is the strict check, disabled until it is fixed.
-      if (e.getClass() != IllegalArgumentException.class
-          || !ENV_DURATION_ERROR.matcher(String.valueOf(e.getMessage())).lookingAt()) {
+      String finding = knownFinding(e);
+      if (finding == null) {
         throw e;
       }
-      return "IllegalArgumentException " + e.getMessage();
+      return "IllegalArgumentException (" + finding + ") " + e.getMessage();
     }
     assertThat(c.port).isBetween(0, 65535);
     assertThat(c.adminPort).isBetween(0, 65535);
@@ -157,6 +187,10 @@ class RouterConfigFuzzTest {
         String.valueOf(c.preserveHost),
         String.valueOf(c.retries),
         String.valueOf(c.healthCheckConfigured));
+  }
+
+  private static String withoutSource(String outcome) {
+    return outcome.replace(file.toString(), "").replace("config", "");
   }
 
   /** {@code NAME=value} entries between NUL bytes from {@code start}; WHALERAY_* names only. */
