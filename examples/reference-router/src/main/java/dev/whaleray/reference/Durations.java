@@ -38,7 +38,7 @@ final class Durations {
         throw bad(field, text);
     }
     if (d.compareTo(MAX) > 0) {
-      throw new IllegalArgumentException(field + ": '" + text + "' (expected: at most 24h)");
+      throw new ConfigException(field + ": '" + text + "' (expected: at most 24h)");
     }
     return d;
   }
@@ -46,8 +46,8 @@ final class Durations {
   /** The longest duration accepted: a day is more than any timeout or grace period needs. */
   static final Duration MAX = Duration.ofHours(24);
 
-  private static IllegalArgumentException bad(String field, String text) {
-    return new IllegalArgumentException(
+  private static ConfigException bad(String field, String text) {
+    return new ConfigException(
         field + ": '" + text + "' (expected: a duration such as 500ms, 10s, 2m or 1h)");
   }
 }

@@ -176,6 +176,10 @@ final class YamlFile {
           e);
     } catch (YAMLException | IOException e) {
       throw new ConfigException(source + ": not valid YAML: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      // SnakeYAML lets some errors out as other exceptions (a bad %-escape in a tag, an escape
+      // cut off at the end): found by RouterConfigFuzzTest.
+      throw new ConfigException(source + ": not valid YAML: " + e, e);
     }
     if (root == null) {
       root =
