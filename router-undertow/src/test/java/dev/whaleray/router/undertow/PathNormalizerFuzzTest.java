@@ -89,6 +89,7 @@ class PathNormalizerFuzzTest {
     if (badByteOrEscape(part) != null) {
       return null;
     }
+    part = decodeUnreserved(part);
     String[] segments = part.substring(1).split("/", -1);
     List<String> out = new ArrayList<>();
     for (int i = 0; i < segments.length; i++) {
@@ -97,6 +98,10 @@ class PathNormalizerFuzzTest {
       if (dots == 0) {
         if (hidesDotSegment(segments[i])) {
           return null;
+        }
+        int semi = segments[i].indexOf(';');
+        if (semi >= 0 && dots(segments[i].substring(0, semi)) > 0) {
+          return null; // "..;": Tomcat and Spring would resolve it
         }
         out.add(segments[i]);
         continue;
@@ -112,6 +117,28 @@ class PathNormalizerFuzzTest {
       }
     }
     return "/" + String.join("/", out);
+  }
+
+  /** Escapes of unreserved characters decoded (RFC 3986 6.2.2.2), the rest left as written. */
+  static String decodeUnreserved(String s) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '%' && i + 2 < s.length()) {
+        char d = (char) Integer.parseInt(s.substring(i + 1, i + 3), 16);
+        if (Character.isLetterOrDigit(d) && d < 0x80
+            || d == '-'
+            || d == '.'
+            || d == '_'
+            || d == '~') {
+          sb.append(d);
+          i += 2;
+          continue;
+        }
+      }
+      sb.append(c);
+    }
+    return sb.toString();
   }
 
   /** 1 for {@code .}, 2 for {@code ..} (either dot may be written {@code %2e}), else 0. */
