@@ -209,9 +209,11 @@ final class ServiceTable implements AutoCloseable {
                   if (error != null) {
                     lastError = error;
                     ready.completeExceptionally(error);
-                  } else {
+                  } else if (picker != null) {
                     ready.complete(set);
                   }
+                  // else onUpdate completes it once the picker is built: a waiting request
+                  // must never find the lookup done and no picker (a 503 race seen in CI).
                 });
       } catch (RuntimeException e) {
         lastError = e;
@@ -244,6 +246,7 @@ final class ServiceTable implements AutoCloseable {
       picker = lb.update(endpoints);
       current = endpoints;
       lastError = null;
+      ready.complete(endpoints); // no-op after the first
       LOG.log(System.Logger.Level.DEBUG, () -> "endpoints of " + service + ": " + endpoints);
     }
 
