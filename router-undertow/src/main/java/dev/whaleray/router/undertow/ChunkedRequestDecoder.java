@@ -114,7 +114,7 @@ final class ChunkedRequestDecoder {
     switch (state) {
       case SIZE:
         {
-          int d = hex(c);
+          int d = Http1.hex(c);
           if (d >= 0) {
             if (++digits > 15) {
               throw fail("chunk size too large (more than 15 hex digits)");
@@ -215,18 +215,5 @@ final class ChunkedRequestDecoder {
   private static String show(byte c) {
     int v = c & 0xff;
     return v >= 0x21 && v < 0x7f ? "'" + (char) v + "'" : String.format("0x%02x", v);
-  }
-
-  private static int hex(byte c) {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-      return c - 'A' + 10;
-    }
-    return -1;
   }
 }

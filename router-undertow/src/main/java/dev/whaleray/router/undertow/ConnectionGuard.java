@@ -4,7 +4,6 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpServerConnection;
 import io.undertow.util.AttachmentKey;
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -19,7 +18,6 @@ import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
 import org.xnio.XnioIoThread;
 import org.xnio.channels.StreamSinkChannel;
-import org.xnio.conduits.AbstractConduit;
 import org.xnio.conduits.AbstractStreamSourceConduit;
 import org.xnio.conduits.StreamSourceConduit;
 
@@ -35,7 +33,6 @@ import org.xnio.conduits.StreamSourceConduit;
 final class ConnectionGuard implements ChannelListener<StreamConnection> {
   private static final System.Logger LOG = System.getLogger(ConnectionGuard.class.getName());
   private static final AttachmentKey<HeadTimer> TIMER = AttachmentKey.create(HeadTimer.class);
-  private static final @Nullable Field NEXT = nextField();
 
   private final ChannelListener<StreamConnection> delegate;
   private final int maxConnections;
@@ -54,16 +51,6 @@ final class ConnectionGuard implements ChannelListener<StreamConnection> {
     this.maxConnections = maxConnections;
     this.maxConnectionsPerClient = maxConnectionsPerClient;
     this.headerTimeoutMillis = headerTimeoutMillis;
-  }
-
-  private static @Nullable Field nextField() {
-    try {
-      Field f = AbstractConduit.class.getDeclaredField("next");
-      f.setAccessible(true);
-      return f;
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      return null;
-    }
   }
 
   /** Connections open now. */
@@ -190,7 +177,7 @@ final class ConnectionGuard implements ChannelListener<StreamConnection> {
     }
     HttpServerConnection c = (HttpServerConnection) exchange.getConnection();
     HeadTimer t = c.getAttachment(TIMER);
-    if (t == null && NEXT != null) {
+    if (t == null) {
       // First request on the connection: find the timer under Undertow's conduits, once.
       StreamSourceConduit s = c.getChannel().getSourceChannel().getConduit();
       for (int depth = 0; depth < 16 && s != null; depth++) {
@@ -199,14 +186,7 @@ final class ConnectionGuard implements ChannelListener<StreamConnection> {
           c.putAttachment(TIMER, t);
           break;
         }
-        if (!(s instanceof AbstractConduit)) {
-          break;
-        }
-        try {
-          s = (StreamSourceConduit) NEXT.get(s);
-        } catch (IllegalAccessException | ClassCastException e) {
-          break;
-        }
+        s = Conduits.below(s);
       }
     }
     return t;

@@ -559,18 +559,19 @@ final class Http1 {
         state = DATA_END;
       }
     }
+  }
 
-    private static int hex(byte c) {
-      if (c >= '0' && c <= '9') {
-        return c - '0';
-      }
-      if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-      }
-      if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-      }
-      return -1;
+  /** The value of a hex digit (a byte or a char), or -1 for anything else. */
+  static int hex(int c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
     }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
   }
 }

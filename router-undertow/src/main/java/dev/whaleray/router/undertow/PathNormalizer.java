@@ -54,10 +54,10 @@ final class PathNormalizer {
             "path holds a raw byte outside visible ASCII (0x" + Integer.toHexString(c) + ")");
       }
       if (c == '%') {
-        if (i + 2 >= n || hex(path.charAt(i + 1)) < 0 || hex(path.charAt(i + 2)) < 0) {
+        if (i + 2 >= n || Http1.hex(path.charAt(i + 1)) < 0 || Http1.hex(path.charAt(i + 2)) < 0) {
           throw new RejectedPath("path holds a malformed percent-escape");
         }
-        int v = hex(path.charAt(i + 1)) * 16 + hex(path.charAt(i + 2));
+        int v = Http1.hex(path.charAt(i + 1)) * 16 + Http1.hex(path.charAt(i + 2));
         if (v < 0x20 || v == 0x7f) {
           throw new RejectedPath(
               "path holds an encoded control byte %" + path.substring(i + 1, i + 3));
@@ -95,7 +95,7 @@ final class PathNormalizer {
     int n = path.length();
     int first = -1;
     for (int i = path.indexOf('%', from); i >= 0 && i + 2 < n; i = path.indexOf('%', i + 1)) {
-      if (isUnreserved(hex(path.charAt(i + 1)) * 16 + hex(path.charAt(i + 2)))) {
+      if (isUnreserved(Http1.hex(path.charAt(i + 1)) * 16 + Http1.hex(path.charAt(i + 2)))) {
         first = i;
         break;
       }
@@ -108,7 +108,7 @@ final class PathNormalizer {
     for (int i = first; i < n; i++) {
       char c = path.charAt(i);
       if (c == '%' && i + 2 < n) {
-        int v = hex(path.charAt(i + 1)) * 16 + hex(path.charAt(i + 2));
+        int v = Http1.hex(path.charAt(i + 1)) * 16 + Http1.hex(path.charAt(i + 2));
         if (isUnreserved(v)) {
           sb.append((char) v);
           i += 2;
@@ -283,18 +283,5 @@ final class PathNormalizer {
         && path.charAt(i) == '%'
         && path.charAt(i + 1) == '2'
         && (path.charAt(i + 2) == 'e' || path.charAt(i + 2) == 'E');
-  }
-
-  private static int hex(char c) {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-      return c - 'A' + 10;
-    }
-    return -1;
   }
 }

@@ -119,7 +119,7 @@ final class RequestPolicy {
       }
       for (int j = 1; j < close; j++) {
         char c = s.charAt(j);
-        if (!(isHex(c) || c == ':' || c == '.')) {
+        if (!(Http1.hex(c) >= 0 || c == ':' || c == '.')) {
           return false;
         }
       }
@@ -129,7 +129,7 @@ final class RequestPolicy {
       while (i < n && s.charAt(i) != ':') {
         char c = s.charAt(i);
         if (c == '%') {
-          if (i + 2 >= n || !isHex(s.charAt(i + 1)) || !isHex(s.charAt(i + 2))) {
+          if (i + 2 >= n || Http1.hex(s.charAt(i + 1)) < 0 || Http1.hex(s.charAt(i + 2)) < 0) {
             return false;
           }
           i += 3;
@@ -189,10 +189,6 @@ final class RequestPolicy {
       default:
         return false;
     }
-  }
-
-  private static boolean isHex(char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
   }
 
   /**

@@ -6,14 +6,12 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
 import io.undertow.server.protocol.http.HttpServerConnection;
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import org.jspecify.annotations.Nullable;
 import org.xnio.IoUtils;
 import org.xnio.channels.StreamSinkChannel;
-import org.xnio.conduits.AbstractConduit;
 import org.xnio.conduits.AbstractStreamSourceConduit;
 import org.xnio.conduits.ConduitReadableByteChannel;
 import org.xnio.conduits.ConduitStreamSourceChannel;
@@ -27,11 +25,6 @@ import org.xnio.conduits.StreamSourceConduit;
  * to the connection, as Undertow's conduit does.
  */
 final class StrictChunkedConduit extends AbstractStreamSourceConduit<StreamSourceConduit> {
-  private static final System.Logger LOG = System.getLogger(StrictChunkedConduit.class.getName());
-
-  /** {@code AbstractConduit.next}: how to reach the connection's raw read conduit. */
-  private static final @Nullable Field NEXT = nextField();
-
   private final HttpServerExchange exchange;
   private final HttpServerConnection connection;
   private final ChunkedRequestDecoder decoder = new ChunkedRequestDecoder();
@@ -45,27 +38,13 @@ final class StrictChunkedConduit extends AbstractStreamSourceConduit<StreamSourc
     this.connection = connection;
   }
 
-  private static @Nullable Field nextField() {
-    try {
-      Field f = AbstractConduit.class.getDeclaredField("next");
-      f.setAccessible(true);
-      return f;
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.log(
-          System.Logger.Level.ERROR,
-          "cannot reach XNIO's AbstractConduit.next: chunked request bodies will be refused (501)",
-          e);
-      return null;
-    }
-  }
-
   /**
    * Puts a strict decoder in place of Undertow's for the exchange's chunked request body.
    *
    * @return false when that cannot be done (the request must then be refused)
    */
   static boolean install(HttpServerExchange exchange) {
-    if (!(exchange.getConnection() instanceof HttpServerConnection) || NEXT == null) {
+    if (!(exchange.getConnection() instanceof HttpServerConnection)) {
       return false;
     }
     HttpServerConnection connection = (HttpServerConnection) exchange.getConnection();
@@ -74,10 +53,8 @@ final class StrictChunkedConduit extends AbstractStreamSourceConduit<StreamSourc
     if (!(current instanceof io.undertow.conduits.ChunkedStreamSourceConduit)) {
       return false;
     }
-    StreamSourceConduit raw;
-    try {
-      raw = (StreamSourceConduit) NEXT.get(current);
-    } catch (IllegalAccessException e) {
+    StreamSourceConduit raw = Conduits.below(current);
+    if (raw == null) {
       return false;
     }
     source.setConduit(new StrictChunkedConduit(raw, exchange, connection));
