@@ -6,7 +6,9 @@ import dev.whaleray.router.RequestView;
 import dev.whaleray.router.lb.LbContext;
 import dev.whaleray.router.lb.LoadBalancer;
 import dev.whaleray.router.lb.LoadBalancerProviders;
+import dev.whaleray.router.lb.PickResult;
 import dev.whaleray.router.lb.Picker;
+import dev.whaleray.router.lb.Tried;
 import dev.whaleray.router.lb.Upstream;
 import java.util.ArrayList;
 import java.util.List;
@@ -223,21 +225,21 @@ public class PolicyPickBenchmark {
 
   /** One pick from one thread. */
   @Benchmark
-  public Upstream pick(PickState state, Cursor cursor) {
-    return state.picker.pick(state.requests[cursor.next++ & (REQUESTS - 1)]);
+  public PickResult pick(PickState state, Cursor cursor) {
+    return state.picker.pick(state.requests[cursor.next++ & (REQUESTS - 1)], Tried.NONE);
   }
 
   /** One pick from each of two threads sharing the picker. */
   @Benchmark
   @Threads(2)
-  public Upstream pickTwoThreads(PickState state, Cursor cursor) {
-    return state.picker.pick(state.requests[cursor.next++ & (REQUESTS - 1)]);
+  public PickResult pickTwoThreads(PickState state, Cursor cursor) {
+    return state.picker.pick(state.requests[cursor.next++ & (REQUESTS - 1)], Tried.NONE);
   }
 
   /** {@code weighted}'s stride fallback at 1,000 endpoints, one thread. */
   @Benchmark
-  public Upstream pickWeightedStride(StrideState state) {
-    return state.picker.pick(state.request);
+  public PickResult pickWeightedStride(StrideState state) {
+    return state.picker.pick(state.request, Tried.NONE);
   }
 
   /** {@code update()} with the other prebuilt 1,000-endpoint snapshot: builds a new picker. */

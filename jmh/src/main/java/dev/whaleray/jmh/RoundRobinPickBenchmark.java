@@ -6,7 +6,9 @@ import dev.whaleray.router.EndpointSet;
 import dev.whaleray.router.RequestView;
 import dev.whaleray.router.lb.LbContext;
 import dev.whaleray.router.lb.LoadBalancer;
+import dev.whaleray.router.lb.PickResult;
 import dev.whaleray.router.lb.Picker;
+import dev.whaleray.router.lb.Tried;
 import dev.whaleray.router.lb.Upstream;
 import java.util.ArrayList;
 import java.util.List;
@@ -122,15 +124,15 @@ public class RoundRobinPickBenchmark {
 
   /** One pick from one thread. */
   @Benchmark
-  public Upstream pick(PickState state) {
-    return state.picker.pick(state.request);
+  public PickResult pick(PickState state) {
+    return state.picker.pick(state.request, Tried.NONE);
   }
 
   /** One pick from each of two threads racing on the same picker's counter. */
   @Benchmark
   @Threads(2)
-  public Upstream pickTwoThreads(PickState state) {
-    return state.picker.pick(state.request);
+  public PickResult pickTwoThreads(PickState state) {
+    return state.picker.pick(state.request, Tried.NONE);
   }
 
   /** {@code update()} with the other prebuilt 1,000-endpoint snapshot: builds a new picker. */

@@ -3,10 +3,11 @@ package dev.whaleray.loadbalancing;
 import dev.whaleray.router.EndpointSet;
 import dev.whaleray.router.RequestView;
 import dev.whaleray.router.lb.LoadBalancer;
+import dev.whaleray.router.lb.PickResult;
 import dev.whaleray.router.lb.Picker;
+import dev.whaleray.router.lb.Tried;
 import dev.whaleray.router.lb.Upstream;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Consistent hashing with a Maglev lookup table (Eisenbud et al., NSDI 2016, as in Envoy): requests
@@ -218,14 +219,28 @@ final class ConsistentHashLoadBalancer implements LoadBalancer {
     }
 
     @Override
-    public @Nullable Upstream pick(RequestView request) {
+    public PickResult pick(RequestView request, Tried tried) {
       long h = key.hash(request);
       if (h == HashKey.ABSENT) {
-        return upstreams[
-            (fallbackSequence.getAndIncrement() & Integer.MAX_VALUE) % upstreams.length];
+        Upstream u =
+            upstreams[(fallbackSequence.getAndIncrement() & Integer.MAX_VALUE) % upstreams.length];
+        return Choices.untried(u, tried, upstreams);
       }
       // The high 32 bits scaled to [0, M) by multiply-and-shift: no 64-bit division per pick.
-      return lookup[FastRandom.scale(h >>> 32, lookup.length)];
+      int slot = FastRandom.scale(h >>> 32, lookup.length);
+      Upstream u = lookup[slot];
+      if (tried.count() == 0 || !tried.contains(u)) {
+        return Choices.of(u);
+      }
+      // A retry: the next endpoint on the ring, so every retry of this key goes the same way.
+      int m = lookup.length;
+      for (int k = 1; k < m; k++) {
+        Upstream next = lookup[(slot + k) % m];
+        if (next != u && !tried.contains(next)) {
+          return Choices.of(next);
+        }
+      }
+      return PickResult.none();
     }
 
     @Override

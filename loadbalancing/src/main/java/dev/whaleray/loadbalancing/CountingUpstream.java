@@ -2,6 +2,7 @@ package dev.whaleray.loadbalancing;
 
 import dev.whaleray.router.Endpoint;
 import dev.whaleray.router.lb.Outcome;
+import dev.whaleray.router.lb.PickResult;
 import dev.whaleray.router.lb.Upstream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -29,6 +30,9 @@ final class CountingUpstream implements Upstream {
   // upstream (and its in-flight count) stays, and only the endpoint it reports changes.
   private volatile Endpoint endpoint;
 
+  /** This upstream as a pick: built once, so picks do not allocate. */
+  final PickResult result = PickResult.of(this);
+
   @SuppressWarnings("unused") // read and written through IN_FLIGHT
   private volatile int inFlight;
 
@@ -52,7 +56,7 @@ final class CountingUpstream implements Upstream {
   }
 
   @Override
-  public void onEnd(Outcome outcome) {
+  public void onEnd(Outcome outcome, int status, long latencyNanos) {
     IN_FLIGHT.getAndAdd(this, -1);
   }
 

@@ -3,10 +3,11 @@ package dev.whaleray.loadbalancing;
 import dev.whaleray.router.EndpointSet;
 import dev.whaleray.router.RequestView;
 import dev.whaleray.router.lb.LoadBalancer;
+import dev.whaleray.router.lb.PickResult;
 import dev.whaleray.router.lb.Picker;
+import dev.whaleray.router.lb.Tried;
 import dev.whaleray.router.lb.Upstream;
 import java.util.concurrent.ThreadLocalRandom;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Least connections: prefers the endpoint with the fewest attempts in flight per unit of weight.
@@ -59,7 +60,7 @@ final class LeastConnectionsLoadBalancer implements LoadBalancer {
     }
 
     @Override
-    public @Nullable Upstream pick(RequestView request) {
+    public PickResult pick(RequestView request, Tried tried) {
       CountingUpstream[] u = upstreams;
       int n = u.length;
       int best = FastRandom.index(n);
@@ -78,7 +79,7 @@ final class LeastConnectionsLoadBalancer implements LoadBalancer {
           bestWeight = weight;
         }
       }
-      return u[best];
+      return Choices.untried(u[best], tried, u);
     }
 
     @Override
@@ -103,7 +104,7 @@ final class LeastConnectionsLoadBalancer implements LoadBalancer {
     }
 
     @Override
-    public @Nullable Upstream pick(RequestView request) {
+    public PickResult pick(RequestView request, Tried tried) {
       int n = upstreams.length;
       long bits = ThreadLocalRandom.current().nextLong(); // 32 random bits for each draw
       int a = FastRandom.scale(bits >>> 32, n);
@@ -113,7 +114,8 @@ final class LeastConnectionsLoadBalancer implements LoadBalancer {
       }
       long loadA = upstreams[a].inFlight();
       long loadB = upstreams[b].inFlight();
-      return loadA * weights[b] <= loadB * weights[a] ? upstreams[a] : upstreams[b];
+      CountingUpstream u = loadA * weights[b] <= loadB * weights[a] ? upstreams[a] : upstreams[b];
+      return Choices.untried(u, tried, upstreams);
     }
 
     @Override

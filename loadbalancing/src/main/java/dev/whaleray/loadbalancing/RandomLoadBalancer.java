@@ -3,9 +3,10 @@ package dev.whaleray.loadbalancing;
 import dev.whaleray.router.EndpointSet;
 import dev.whaleray.router.RequestView;
 import dev.whaleray.router.lb.LoadBalancer;
+import dev.whaleray.router.lb.PickResult;
 import dev.whaleray.router.lb.Picker;
+import dev.whaleray.router.lb.Tried;
 import dev.whaleray.router.lb.Upstream;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Random: each pick takes an active endpoint uniformly at random ({@link FastRandom}, over the
@@ -30,8 +31,9 @@ final class RandomLoadBalancer implements LoadBalancer {
     }
 
     @Override
-    public @Nullable Upstream pick(RequestView request) {
-      return upstreams[FastRandom.index(upstreams.length)];
+    public PickResult pick(RequestView request, Tried tried) {
+      Upstream u = upstreams[FastRandom.index(upstreams.length)];
+      return Choices.untried(u, tried, upstreams);
     }
 
     @Override

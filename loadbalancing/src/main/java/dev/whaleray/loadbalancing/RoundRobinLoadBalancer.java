@@ -3,10 +3,11 @@ package dev.whaleray.loadbalancing;
 import dev.whaleray.router.EndpointSet;
 import dev.whaleray.router.RequestView;
 import dev.whaleray.router.lb.LoadBalancer;
+import dev.whaleray.router.lb.PickResult;
 import dev.whaleray.router.lb.Picker;
+import dev.whaleray.router.lb.Tried;
 import dev.whaleray.router.lb.Upstream;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Round-robin: each pick takes the next endpoint in snapshot order. The sequence survives updates
@@ -36,10 +37,11 @@ final class RoundRobinLoadBalancer implements LoadBalancer {
     }
 
     @Override
-    public @Nullable Upstream pick(RequestView request) {
+    public PickResult pick(RequestView request, Tried tried) {
       // The mask keeps the index non-negative when the counter wraps past Integer.MAX_VALUE
       // (a plain `x % n` goes negative after 2^31 picks).
-      return upstreams[(sequence.getAndIncrement() & Integer.MAX_VALUE) % upstreams.length];
+      Upstream u = upstreams[(sequence.getAndIncrement() & Integer.MAX_VALUE) % upstreams.length];
+      return Choices.untried(u, tried, upstreams);
     }
 
     @Override

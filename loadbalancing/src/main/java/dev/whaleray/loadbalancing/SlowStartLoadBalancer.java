@@ -4,7 +4,9 @@ import dev.whaleray.router.Endpoint;
 import dev.whaleray.router.EndpointSet;
 import dev.whaleray.router.RequestView;
 import dev.whaleray.router.lb.LoadBalancer;
+import dev.whaleray.router.lb.PickResult;
 import dev.whaleray.router.lb.Picker;
+import dev.whaleray.router.lb.Tried;
 import dev.whaleray.router.lb.Upstream;
 import java.util.HashMap;
 import java.util.List;
@@ -152,7 +154,7 @@ final class SlowStartLoadBalancer implements LoadBalancer, LoadBalancers.Decorat
     // Plain fields written racily on purpose: a stale read only costs one more clock read or an
     // older warm upstream of this same snapshot, both harmless.
     private boolean done;
-    private @Nullable Upstream lastWarm;
+    private @Nullable PickResult lastWarm;
 
     SlowStartPicker(
         Picker inner,
@@ -170,22 +172,23 @@ final class SlowStartLoadBalancer implements LoadBalancer, LoadBalancers.Decorat
     }
 
     @Override
-    public @Nullable Upstream pick(RequestView request) {
-      if (done) {
-        return inner.pick(request);
+    public PickResult pick(RequestView request, Tried tried) {
+      if (done || tried.count() > 0) {
+        return inner.pick(request, tried); // a retry goes to any endpoint not tried yet
       }
       long now = clock.getAsLong();
       if (now - lastRampEnd >= 0) {
         done = true;
-        return inner.pick(request);
+        return inner.pick(request, tried);
       }
-      Upstream candidate = null;
+      PickResult candidate = PickResult.none();
       for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        candidate = inner.pick(request);
-        if (candidate == null) {
-          return null;
+        candidate = inner.pick(request, tried);
+        Upstream chosen = candidate.upstream();
+        if (chosen == null) {
+          return candidate;
         }
-        Long since = ramping.get(candidate.endpoint());
+        Long since = ramping.get(chosen.endpoint());
         if (since == null) {
           // Refreshed now and then rather than on every pick: a write per pick to a field all
           // threads read would bounce its cache line between cores.
@@ -203,9 +206,9 @@ final class SlowStartLoadBalancer implements LoadBalancer, LoadBalancers.Decorat
       // Every try was refused. A policy that keeps choosing the idle newcomer (least-connections
       // over a few endpoints) would otherwise flood it: spread these over the warm endpoints.
       if (warm.length > 0) {
-        return warm[FastRandom.index(warm.length)];
+        return Choices.of(warm[FastRandom.index(warm.length)]);
       }
-      Upstream last = lastWarm;
+      PickResult last = lastWarm;
       return last != null ? last : candidate;
     }
 

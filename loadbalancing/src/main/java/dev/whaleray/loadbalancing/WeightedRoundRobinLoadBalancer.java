@@ -3,11 +3,12 @@ package dev.whaleray.loadbalancing;
 import dev.whaleray.router.EndpointSet;
 import dev.whaleray.router.RequestView;
 import dev.whaleray.router.lb.LoadBalancer;
+import dev.whaleray.router.lb.PickResult;
 import dev.whaleray.router.lb.Picker;
+import dev.whaleray.router.lb.Tried;
 import dev.whaleray.router.lb.Upstream;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Weighted round-robin: deterministic, smoothly interleaved, and exact: over every window of {@code
@@ -86,12 +87,13 @@ final class WeightedRoundRobinLoadBalancer implements LoadBalancer {
     }
     if (sum == n) {
       // Every weight equal: the schedule is the snapshot itself.
-      return new SchedulePicker(upstreams, sequence);
+      return new SchedulePicker(upstreams, upstreams, sequence);
     }
     if (sum <= MAX_SCHEDULE) {
       int distinct = WeightGroups.distinct(weights);
       if (sum * distinct <= MAX_SCHEDULE_WORK) {
-        return new SchedulePicker(smoothSchedule(upstreams, weights, (int) sum), sequence);
+        return new SchedulePicker(
+            smoothSchedule(upstreams, weights, (int) sum), upstreams, sequence);
       }
     }
     return new StridePicker(upstreams, weights, sum, strideSequence);
@@ -178,17 +180,20 @@ final class WeightedRoundRobinLoadBalancer implements LoadBalancer {
   /** Picks from a precomputed period: one atomic increment and one array read. */
   static final class SchedulePicker implements Picker {
     private final Upstream[] schedule;
+    private final Upstream[] upstreams;
     private final AtomicInteger sequence;
 
-    SchedulePicker(Upstream[] schedule, AtomicInteger sequence) {
+    SchedulePicker(Upstream[] schedule, Upstream[] upstreams, AtomicInteger sequence) {
       this.schedule = schedule;
+      this.upstreams = upstreams;
       this.sequence = sequence;
     }
 
     @Override
-    public @Nullable Upstream pick(RequestView request) {
+    public PickResult pick(RequestView request, Tried tried) {
       // Masked so a wrapped counter still gives a valid index (see RoundRobinLoadBalancer).
-      return schedule[(sequence.getAndIncrement() & Integer.MAX_VALUE) % schedule.length];
+      Upstream u = schedule[(sequence.getAndIncrement() & Integer.MAX_VALUE) % schedule.length];
+      return Choices.untried(u, tried, upstreams);
     }
 
     @Override
@@ -219,7 +224,7 @@ final class WeightedRoundRobinLoadBalancer implements LoadBalancer {
     }
 
     @Override
-    public @Nullable Upstream pick(RequestView request) {
+    public PickResult pick(RequestView request, Tried tried) {
       long n = sequence.getAndIncrement() & Long.MAX_VALUE;
       long position = mulMod(n % total, stride, total);
       // The first endpoint whose cumulative weight exceeds the position.
@@ -234,7 +239,7 @@ final class WeightedRoundRobinLoadBalancer implements LoadBalancer {
           lo = mid + 1;
         }
       }
-      return upstreams[lo];
+      return Choices.untried(upstreams[lo], tried, upstreams);
     }
 
     @Override

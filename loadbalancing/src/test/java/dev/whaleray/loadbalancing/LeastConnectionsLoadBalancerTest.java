@@ -49,7 +49,7 @@ class LeastConnectionsLoadBalancerTest {
 
     // B gets busier than A and C: now A and C (2 each after one ends) are the choice.
     start(u.get(B), 4);
-    u.get(A).onEnd(Outcome.SUCCESS);
+    u.get(A).onEnd(Outcome.SUCCESS, 200, 0);
     assertThat(Picks.pick(picker, 300)).containsOnly(A, C).contains(A, C);
   }
 
@@ -135,7 +135,7 @@ class LeastConnectionsLoadBalancerTest {
     Endpoint idlest = endpoints.get(11);
     start(u.get(busiest), 10);
     for (int i = 0; i < 5; i++) {
-      u.get(idlest).onEnd(Outcome.SUCCESS);
+      u.get(idlest).onEnd(Outcome.SUCCESS, 200, 0);
     }
 
     long[] counts = Picks.counts(picker, endpoints, 100_000);
@@ -175,7 +175,7 @@ class LeastConnectionsLoadBalancerTest {
 
     // Once A's requests end it is picked again, through the same upstream.
     for (int i = 0; i < 5; i++) {
-      u.get(A).onEnd(Outcome.SUCCESS);
+      u.get(A).onEnd(Outcome.SUCCESS, 200, 0);
     }
     assertThat(upstreams(next, 3).get(A)).isSameAs(u.get(A));
   }

@@ -50,7 +50,8 @@ class LoadBalancersTest {
     ManualClock clock = new ManualClock();
     LbContext ctx = LbContext.of("svc").withNanoClock(clock).withZone("z1");
     // A plugin policy: always the first endpoint it is given.
-    LoadBalancer first = endpoints -> request -> new CountingUpstream(endpoints.endpoints().get(0));
+    LoadBalancer first =
+        endpoints -> (request, tried) -> new CountingUpstream(endpoints.endpoints().get(0)).result;
     LoadBalancer lb = LoadBalancers.decorate(first, ctx);
 
     Endpoint remote = Endpoint.builder("10.0.0.1", 80).zone("z2").build();

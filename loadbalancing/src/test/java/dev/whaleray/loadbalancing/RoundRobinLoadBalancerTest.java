@@ -129,7 +129,7 @@ class RoundRobinLoadBalancerTest {
     assertThat(byEndpoint.get(A).inFlight()).isEqualTo(2);
     assertThat(byEndpoint.get(C).inFlight()).isZero();
     // A request started before the update ends on the upstream it started on.
-    a.onEnd(Outcome.SUCCESS);
+    a.onEnd(Outcome.SUCCESS, 200, 0);
     assertThat(byEndpoint.get(A).inFlight()).isEqualTo(1);
 
     // An endpoint that left and came back starts afresh.

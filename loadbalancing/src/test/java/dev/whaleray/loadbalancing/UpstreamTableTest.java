@@ -25,7 +25,8 @@ class UpstreamTableTest {
     assertThat(second[0].inFlight()).isEqualTo(3);
     assertThat(second[0].endpoint()).isEqualTo(heavierA);
     assertThat(second[1]).isSameAs(first[1]);
-    first[0].onEnd(dev.whaleray.router.lb.Outcome.SUCCESS); // an old request ends: same counter
+    first[0].onEnd(
+        dev.whaleray.router.lb.Outcome.SUCCESS, 200, 0); // an old request ends: same counter
     assertThat(second[0].inFlight()).isEqualTo(2);
   }
 

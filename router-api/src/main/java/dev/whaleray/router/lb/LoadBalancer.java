@@ -11,6 +11,10 @@ import dev.whaleray.router.EndpointSet;
  * request path keeps using the previous picker until the caller swaps in the new one through a
  * volatile field. Per-endpoint state (in-flight counts) is keyed by {@link
  * dev.whaleray.router.Endpoint} and survives updates for endpoints that stay.
+ *
+ * <p>Between updates a load balancer may replace its picker through {@link LbContext#publish} (slow
+ * start ending, an endpoint ejected), and it sees every attempt's end through {@link
+ * Upstream#onEnd}, with the status code and latency.
  */
 public interface LoadBalancer extends AutoCloseable {
 

@@ -10,15 +10,20 @@ import dev.whaleray.router.Endpoint;
  * proxied attempt, and must be lock-free.
  */
 public interface Upstream {
-
   /** The endpoint to connect to. */
   Endpoint endpoint();
 
   /** An attempt to this endpoint starts (before connecting). */
   void onStart();
 
-  /** The attempt started by {@link #onStart} ended. */
-  void onEnd(Outcome outcome);
+  /**
+   * The attempt started by {@link #onStart} ended.
+   *
+   * @param outcome how it ended
+   * @param status the response's status code, or 0 when there was no response
+   * @param latencyNanos from the attempt's start to its end (the response head for a response)
+   */
+  void onEnd(Outcome outcome, int status, long latencyNanos);
 
   /** The number of attempts started and not yet ended. */
   int inFlight();

@@ -198,6 +198,7 @@ final class ConnectionGuard implements ChannelListener<StreamConnection> {
    */
   final class HeadTimer extends AbstractStreamSourceConduit<StreamSourceConduit> {
     private final StreamConnection channel;
+    private final TimeoutList list;
     private final TimeoutList.Node node =
         new TimeoutList.Node() {
           @Override
@@ -212,6 +213,10 @@ final class ConnectionGuard implements ChannelListener<StreamConnection> {
     HeadTimer(StreamSourceConduit next, StreamConnection channel) {
       super(next);
       this.channel = channel;
+      // Looked up once per connection, not once per request head.
+      this.list =
+          timeouts.computeIfAbsent(
+              channel.getIoThread(), t -> new TimeoutList(t, headerTimeoutMillis));
     }
 
     void bytesArrived() {
@@ -225,7 +230,7 @@ final class ConnectionGuard implements ChannelListener<StreamConnection> {
         return;
       }
       if (!node.isArmed()) {
-        timeouts.computeIfAbsent(io, t -> new TimeoutList(t, headerTimeoutMillis)).add(node);
+        list.add(node);
       }
     }
 

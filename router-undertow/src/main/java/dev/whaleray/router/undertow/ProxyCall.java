@@ -1,8 +1,9 @@
 package dev.whaleray.router.undertow;
 
 import dev.whaleray.router.RequestView;
+import dev.whaleray.router.core.Cluster;
 import dev.whaleray.router.lb.Outcome;
-import dev.whaleray.router.lb.Picker;
+import dev.whaleray.router.lb.Tried;
 import dev.whaleray.router.lb.Upstream;
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.ExchangeCompletionListener;
@@ -41,6 +42,7 @@ import org.xnio.conduits.ConduitStreamSourceChannel;
  */
 final class ProxyCall
     implements Runnable,
+        Tried,
         UpstreamPool.Waiter,
         UpstreamPool.Owner,
         ChannelListener<Channel>,
@@ -66,7 +68,7 @@ final class ProxyCall
   private final Upstreams config;
   private final Upstreams.PerThread thread;
   private final HttpServerExchange exchange;
-  private final ServiceTable.Entry entry;
+  private final Cluster cluster;
   private final RequestView view;
   private final String path;
   private final int pathFrom;
@@ -80,7 +82,11 @@ final class ProxyCall
   private @Nullable IoFuture<StreamConnection> connecting;
   private int state;
   private int tries;
+  private Upstream @Nullable [] tried; // the upstreams of earlier attempts, on a retry only
   private boolean ended = true; // no attempt started yet: nothing to report to the balancer
+  private long attemptStart;
+  private long headNanos; // when the response head arrived: the attempt's latency
+  private int status; // the response's status code, 0 until its head
 
   // request side
   private boolean reused;
@@ -97,6 +103,7 @@ final class ProxyCall
   private int prereadSent;
   private long prereadBytes;
   private boolean bodyBuffered; // the whole body is in preread: sent with a Content-Length
+  private boolean bodyFramed; // preread buffers are framed for sending (once, even on a retry)
   private long bodyBytes;
   private long clientWaitStart;
   private long clientWaitNanos;
@@ -143,7 +150,7 @@ final class ProxyCall
   ProxyCall(
       Upstreams config,
       HttpServerExchange exchange,
-      ServiceTable.Entry entry,
+      Cluster cluster,
       RequestView view,
       Upstream upstream,
       String path,
@@ -151,7 +158,7 @@ final class ProxyCall
     this.config = config;
     this.thread = config.thread(exchange);
     this.exchange = exchange;
-    this.entry = entry;
+    this.cluster = cluster;
     this.view = view;
     this.upstream = upstream;
     this.path = path;
@@ -201,7 +208,8 @@ final class ProxyCall
   private void attempt() {
     state = CONNECTING;
     ended = false;
-    upstream.onStart();
+    attemptStart = System.nanoTime();
+    cluster.attemptStarted(upstream);
     UpstreamPool p = thread.pool(upstream.endpoint());
     pool = p;
     thread.connectTimeouts.add(connectTimer);
@@ -362,7 +370,7 @@ final class ProxyCall
     buffering = false;
     bodyTimer.cancel();
     closeConnection(); // an upstream holding half a request must not see the rest
-    end(Outcome.SUCCESS); // not the upstream's fault
+    end(Outcome.CLIENT_ABORT); // not the upstream's fault
     exchange.setPersistent(false);
     if (responseChannel == null && !exchange.isResponseStarted()) {
       fail(408, "request body too slow: " + why);
@@ -453,24 +461,64 @@ final class ProxyCall
     }
   }
 
-  /** Nothing was sent: try another endpoint if retries are left, else answer. */
+  /**
+   * Nothing was sent, or nothing that can have had an effect: try an endpoint this request has not
+   * tried yet if retries are left, else answer.
+   */
   private void failedBeforeSending(
       Outcome outcome, int status, String error, boolean refreshDiscovery) {
     end(outcome);
     state = 0;
-    if (tries++ < config.retries && !exchange.isComplete()) {
-      Picker picker = entry.picker;
-      Upstream next = picker == null ? null : picker.pick(view);
+    Upstream failed = upstream;
+    if (tries < config.retries && !exchange.isComplete()) {
+      remember(failed);
+      tries++;
+      Upstream next = cluster.pick(view, this).upstream();
       if (next != null) {
         upstream = next;
+        if (bodyFramed) {
+          rewindBody(); // sent (part of) it already: from the first byte again
+        }
         attempt();
         return;
       }
     }
     if (refreshDiscovery) {
-      entry.refresh();
+      cluster.refresh();
     }
     fail(status, error);
+  }
+
+  private void remember(Upstream failed) {
+    Upstream[] t = tried;
+    if (t == null) {
+      t = tried = new Upstream[Math.max(2, config.retries)];
+    } else if (tries == t.length) {
+      t = tried = java.util.Arrays.copyOf(t, t.length * 2);
+    }
+    t[tries] = failed;
+  }
+
+  @Override
+  public int count() {
+    return tries;
+  }
+
+  @Override
+  public boolean contains(Upstream u) {
+    Upstream[] t = tried;
+    if (t == null) {
+      return false;
+    }
+    for (int i = 0; i < tries; i++) {
+      Upstream x = t[i];
+      if (x == u
+          || (x.endpoint().port() == u.endpoint().port()
+              && x.endpoint().host().equals(u.endpoint().host()))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ---- request
@@ -501,9 +549,10 @@ final class ProxyCall
       requestSent();
       return;
     }
-    // Frame what was read ahead: whole, as is (the head says its length); else as chunks.
+    // Frame what was read ahead: whole, as is (the head says its length); else as chunks. Once:
+    // a retry sends the same framed buffers again.
     PooledByteBuffer[] p = preread;
-    for (int i = 0; i < prereadCount; i++) {
+    for (int i = 0; i < prereadCount && !bodyFramed; i++) {
       ByteBuffer b = p[i].getBuffer();
       int n = b.position() - CHUNK_HEAD;
       if (chunkedBody && !bodyBuffered) {
@@ -512,6 +561,7 @@ final class ProxyCall
         b.limit(b.position()).position(CHUNK_HEAD);
       }
     }
+    bodyFramed = true;
     if (!bodyBuffered) {
       requestBuffer = thread.buffers.allocate();
       requestBuffer.getBuffer().clear().flip();
@@ -764,8 +814,12 @@ final class ProxyCall
           c.sink.resumeWrites();
           return;
         }
-        p[prereadSent].close();
-        p[prereadSent++] = null;
+        if (bodyBuffered) {
+          prereadSent++; // kept until the response head: a retry sends it again
+        } else {
+          p[prereadSent].close();
+          p[prereadSent++] = null;
+        }
       }
       if (bodyBuffered) {
         requestBodySent();
@@ -849,7 +903,7 @@ final class ProxyCall
     buffering = false;
     bodyTimer.cancel();
     closeConnection();
-    end(Outcome.SUCCESS);
+    end(Outcome.CLIENT_ABORT);
     exchange.setPersistent(false);
     if (e instanceof RequestTooBigException && responseChannel == null) {
       fail(413, "request body too large");
@@ -890,8 +944,28 @@ final class ProxyCall
       rc.suspendReads();
       rc.getReadSetter().set(null);
     }
-    freeRequestBuffer();
+    PooledByteBuffer pb = requestBuffer;
+    if (pb != null) {
+      requestBuffer = null;
+      pb.close();
+    }
+    if (!bodyBuffered || !isIdempotent()) {
+      freePreread(); // nothing to send again
+    }
     requestSent();
+  }
+
+  /** A retry of a whole, buffered body: send it again from its first byte. */
+  private void rewindBody() {
+    PooledByteBuffer[] p = preread;
+    if (p == null || p[0] == null) {
+      return; // freed: the retry rules do not allow this case
+    }
+    for (int i = 0; i < prereadCount; i++) {
+      p[i].getBuffer().position(CHUNK_HEAD);
+    }
+    prereadSent = 0;
+    requestSent = false;
   }
 
   private void freeRequestBuffer() {
@@ -900,9 +974,14 @@ final class ProxyCall
       requestBuffer = null;
       pb.close();
     }
+    freePreread();
+  }
+
+  /** Frees what was read ahead (a whole body is kept after sending, for a retry). */
+  private void freePreread() {
     PooledByteBuffer[] p = preread;
     if (p != null) {
-      for (int i = prereadSent; i < prereadCount; i++) {
+      for (int i = 0; i < prereadCount; i++) {
         if (p[i] != null) {
           p[i].close();
           p[i] = null;
@@ -1047,6 +1126,9 @@ final class ProxyCall
       return;
     }
     responseStarted = true;
+    freePreread();
+    headNanos = System.nanoTime();
+    status = parser.status;
     responseTimer.cancel();
     int status = parser.status;
     exchange.setStatusCode(status);
@@ -1166,7 +1248,7 @@ final class ProxyCall
   private void clientGone(IOException e) {
     LOG.log(System.Logger.Level.DEBUG, () -> "client gone mid-response: " + e.getMessage());
     closeConnection(); // the rest of the response is still on it
-    end(Outcome.SUCCESS);
+    end(Outcome.CLIENT_ABORT);
     state = DONE;
     freeRequestBuffer();
     IoUtils.safeClose(exchange.getConnection());
@@ -1315,7 +1397,10 @@ final class ProxyCall
 
   // ---- failures
 
-  /** The connection broke before the response head: retry an idempotent bodiless request. */
+  /**
+   * The connection broke before the response head: retry an idempotent request whose body, if any,
+   * was read whole before sending (so it can be sent again).
+   */
   private void transitFailed(IOException e) {
     if (state != ACTIVE) {
       return;
@@ -1331,12 +1416,14 @@ final class ProxyCall
                 + (reused ? " (reused connection)" : "")
                 + ": "
                 + e.getMessage());
-    if (!hasBody && isIdempotent() && !responseStarted) {
+    if ((!hasBody || (bodyBuffered && preread != null && preread[0] != null))
+        && isIdempotent()
+        && !responseStarted) {
       failedBeforeSending(
-          Outcome.ERROR, StatusCodes.BAD_GATEWAY, "upstream connection failed", false);
+          Outcome.RESET, StatusCodes.BAD_GATEWAY, "upstream connection failed", false);
       return;
     }
-    end(Outcome.ERROR);
+    end(Outcome.RESET);
     fail(StatusCodes.BAD_GATEWAY, "upstream connection failed");
   }
 
@@ -1400,13 +1487,14 @@ final class ProxyCall
       return;
     }
     exchange.getResponseHeaders().clear();
-    JsonErrors.send(exchange, status, error, entry.service);
+    JsonErrors.send(exchange, status, error, cluster.service());
   }
 
   private void end(Outcome outcome) {
     if (!ended) {
       ended = true;
-      upstream.onEnd(outcome);
+      long latency = (headNanos != 0 ? headNanos : System.nanoTime()) - attemptStart;
+      cluster.attemptEnded(upstream, outcome, status, latency);
     }
   }
 
@@ -1435,7 +1523,7 @@ final class ProxyCall
         closeConnection();
         cancelConnect();
         freeRequestBuffer();
-        end(Outcome.SUCCESS); // the exchange ended from the client's side
+        end(Outcome.CLIENT_ABORT); // the exchange ended from the client's side
       }
     } finally {
       next.proceed();

@@ -5,11 +5,15 @@ import static java.util.Objects.requireNonNull;
 import dev.whaleray.router.RequestView;
 import dev.whaleray.router.RouteMatch;
 import dev.whaleray.router.Router;
+import dev.whaleray.router.core.Cluster;
+import dev.whaleray.router.core.ClusterManager;
+import dev.whaleray.router.core.ClusterSnapshot;
 import dev.whaleray.router.discovery.Discovery;
 import dev.whaleray.router.lb.LbContext;
 import dev.whaleray.router.lb.LoadBalancerProvider;
 import dev.whaleray.router.lb.LoadBalancerProviders;
-import dev.whaleray.router.lb.Picker;
+import dev.whaleray.router.lb.PickResult;
+import dev.whaleray.router.lb.Tried;
 import dev.whaleray.router.lb.Upstream;
 import io.undertow.server.DefaultResponseListener;
 import io.undertow.server.HttpHandler;
@@ -53,7 +57,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
   private static final ByteBuffer OK = ByteBuffer.wrap("OK".getBytes(StandardCharsets.US_ASCII));
 
   private final Router router;
-  private final ServiceTable services;
+  private final ClusterManager services;
   private final UpstreamProxyClient proxyClient;
   private final Upstreams upstreams;
   private final ProxyHandler proxyHandler;
@@ -68,14 +72,14 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
   private RouterHandler(Builder b) {
     this.router = b.router;
     this.services =
-        new ServiceTable(
-            b.discovery,
-            b.loadBalancer,
-            b.lbContext,
-            checkRoutePolicies(b.router, b.lbContext),
-            b.maxServices,
-            b.serviceIdleTimeout,
-            b.scheduler);
+        ClusterManager.builder(b.discovery)
+            .loadBalancer(b.loadBalancer)
+            .lbTemplate(b.lbContext)
+            .policies(checkRoutePolicies(b.router, b.lbContext))
+            .maxServices(b.maxServices)
+            .idleTimeout(b.serviceIdleTimeout)
+            .scheduler(b.scheduler)
+            .build();
     this.proxyClient =
         new UpstreamProxyClient(
             b.maxConnectionsPerThread,
@@ -236,45 +240,55 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
   private void route(HttpServerExchange exchange, ExchangeRequestView view, RouteMatch match)
       throws Exception {
     String service = match.service();
-    ServiceTable.Entry entry;
+    Cluster cluster;
     try {
-      entry = services.get(service, match.route());
+      cluster = services.get(service, match.route());
     } catch (IllegalArgumentException e) {
       // An unknown policy name or a bad option on the route (embedders: validate at start-up).
       LOG.log(System.Logger.Level.ERROR, "route " + match.route() + ": " + e.getMessage());
       JsonErrors.send(exchange, 500, "route misconfigured: " + e.getMessage(), service);
       return;
     }
-    if (entry == null) {
-      JsonErrors.send(exchange, StatusCodes.SERVICE_UNAVAILABLE, "too many services", service);
+    ClusterSnapshot snapshot = cluster.snapshot();
+    if (snapshot == null) {
+      awaitDiscovery(exchange, view, match, cluster);
       return;
     }
-    Picker picker = entry.picker;
-    if (picker == null) {
-      awaitDiscovery(exchange, view, match, entry);
-      return;
-    }
-    var current = entry.current;
-    if (current != null && !current.isKnown()) {
+    if (!snapshot.endpoints().isKnown()) {
       JsonErrors.send(exchange, StatusCodes.BAD_GATEWAY, "unknown service", service);
       return;
     }
-    Upstream upstream = picker.pick(view);
+    PickResult pick = snapshot.picker().pick(view, Tried.NONE);
+    Upstream upstream = pick.upstream();
     if (upstream == null) {
-      JsonErrors.send(exchange, StatusCodes.SERVICE_UNAVAILABLE, "no healthy endpoint", service);
+      refuse(exchange, pick, service);
       return;
     }
-    proxy(exchange, view, match, entry, upstream);
+    proxy(exchange, view, match, cluster, upstream);
+  }
+
+  /** No upstream for the request: 429 when rate limited, else 503 with the picker's reason. */
+  private static void refuse(HttpServerExchange exchange, PickResult pick, String service) {
+    String reason = pick.dropReason();
+    if (pick.isRateLimited()) {
+      exchange
+          .getResponseHeaders()
+          .put(Headers.RETRY_AFTER, Long.toString(pick.retryAfterSeconds()));
+      JsonErrors.send(exchange, 429, reason, service);
+    } else {
+      JsonErrors.send(
+          exchange,
+          StatusCodes.SERVICE_UNAVAILABLE,
+          reason == null ? "no healthy endpoint" : reason,
+          service);
+    }
   }
 
   private void awaitDiscovery(
-      HttpServerExchange exchange,
-      ExchangeRequestView view,
-      RouteMatch match,
-      ServiceTable.Entry entry) {
-    if (entry.ready().isDone()) {
+      HttpServerExchange exchange, ExchangeRequestView view, RouteMatch match, Cluster cluster) {
+    if (cluster.ready().isDone()) {
       // The first lookup failed and nothing is known yet.
-      Throwable error = entry.lastError;
+      Throwable error = cluster.lastError();
       JsonErrors.send(
           exchange,
           StatusCodes.SERVICE_UNAVAILABLE,
@@ -285,7 +299,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     exchange.dispatch(
         SameThreadExecutor.INSTANCE,
         () ->
-            entry
+            cluster
                 .ready()
                 .copy() // orTimeout completes the future it is called on: never the shared one
                 .orTimeout(discoveryTimeoutMillis, TimeUnit.MILLISECONDS)
@@ -297,7 +311,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
                               if (ex.isComplete() || ex.isResponseStarted()) {
                                 return; // the client went away while we waited
                               }
-                              if (entry.picker != null) {
+                              if (cluster.snapshot() != null) {
                                 route(ex, view, match);
                               } else {
                                 JsonErrors.send(
@@ -315,7 +329,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
       HttpServerExchange exchange,
       ExchangeRequestView view,
       RouteMatch match,
-      ServiceTable.Entry entry,
+      Cluster cluster,
       Upstream upstream)
       throws Exception {
     int strip = match.strippedPrefixLength();
@@ -323,8 +337,8 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     dev.whaleray.router.Route route = match.route();
     long routeLimit = route == null ? -1 : route.maxBodySize();
     long maxBody = routeLimit >= 0 ? routeLimit : maxRequestBodySize;
-    if (maxBody > 0 && !exchange.isRequestComplete()) {
-      if (exchange.getRequestContentLength() > maxBody) {
+    if (!exchange.isRequestComplete()) {
+      if (maxBody > 0 && exchange.getRequestContentLength() > maxBody) {
         // Said up front: answer at once, without reading (or forwarding) a byte of it.
         exchange.setPersistent(false);
         JsonErrors.send(
@@ -338,7 +352,10 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             match.service());
         return;
       }
-      exchange.setMaxEntitySize(maxBody); // a chunked body is counted as it arrives
+      // The router's limit (0: none), never the server's: an embedder's Undertow keeps its default
+      // MAX_ENTITY_SIZE of 2 MiB, which would answer 413 to a larger upload. A chunked body is
+      // counted as it arrives.
+      exchange.setMaxEntitySize(maxBody > 0 ? maxBody : 0);
     }
     String upgrade = requestHeaders.getFirst(Headers.UPGRADE);
     boolean websocket = upgrade != null && upgrade.equalsIgnoreCase("websocket");
@@ -355,7 +372,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
       // On the IO thread: the call uses that thread's pools and buffers, unlocked.
       exchange.dispatch(
           exchange.isInIoThread() ? SameThreadExecutor.INSTANCE : exchange.getIoThread(),
-          new ProxyCall(upstreams, exchange, entry, view, upstream, view.path(), strip));
+          new ProxyCall(upstreams, exchange, cluster, view, upstream, view.path(), strip));
       return;
     }
     HopByHop.strip(requestHeaders, websocket);
@@ -370,7 +387,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
       exchange.setResolvedPath(view.mountPrefix() + view.path().substring(0, strip));
     }
     UpstreamProxyClient.Attempt attempt =
-        new UpstreamProxyClient.Attempt(entry, view, upstream, exchange);
+        new UpstreamProxyClient.Attempt(cluster, view, upstream, exchange);
     exchange.putAttachment(UpstreamProxyClient.ATTEMPT, attempt);
     if (!exchange.isRequestComplete()) {
       exchange.addRequestWrapper(RequestEndConduit.wrapper(attempt));
@@ -390,7 +407,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
       return false;
     }
     UpstreamProxyClient.Attempt attempt = exchange.getAttachment(UpstreamProxyClient.ATTEMPT);
-    String service = attempt == null ? null : attempt.entry.service;
+    String service = attempt == null ? null : attempt.cluster.service();
     UpstreamProxyClient.Failure failure = exchange.getAttachment(UpstreamProxyClient.FAILURE);
     int status;
     String error;
@@ -407,7 +424,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
       status = StatusCodes.BAD_GATEWAY;
       error = "upstream refused the connection";
       if (attempt != null) {
-        attempt.entry.refresh();
+        attempt.cluster.refresh();
       }
     } else if (exchange.getStatusCode() == StatusCodes.GATEWAY_TIME_OUT) {
       status = StatusCodes.GATEWAY_TIME_OUT;

@@ -1,8 +1,9 @@
 package dev.whaleray.router.undertow;
 
 import dev.whaleray.router.Endpoint;
+import dev.whaleray.router.core.Cluster;
 import dev.whaleray.router.lb.Outcome;
-import dev.whaleray.router.lb.Picker;
+import dev.whaleray.router.lb.Tried;
 import dev.whaleray.router.lb.Upstream;
 import io.undertow.client.UndertowClient;
 import io.undertow.server.HttpServerExchange;
@@ -73,7 +74,7 @@ final class UpstreamProxyClient implements ProxyClient {
       implements ProxyTarget,
           io.undertow.server.ResponseCommitListener,
           io.undertow.server.ExchangeCompletionListener {
-    final ServiceTable.Entry entry;
+    final Cluster cluster;
     final dev.whaleray.router.RequestView view;
     final HttpServerExchange exchange;
     Upstream upstream;
@@ -82,11 +83,11 @@ final class UpstreamProxyClient implements ProxyClient {
     @Nullable AttemptCallback current;
 
     Attempt(
-        ServiceTable.Entry entry,
+        Cluster cluster,
         dev.whaleray.router.RequestView view,
         Upstream upstream,
         HttpServerExchange exchange) {
-      this.entry = entry;
+      this.cluster = cluster;
       this.view = view;
       this.upstream = upstream;
       this.exchange = exchange;
@@ -143,8 +144,24 @@ final class UpstreamProxyClient implements ProxyClient {
     if (exchange.getAttachment(FAILURE) == Failure.RESPONSE_TIMEOUT) {
       return null;
     }
-    Picker picker = attempt.entry.picker;
-    Upstream next = picker == null ? null : picker.pick(attempt.view);
+    Upstream failed = attempt.upstream;
+    Upstream next =
+        attempt
+            .cluster
+            .pick(
+                attempt.view,
+                new Tried() {
+                  @Override
+                  public int count() {
+                    return 1;
+                  }
+
+                  @Override
+                  public boolean contains(Upstream u) {
+                    return u.endpoint().authority().equals(failed.endpoint().authority());
+                  }
+                })
+            .upstream();
     if (next == null) {
       return null;
     }
@@ -271,7 +288,7 @@ final class UpstreamProxyClient implements ProxyClient {
 
   static @Nullable String attemptService(HttpServerExchange exchange) {
     Attempt attempt = exchange.getAttachment(ATTEMPT);
-    return attempt == null ? null : attempt.entry.service;
+    return attempt == null ? null : attempt.cluster.service();
   }
 
   /**
@@ -313,7 +330,7 @@ final class UpstreamProxyClient implements ProxyClient {
     void end(Outcome outcome) {
       if (!ended) {
         ended = true;
-        upstream.onEnd(outcome);
+        upstream.onEnd(outcome, 0, 0);
       }
     }
 
@@ -353,7 +370,7 @@ final class UpstreamProxyClient implements ProxyClient {
         // failure has nothing left to break.
         IoUtils.safeClose(c.getConnection());
         exchange.setPersistent(false);
-        JsonErrors.send(exchange, 504, "upstream timed out", attempt.entry.service);
+        JsonErrors.send(exchange, 504, "upstream timed out", attempt.cluster.service());
       }
     }
 

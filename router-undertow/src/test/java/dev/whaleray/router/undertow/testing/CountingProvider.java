@@ -5,6 +5,7 @@ import dev.whaleray.router.lb.LbContext;
 import dev.whaleray.router.lb.LoadBalancer;
 import dev.whaleray.router.lb.LoadBalancerProvider;
 import dev.whaleray.router.lb.Outcome;
+import dev.whaleray.router.lb.PickResult;
 import dev.whaleray.router.lb.Upstream;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ public final class CountingProvider implements LoadBalancerProvider {
     public final AtomicInteger starts = new AtomicInteger();
     public final AtomicInteger ends = new AtomicInteger();
     public final List<Outcome> outcomes = new CopyOnWriteArrayList<>();
+    public final List<Integer> statuses = new CopyOnWriteArrayList<>();
   }
 
   public static final Map<Endpoint, Counts> COUNTS = new ConcurrentHashMap<>();
@@ -52,9 +54,10 @@ public final class CountingProvider implements LoadBalancerProvider {
               }
 
               @Override
-              public void onEnd(Outcome outcome) {
+              public void onEnd(Outcome outcome, int status, long latencyNanos) {
                 c.ends.incrementAndGet();
                 c.outcomes.add(outcome);
+                c.statuses.add(status);
               }
 
               @Override
@@ -63,10 +66,11 @@ public final class CountingProvider implements LoadBalancerProvider {
               }
             };
       }
-      return request ->
+      return (request, tried) ->
           upstreams.length == 0
-              ? null
-              : upstreams[(sequence.getAndIncrement() & Integer.MAX_VALUE) % upstreams.length];
+              ? PickResult.none()
+              : PickResult.of(
+                  upstreams[(sequence.getAndIncrement() & Integer.MAX_VALUE) % upstreams.length]);
     };
   }
 }

@@ -5,6 +5,7 @@ import dev.whaleray.router.lb.LbContext;
 import dev.whaleray.router.lb.LoadBalancer;
 import dev.whaleray.router.lb.LoadBalancerProvider;
 import dev.whaleray.router.lb.Outcome;
+import dev.whaleray.router.lb.PickResult;
 import dev.whaleray.router.lb.Picker;
 import dev.whaleray.router.lb.Upstream;
 
@@ -32,7 +33,7 @@ public final class FirstEndpointProvider implements LoadBalancerProvider {
         }
       }
       if (chosen == null) {
-        return request -> null;
+        return (request, tried) -> PickResult.none();
       }
       Endpoint target = chosen;
       Upstream upstream =
@@ -46,14 +47,15 @@ public final class FirstEndpointProvider implements LoadBalancerProvider {
             public void onStart() {}
 
             @Override
-            public void onEnd(Outcome outcome) {}
+            public void onEnd(Outcome outcome, int status, long latencyNanos) {}
 
             @Override
             public int inFlight() {
               return 0;
             }
           };
-      Picker picker = request -> upstream;
+      PickResult result = PickResult.of(upstream);
+      Picker picker = (request, tried) -> result;
       return picker;
     };
   }

@@ -39,11 +39,11 @@ public final class TestBackend implements AutoCloseable {
   private final Set<ServerConnection> connections =
       Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
 
-  private TestBackend(String name) {
+  private TestBackend(String name, int port) {
     this.name = name;
     this.server =
         Undertow.builder()
-            .addHttpListener(0, "127.0.0.1")
+            .addHttpListener(port, "127.0.0.1")
             .setIoThreads(2)
             .setWorkerThreads(16)
             .setServerOption(io.undertow.UndertowOptions.MAX_ENTITY_SIZE, 0L)
@@ -54,7 +54,12 @@ public final class TestBackend implements AutoCloseable {
 
   /** Starts a backend called {@code name}. */
   public static TestBackend start(String name) {
-    return new TestBackend(name);
+    return new TestBackend(name, 0);
+  }
+
+  /** Starts a backend called {@code name} on {@code port} (0: an ephemeral one). */
+  public static TestBackend start(String name, int port) {
+    return new TestBackend(name, port);
   }
 
   /** The byte at position {@code i} of a download. */

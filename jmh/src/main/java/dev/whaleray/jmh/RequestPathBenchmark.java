@@ -1,14 +1,14 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.jmh;
 
 import dev.whaleray.router.RequestView;
 import dev.whaleray.router.RouteMatch;
 import dev.whaleray.router.Router;
-import dev.whaleray.router.lb.LbContext;
+import dev.whaleray.router.core.Cluster;
+import dev.whaleray.router.core.ClusterManager;
 import dev.whaleray.router.lb.LoadBalancerProviders;
-import dev.whaleray.router.lb.Picker;
-import dev.whaleray.router.lb.Upstream;
+import dev.whaleray.router.lb.PickResult;
+import dev.whaleray.router.lb.Tried;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -41,32 +41,28 @@ public class RequestPathBenchmark {
   String policy;
 
   private final Router router = Router.defaultRoutes();
-  private ServiceTable table;
-  private ServiceTableLookupBenchmark.FixedDiscovery discovery;
+  private ClusterManager table;
+  private ClusterLookupBenchmark.FixedDiscovery discovery;
   private RequestView[] requests;
   private int next;
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
-    discovery = new ServiceTableLookupBenchmark.FixedDiscovery();
+    discovery = new ClusterLookupBenchmark.FixedDiscovery();
     table =
-        new ServiceTable(
-            discovery,
-            LoadBalancerProviders.get(policy),
-            LbContext.of("template"),
-            Map.of(),
-            10_000,
-            Duration.ofHours(1),
-            null);
+        ClusterManager.builder(discovery)
+            .loadBalancer(LoadBalancerProviders.get(policy))
+            .idleTimeout(Duration.ofHours(1))
+            .build();
     // 16 services, each path built anew (as the server parses a new string per request).
     requests = new RequestView[16];
     for (int i = 0; i < requests.length; i++) {
       String path = new String(("/services/catalog-" + i + "/items/42").toCharArray());
       requests[i] = RequestView.of("GET", "example.com", path);
       RouteMatch m = router.match(requests[i]);
-      ServiceTable.Entry e = table.get(m.service(), m.route());
+      Cluster e = table.get(m.service(), m.route());
       e.ready().get(10, TimeUnit.SECONDS);
-      if (e.picker == null || e.picker.pick(requests[i]) == null) {
+      if (e.pick(requests[i], Tried.NONE).upstream() == null) {
         throw new IllegalStateException("no picker for " + m.service());
       }
     }
@@ -80,11 +76,10 @@ public class RequestPathBenchmark {
 
   /** Route, look up, pick: what a proxied request costs the router before Undertow proxies. */
   @Benchmark
-  public Upstream routeLookupPick() {
+  public PickResult routeLookupPick() {
     RequestView request = requests[next++ & 15];
     RouteMatch match = router.match(request);
-    ServiceTable.Entry entry = table.get(match.service(), match.route());
-    Picker picker = entry.picker;
-    return picker.pick(request);
+    Cluster entry = table.get(match.service(), match.route());
+    return entry.pick(request, Tried.NONE);
   }
 }

@@ -1,14 +1,14 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.jmh;
 
 import dev.whaleray.router.Endpoint;
 import dev.whaleray.router.EndpointSet;
+import dev.whaleray.router.core.Cluster;
+import dev.whaleray.router.core.ClusterManager;
 import dev.whaleray.router.discovery.AbstractDiscovery;
-import dev.whaleray.router.lb.LbContext;
 import dev.whaleray.router.lb.LoadBalancerProviders;
 import dev.whaleray.router.lb.Picker;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -25,11 +25,12 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The discovery cache hit on the request path: {@code ServiceTable.get(service, null)} for a
- * service that is already watched and resolved, then the volatile read of its picker. That is what
- * every proxied request pays for discovery, whichever source ({@code static}, {@code cloudmap-dns},
- * {@code cloudmap-api}) filled the table: sources publish snapshots in the background, the request
- * only reads. In this package because {@code ServiceTable} is package-private.
+ * The discovery cache hit on the request path: {@code ClusterManager.get(service, null)} for a
+ * service that is already watched and resolved, then the volatile read of its snapshot's picker.
+ * That is what every proxied request pays for discovery, whichever source ({@code static}, {@code
+ * cloudmap-dns}, {@code cloudmap-api}) filled the table: sources publish snapshots in the
+ * background, the request only reads. (Named {@code ServiceTableLookupBenchmark} before the cluster
+ * manager moved to router-core.)
  *
  * <p>{@code services} is how many services are in the table; the benchmark cycles through all of
  * them (a power of two, so the index is a mask, not a division).
@@ -40,12 +41,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @State(Scope.Thread)
-public class ServiceTableLookupBenchmark {
+public class ClusterLookupBenchmark {
 
   @Param({"1", "1024"})
   int services;
 
-  private ServiceTable table;
+  private ClusterManager table;
   private FixedDiscovery discovery;
   private String[] names;
   private int next;
@@ -54,22 +55,18 @@ public class ServiceTableLookupBenchmark {
   public void setUp() throws Exception {
     discovery = new FixedDiscovery();
     table =
-        new ServiceTable(
-            discovery,
-            LoadBalancerProviders.get("round-robin"),
-            LbContext.of("template"),
-            Map.of(),
-            10_000,
-            Duration.ofHours(1),
-            null);
+        ClusterManager.builder(discovery)
+            .loadBalancer(LoadBalancerProviders.get("round-robin"))
+            .idleTimeout(Duration.ofHours(1))
+            .build();
     names = new String[services];
     for (int i = 0; i < services; i++) {
       // Not interned literals: a route match hands the table a new String per request. (These are
       // reused, so their hash is cached after the first call; a request pays it once, ~10 chars.)
       names[i] = new String(("service-" + i).toCharArray());
-      ServiceTable.Entry e = table.get(names[i], null);
+      Cluster e = table.get(names[i], null);
       e.ready().get(10, TimeUnit.SECONDS);
-      if (e.picker == null) {
+      if (e.snapshot() == null) {
         throw new IllegalStateException("no picker for " + names[i]);
       }
     }
@@ -85,8 +82,8 @@ public class ServiceTableLookupBenchmark {
   @Benchmark
   public Picker cacheHit() {
     String name = names[next++ & (services - 1)];
-    ServiceTable.Entry e = table.get(name, null);
-    return e.picker;
+    Cluster e = table.get(name, null);
+    return e.snapshot().picker();
   }
 
   /** Every service has the same three endpoints, published at once on the watching thread. */

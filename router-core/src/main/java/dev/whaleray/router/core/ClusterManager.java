@@ -1,0 +1,285 @@
+package dev.whaleray.router.core;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.whaleray.loadbalancing.LoadBalancers;
+import dev.whaleray.router.Endpoint;
+import dev.whaleray.router.EndpointSet;
+import dev.whaleray.router.Route;
+import dev.whaleray.router.discovery.Discovery;
+import dev.whaleray.router.lb.LbContext;
+import dev.whaleray.router.lb.LoadBalancerProvider;
+import dev.whaleray.router.lb.LoadBalancerProviders;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Every service in use, as {@link Cluster}s: watched through discovery on first use, dropped when
+ * idle, bounded in number (services that do not exist are cached briefly and dropped first).
+ * Thread-safe; {@link #get} is lock-free when the service is known.
+ */
+public final class ClusterManager implements AutoCloseable {
+  /** How long a service that does not exist stays cached when unused (negative caching). */
+  public static final Duration NEGATIVE_TTL = Duration.ofSeconds(30);
+
+  private final Discovery discovery;
+  private final LoadBalancerProvider lbProvider;
+  private final LbContext lbTemplate;
+  private final int maxServices;
+  private final long idleNanos;
+  private final ConcurrentHashMap<String, Cluster> clusters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, LoadBalancerProvider> providers;
+  private final ConcurrentHashMap<Route, String> routeKeys = new ConcurrentHashMap<>();
+  private final AtomicInteger routeCounter = new AtomicInteger();
+  private final AtomicBoolean makingRoom = new AtomicBoolean();
+  private final @Nullable ScheduledFuture<?> sweeper;
+
+  private ClusterManager(Builder b) {
+    this.discovery = requireNonNull(b.discovery, "discovery");
+    this.lbProvider = requireNonNull(b.lbProvider, "loadBalancer");
+    this.lbTemplate = b.lbTemplate;
+    this.providers = new ConcurrentHashMap<>(b.policies);
+    this.maxServices = b.maxServices;
+    this.idleNanos = b.idleTimeout.toNanos();
+    long period = Math.max(1000, Math.min(b.idleTimeout.toMillis() / 2, 30_000));
+    ScheduledExecutorService scheduler = b.scheduler;
+    this.sweeper =
+        scheduler == null
+            ? null
+            : scheduler.scheduleWithFixedDelay(
+                this::evictIdle, period, period, TimeUnit.MILLISECONDS);
+  }
+
+  /** A builder over {@code discovery}, with round-robin unless told otherwise. */
+  public static Builder builder(Discovery discovery) {
+    return new Builder(discovery);
+  }
+
+  /**
+   * The cluster of {@code service}, watched from now on. A service reached through a route that
+   * names its own policy gets a cluster of its own, with that policy and its options.
+   */
+  public Cluster get(String service, @Nullable Route route) {
+    String key =
+        route == null || route.policy() == null ? service : service + '\u0000' + routeKey(route);
+    Cluster c = clusters.get(key);
+    if (c == null) {
+      if (clusters.size() >= maxServices) {
+        makeRoom();
+      }
+      Cluster created = newCluster(key, service, route);
+      c = clusters.putIfAbsent(key, created);
+      if (c == null) {
+        c = created;
+        c.start();
+      }
+    }
+    c.lastUsed = System.nanoTime();
+    return c;
+  }
+
+  private Cluster newCluster(String key, String service, @Nullable Route route) {
+    String policy = route == null ? null : route.policy();
+    LoadBalancerProvider provider = policy == null ? lbProvider : provider(policy);
+    LbContext context = context(service, route == null ? Map.of() : route.policyOptions());
+    // Zone-aware routing and slow start for every policy, plugins included (idempotent: the
+    // built-in providers decorate already).
+    return new Cluster(
+        key,
+        service,
+        discovery,
+        publisher ->
+            LoadBalancers.decorate(
+                provider.newLoadBalancer(context.withPublisher(publisher)), context));
+  }
+
+  /** How many clusters are held. */
+  public int size() {
+    return clusters.size();
+  }
+
+  /** The {@code host:port} of every endpoint of every service in use. */
+  public Set<String> authoritiesInUse() {
+    Set<String> result = new HashSet<>();
+    for (Cluster c : clusters.values()) {
+      EndpointSet set = c.endpoints();
+      if (set != null) {
+        for (Endpoint endpoint : set.endpoints()) {
+          result.add(endpoint.authority());
+        }
+      }
+    }
+    return result;
+  }
+
+  /** Drops the clusters unused for the idle timeout (sooner for services that do not exist). */
+  public void evictIdle() {
+    long now = System.nanoTime();
+    long negativeNanos = Math.min(idleNanos, NEGATIVE_TTL.toNanos());
+    for (Cluster c : clusters.values()) {
+      long idle = now - c.lastUsed;
+      if ((idle > idleNanos || (c.isNegative() && idle > negativeNanos))
+          && clusters.remove(c.key, c)) {
+        c.close();
+      }
+    }
+  }
+
+  /**
+   * The table is full: drop services that do not exist (a flood of random names) first, then the
+   * least recently used, down to 90 % of the bound, so new services always get in and the scan runs
+   * once per many insertions. One thread at a time; the others go on.
+   */
+  private void makeRoom() {
+    if (!makingRoom.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      int target = maxServices - Math.max(1, maxServices / 10);
+      List<Cluster> all = new ArrayList<>(clusters.values());
+      for (Cluster c : all) {
+        if (clusters.size() <= target) {
+          break;
+        }
+        if (c.isNegative() && clusters.remove(c.key, c)) {
+          c.close();
+        }
+      }
+      if (clusters.size() > target) {
+        // Sort a snapshot of the times: lastUsed keeps changing under a live sort.
+        List<Aged> aged = new ArrayList<>(all.size());
+        for (Cluster c : all) {
+          aged.add(new Aged(c.lastUsed, c));
+        }
+        aged.sort(Comparator.comparingLong(Aged::lastUsed));
+        for (Aged a : aged) {
+          if (clusters.size() <= target) {
+            break;
+          }
+          if (clusters.remove(a.cluster().key, a.cluster())) {
+            a.cluster().close();
+          }
+        }
+      }
+    } finally {
+      makingRoom.set(false);
+    }
+  }
+
+  private record Aged(long lastUsed, Cluster cluster) {}
+
+  @Override
+  public void close() {
+    if (sweeper != null) {
+      sweeper.cancel(false);
+    }
+    for (Cluster c : clusters.values()) {
+      c.close();
+    }
+    clusters.clear();
+  }
+
+  private LbContext context(String service, Map<String, String> routeOptions) {
+    Map<String, String> options = lbTemplate.options();
+    if (!routeOptions.isEmpty()) {
+      options = new HashMap<>(options);
+      options.putAll(routeOptions); // the route's options win over the router's
+    }
+    return LbContext.of(service)
+        .withZone(lbTemplate.zone())
+        .withOptions(options)
+        .withNanoClock(lbTemplate.nanoClock());
+  }
+
+  private String routeKey(Route route) {
+    String k = routeKeys.get(route);
+    if (k == null) {
+      k = routeKeys.computeIfAbsent(route, r -> Integer.toString(routeCounter.incrementAndGet()));
+    }
+    return k;
+  }
+
+  private LoadBalancerProvider provider(String policy) {
+    LoadBalancerProvider p = providers.get(policy);
+    if (p == null) {
+      // A ServiceLoader scan, once per policy name.
+      p = providers.computeIfAbsent(policy, LoadBalancerProviders::get);
+    }
+    return p;
+  }
+
+  /** Settings of a {@link ClusterManager}; not thread-safe. */
+  public static final class Builder {
+    private final Discovery discovery;
+    private LoadBalancerProvider lbProvider = LoadBalancerProviders.get("round-robin");
+    private LbContext lbTemplate = LbContext.of("template");
+    private Map<String, LoadBalancerProvider> policies = Map.of();
+    private int maxServices = 10_000;
+    private Duration idleTimeout = Duration.ofMinutes(10);
+    private @Nullable ScheduledExecutorService scheduler;
+
+    private Builder(Discovery discovery) {
+      this.discovery = requireNonNull(discovery, "discovery");
+    }
+
+    /** The policy of services whose route names none. */
+    public Builder loadBalancer(LoadBalancerProvider provider) {
+      this.lbProvider = requireNonNull(provider, "provider");
+      return this;
+    }
+
+    /** Zone, options and clock every service's load balancer starts from (service name aside). */
+    public Builder lbTemplate(LbContext template) {
+      this.lbTemplate = requireNonNull(template, "template");
+      return this;
+    }
+
+    /** Providers by policy name, for routes that name one; others are found by ServiceLoader. */
+    public Builder policies(Map<String, LoadBalancerProvider> policies) {
+      this.policies = Map.copyOf(policies);
+      return this;
+    }
+
+    /** The most services held at once (at least 1). */
+    public Builder maxServices(int maxServices) {
+      if (maxServices < 1) {
+        throw new IllegalArgumentException("maxServices: " + maxServices + " (expected: >= 1)");
+      }
+      this.maxServices = maxServices;
+      return this;
+    }
+
+    /** How long an unused service is kept. */
+    public Builder idleTimeout(Duration idleTimeout) {
+      if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+        throw new IllegalArgumentException("idleTimeout: " + idleTimeout + " (expected: > 0)");
+      }
+      this.idleTimeout = idleTimeout;
+      return this;
+    }
+
+    /** Runs the idle sweep; without one, idle services are dropped only when the table is full. */
+    public Builder scheduler(@Nullable ScheduledExecutorService scheduler) {
+      this.scheduler = scheduler;
+      return this;
+    }
+
+    /** The manager; its sweep starts now. */
+    public ClusterManager build() {
+      return new ClusterManager(this);
+    }
+  }
+}

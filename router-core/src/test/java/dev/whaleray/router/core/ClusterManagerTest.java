@@ -1,0 +1,222 @@
+package dev.whaleray.router.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.whaleray.router.Endpoint;
+import dev.whaleray.router.EndpointSet;
+import dev.whaleray.router.RequestView;
+import dev.whaleray.router.discovery.AbstractDiscovery;
+import dev.whaleray.router.lb.LbContext;
+import dev.whaleray.router.lb.LoadBalancer;
+import dev.whaleray.router.lb.LoadBalancerProvider;
+import dev.whaleray.router.lb.Outcome;
+import dev.whaleray.router.lb.PickResult;
+import dev.whaleray.router.lb.Picker;
+import dev.whaleray.router.lb.Tried;
+import dev.whaleray.router.lb.Upstream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ClusterManagerTest {
+  static final RequestView REQUEST = RequestView.of("GET", "h", "/");
+  static final Endpoint A = Endpoint.of("10.0.0.1", 8080);
+  static final Endpoint B = Endpoint.of("10.0.0.2", 8080);
+
+  /** Publishes what the test sets, synchronously on the caller's thread. */
+  static final class ManualDiscovery extends AbstractDiscovery {
+    final Map<String, List<Endpoint>> services = new ConcurrentHashMap<>();
+
+    ManualDiscovery() {
+      super(Runnable::run);
+    }
+
+    void set(String service, List<Endpoint> endpoints) {
+      services.put(service, endpoints);
+      publish(EndpointSet.of(service, 0, endpoints));
+    }
+
+    @Override
+    protected void doWatch(String service) {
+      List<Endpoint> e = services.get(service);
+      publish(e == null ? EndpointSet.unknown(service, 0) : EndpointSet.of(service, 0, e));
+    }
+  }
+
+  /** A policy whose load balancer the test can reach: records results, publishes on demand. */
+  static final class Spy implements LoadBalancerProvider {
+    final AtomicReference<LbContext> context = new AtomicReference<>();
+    final List<String> results = new CopyOnWriteArrayList<>();
+
+    @Override
+    public String name() {
+      return "spy";
+    }
+
+    @Override
+    public LoadBalancer newLoadBalancer(LbContext ctx) {
+      context.set(ctx);
+      return endpoints ->
+          picker(endpoints.endpoints().isEmpty() ? null : endpoints.endpoints().get(0));
+    }
+
+    Picker picker(Endpoint e) {
+      if (e == null) {
+        return (request, tried) -> PickResult.none();
+      }
+      PickResult r = PickResult.of(upstream(e));
+      return (request, tried) -> r; // ignores Tried, as a naive plugin would
+    }
+
+    Upstream upstream(Endpoint e) {
+      return new Upstream() {
+        @Override
+        public Endpoint endpoint() {
+          return e;
+        }
+
+        @Override
+        public void onStart() {
+          results.add("start " + e.authority());
+        }
+
+        @Override
+        public void onEnd(Outcome outcome, int status, long latencyNanos) {
+          results.add(outcome + " " + status + " " + latencyNanos + " " + e.authority());
+        }
+
+        @Override
+        public int inFlight() {
+          return 0;
+        }
+      };
+    }
+  }
+
+  final ManualDiscovery discovery = new ManualDiscovery();
+  final Spy spy = new Spy();
+  ClusterManager manager =
+      ClusterManager.builder(discovery)
+          .loadBalancer(spy)
+          .lbTemplate(LbContext.of("t").withOptions(Map.of("slowStart", "0s")))
+          .build();
+
+  @AfterEach
+  void close() {
+    manager.close();
+    discovery.close();
+  }
+
+  @Test
+  void aSnapshotPairsTheEndpointsWithTheirPicker() throws Exception {
+    discovery.set("svc", List.of(A));
+    Cluster c = manager.get("svc", null);
+    assertThat(c.ready().get(5, TimeUnit.SECONDS).endpoints()).containsExactly(A);
+    ClusterSnapshot s = c.snapshot();
+    assertThat(s.endpoints().endpoints()).containsExactly(A);
+    assertThat(c.pick(REQUEST, Tried.NONE).upstream().endpoint()).isEqualTo(A);
+    assertThat(manager.get("svc", null)).isSameAs(c);
+
+    discovery.set("svc", List.of(B));
+    assertThat(c.snapshot()).isNotSameAs(s);
+    assertThat(c.pick(REQUEST, Tried.NONE).upstream().endpoint()).isEqualTo(B);
+    assertThat(manager.authoritiesInUse()).containsExactly(B.authority());
+  }
+
+  @Test
+  void aLoadBalancerPublishesAPickerBetweenUpdates() throws Exception {
+    discovery.set("svc", List.of(A, B));
+    Cluster c = manager.get("svc", null);
+    c.ready().get(5, TimeUnit.SECONDS);
+    assertThat(c.pick(REQUEST, Tried.NONE).upstream().endpoint()).isEqualTo(A);
+
+    spy.context.get().publish(spy.picker(B)); // e.g. A ejected
+    assertThat(c.pick(REQUEST, Tried.NONE).upstream().endpoint()).isEqualTo(B);
+    assertThat(c.snapshot().endpoints().endpoints()).containsExactly(A, B); // endpoints kept
+
+    discovery.set("svc", List.of(A)); // the next update wins again
+    assertThat(c.pick(REQUEST, Tried.NONE).upstream().endpoint()).isEqualTo(A);
+  }
+
+  @Test
+  void aRetryNeverGetsBackAnUpstreamItTriedEvenFromAPolicyThatIgnoresTried() throws Exception {
+    discovery.set("svc", List.of(A));
+    Cluster c = manager.get("svc", null);
+    c.ready().get(5, TimeUnit.SECONDS);
+    Upstream first = c.pick(REQUEST, Tried.NONE).upstream();
+    Tried triedA =
+        new Tried() {
+          @Override
+          public int count() {
+            return 1;
+          }
+
+          @Override
+          public boolean contains(Upstream u) {
+            return u.endpoint().equals(A);
+          }
+        };
+    assertThat(first).isNotNull();
+    PickResult retry = c.pick(REQUEST, triedA);
+    assertThat(retry.upstream()).isNull();
+    assertThat(retry.isDrop()).isFalse();
+  }
+
+  @Test
+  void attemptsReachThePolicyWithStatusAndLatency() throws Exception {
+    discovery.set("svc", List.of(A));
+    Cluster c = manager.get("svc", null);
+    c.ready().get(5, TimeUnit.SECONDS);
+    Upstream u = c.pick(REQUEST, Tried.NONE).upstream();
+    c.attemptStarted(u);
+    c.attemptEnded(u, Outcome.SUCCESS, 503, 1234);
+    c.attemptStarted(u);
+    c.attemptEnded(u, Outcome.CONNECT_FAILURE, 0, 99);
+    assertThat(spy.results)
+        .containsExactly(
+            "start 10.0.0.1:8080",
+            "SUCCESS 503 1234 10.0.0.1:8080",
+            "start 10.0.0.1:8080",
+            "CONNECT_FAILURE 0 99 10.0.0.1:8080");
+  }
+
+  @Test
+  void anUnknownServiceIsNegativeAndEvictedSoonerThanIdleOnes() throws Exception {
+    manager.close();
+    manager =
+        ClusterManager.builder(discovery)
+            .loadBalancer(spy)
+            .idleTimeout(Duration.ofMillis(1))
+            .build();
+    discovery.set("known", List.of(A));
+    Cluster unknown = manager.get("nope", null);
+    unknown.ready().get(5, TimeUnit.SECONDS);
+    assertThat(unknown.isNegative()).isTrue();
+    assertThat(manager.get("known", null).isNegative()).isFalse();
+    assertThat(manager.size()).isEqualTo(2);
+    Thread.sleep(5);
+    manager.evictIdle();
+    assertThat(manager.size()).isZero();
+    // A new cluster for the same name after eviction.
+    assertThat(manager.get("nope", null)).isNotSameAs(unknown);
+  }
+
+  @Test
+  void aFullManagerDropsUnknownServicesFirst() throws Exception {
+    manager.close();
+    manager = ClusterManager.builder(discovery).loadBalancer(spy).maxServices(10).build();
+    discovery.set("keep", List.of(A));
+    Cluster keep = manager.get("keep", null);
+    for (int i = 0; i < 30; i++) {
+      manager.get("random-" + i, null);
+    }
+    assertThat(manager.size()).isLessThanOrEqualTo(10);
+    assertThat(manager.get("keep", null)).isSameAs(keep);
+  }
+}
