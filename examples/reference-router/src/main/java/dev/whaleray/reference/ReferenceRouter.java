@@ -58,6 +58,7 @@ public final class ReferenceRouter implements AutoCloseable {
               .minUploadRate(config.limits.minUploadRate)
               .requestBufferSize(config.limits.requestBuffer)
               .maxRequestBodySize(config.limits.maxBodySize)
+              .tunnelIdleTimeout(config.limits.idle) // a WebSocket idles out as a keep-alive does
               .scheduler(scheduler)
               .build();
       this.server =

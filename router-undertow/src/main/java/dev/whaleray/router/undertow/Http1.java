@@ -169,6 +169,9 @@ final class Http1 {
     /** The {@code Connection} values, when there were any (not copied into the exchange). */
     java.util.@Nullable List<String> connection;
 
+    /** The {@code Upgrade} value of the response (a 101's protocol), or null. */
+    @Nullable String upgrade;
+
     boolean connectionClose;
     boolean chunked;
     boolean otherTransferCoding;
@@ -198,6 +201,7 @@ final class Http1 {
       status = 0;
       http11 = false;
       connection = null;
+      upgrade = null;
       connectionClose = false;
       chunked = false;
       otherTransferCoding = false;
@@ -346,6 +350,9 @@ final class Http1 {
           connection = new java.util.ArrayList<>(2);
         }
         connection.add(value);
+        return;
+      } else if (name == Headers.UPGRADE) {
+        upgrade = value; // hop-by-hop; a 101 passes it on itself
         return;
       } else if (HopByHop.isFixed(name)) {
         return; // hop-by-hop: not for the client

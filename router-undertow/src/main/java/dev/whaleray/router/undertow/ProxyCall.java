@@ -46,7 +46,8 @@ final class ProxyCall
         UpstreamPool.Waiter,
         UpstreamPool.Owner,
         ChannelListener<Channel>,
-        ExchangeCompletionListener {
+        ExchangeCompletionListener,
+        UpgradeTunnel.Ended {
   private static final System.Logger LOG = System.getLogger(ProxyCall.class.getName());
 
   private static final int CONNECTING = 1;
@@ -75,6 +76,7 @@ final class ProxyCall
   private final boolean head;
   private final boolean hasBody;
   private final boolean chunkedBody;
+  private final @Nullable String upgrade; // "websocket" for a handshake: a 101 opens a tunnel
 
   private Upstream upstream;
   private @Nullable UpstreamPool pool;
@@ -166,6 +168,8 @@ final class ProxyCall
     this.head = exchange.getRequestMethod().equals(Methods.HEAD);
     this.hasBody = !exchange.isRequestComplete();
     this.chunkedBody = hasBody && !exchange.getRequestHeaders().contains(Headers.CONTENT_LENGTH);
+    String u = exchange.getRequestHeaders().getFirst(Headers.UPGRADE);
+    this.upgrade = !hasBody && u != null && u.equalsIgnoreCase("websocket") ? u : null;
   }
 
   /** Starts the first attempt; run through {@code exchange.dispatch} so the exchange stays open. */
@@ -601,6 +605,10 @@ final class ProxyCall
       }
     }
     forwardedHeaders(w, in, clientHost);
+    if (upgrade != null) {
+      w.header(Headers.CONNECTION, "upgrade");
+      w.header(Headers.UPGRADE, upgrade);
+    }
     if (chunkedBody && bodyBuffered) {
       w.name(Headers.CONTENT_LENGTH).digits((int) prereadBytes).crlf(); // read whole: one framing
     } else if (chunkedBody) {
@@ -1111,7 +1119,14 @@ final class ProxyCall
           break;
         }
         if (status == 101) {
-          throw new Http1.ProtocolException("101 Switching Protocols without an upgrade request");
+          if (upgrade == null) {
+            throw new Http1.ProtocolException("101 Switching Protocols without an upgrade request");
+          }
+          if (parser.upgrade == null || !parser.upgrade.equalsIgnoreCase(upgrade)) {
+            throw new Http1.ProtocolException("101 Switching Protocols to another protocol");
+          }
+          switchProtocols(out, parser.upgrade);
+          return;
         }
         out.clear(); // an interim 1xx answer: skip it
       }
@@ -1168,6 +1183,32 @@ final class ProxyCall
     responseChannel = rc;
     rc.getWriteSetter().set(this);
     pumpResponse();
+  }
+
+  /**
+   * The backend accepted the upgrade: the client gets the 101 with the backend's handshake headers,
+   * then both connections become a {@link UpgradeTunnel}. The upstream connection leaves its pool
+   * for good; the attempt stays in flight (least-connections sees it) until the tunnel closes.
+   */
+  private void switchProtocols(HeaderMap out, String protocol) {
+    responseStarted = true;
+    headNanos = System.nanoTime();
+    status = StatusCodes.SWITCHING_PROTOCOLS;
+    responseTimer.cancel();
+    state = DONE; // the exchange ends with the 101; the tunnel owns both connections from here
+    UpstreamPool.Conn c = conn;
+    conn = null;
+    c.source.getReadSetter().set(null);
+    c.sink.getWriteSetter().set(null);
+    UpgradeTunnel tunnel = new UpgradeTunnel(thread, c.connection, c.detach(), this);
+    out.put(Headers.UPGRADE, protocol);
+    exchange.upgradeChannel((clientConnection, ex) -> tunnel.start(clientConnection));
+    exchange.endExchange();
+  }
+
+  @Override
+  public void tunnelEnded(boolean clean) {
+    end(clean ? Outcome.SUCCESS : Outcome.ERROR);
   }
 
   /** Moves response body bytes from the upstream to the client until one side has to wait. */

@@ -15,10 +15,8 @@ import dev.whaleray.router.lb.LoadBalancerProviders;
 import dev.whaleray.router.lb.PickResult;
 import dev.whaleray.router.lb.Tried;
 import dev.whaleray.router.lb.Upstream;
-import io.undertow.server.DefaultResponseListener;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.handlers.proxy.ProxyHandler;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
@@ -44,9 +42,18 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>404</td><td>no route (unless a next handler is set)</td></tr>
  *   <tr><td>414 / 431</td><td>request target / headers over the limits</td></tr>
  *   <tr><td>502</td><td>unknown service; upstream refused or broke the connection</td></tr>
- *   <tr><td>503</td><td>no endpoint; discovery unavailable; wait queue full</td></tr>
+ *   <tr><td>413</td><td>body over the route's or the handler's {@code maxRequestBodySize}</td></tr>
+ *   <tr><td>429</td><td>the policy rate-limited the request ({@code Retry-After} set)</td></tr>
+ *   <tr><td>503</td><td>no endpoint, every endpoint tried, or the policy dropped the request;
+ *       discovery unavailable; wait queue full</td></tr>
  *   <tr><td>504</td><td>connect or response timeout</td></tr>
  * </table>
+ *
+ * <p>What it sets on each exchange, so that an embedding server's options do not break proxying:
+ * the request body limit (the route's, else the handler's {@code maxRequestBodySize}, else none,
+ * whatever the server's {@code MAX_ENTITY_SIZE}; a {@link RouterServer}'s own limit is kept when
+ * smaller), and for a WebSocket handshake the upgrade to a byte tunnel after the backend's 101.
+ * {@code Expect: 100-continue} is answered by the handler itself.
  *
  * <p>Built once and shared by every IO thread: thread-safe. The request path reads immutable
  * snapshots through volatile fields and never blocks; the first request for a service waits for
@@ -58,15 +65,17 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
 
   private final Router router;
   private final ClusterManager services;
-  private final UpstreamProxyClient proxyClient;
   private final Upstreams upstreams;
-  private final ProxyHandler proxyHandler;
   private final @Nullable HttpHandler next;
   private final @Nullable String healthPath;
   private final RequestPolicy policy;
   private final long maxRequestBodySize;
+
+  /** The body limit of the {@link RouterServer} running the handler, when it set one. */
+  static final io.undertow.util.AttachmentKey<Long> SERVER_BODY_LIMIT =
+      io.undertow.util.AttachmentKey.create(Long.class);
+
   private final long discoveryTimeoutMillis;
-  private final DefaultResponseListener errorMapper = RouterHandler::mapProxyError;
   private final java.util.concurrent.@Nullable ScheduledFuture<?> poolSweeper;
 
   private RouterHandler(Builder b) {
@@ -80,13 +89,6 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             .idleTimeout(b.serviceIdleTimeout)
             .scheduler(b.scheduler)
             .build();
-    this.proxyClient =
-        new UpstreamProxyClient(
-            b.maxConnectionsPerThread,
-            b.maxQueueSize,
-            b.upstreamIdleTimeout.toMillis(),
-            b.connectTimeout.toMillis(),
-            b.responseTimeout.toMillis());
     this.upstreams =
         new Upstreams(
             b.maxConnectionsPerThread,
@@ -100,16 +102,8 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             b.requestBufferSize,
             b.clientBodyTimeout.toMillis(),
             b.minUploadRate,
-            b.minUploadGrace.toNanos());
-    this.proxyHandler =
-        ProxyHandler.builder()
-            .setProxyClient(proxyClient)
-            .setMaxRequestTime(-1)
-            .setRewriteHostHeader(!b.preserveHost)
-            .setReuseXForwarded(b.trustForwardedHeaders)
-            .setMaxConnectionRetries(b.retries)
-            .setNext(exchange -> JsonErrors.send(exchange, 500, "no proxy target", null))
-            .build();
+            b.minUploadGrace.toNanos(),
+            b.tunnelIdleTimeout.toMillis());
     this.next = b.next;
     this.healthPath = b.healthPath;
     this.policy = new RequestPolicy(b.maxRequestTargetLength, b.maxHeaderBytes);
@@ -150,7 +144,6 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
   void sweepPools() {
     try {
       java.util.Set<String> inUse = services.authoritiesInUse();
-      proxyClient.retainOnly(inUse);
       upstreams.retainOnly(inUse);
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "sweeping upstream pools", e);
@@ -337,6 +330,10 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     dev.whaleray.router.Route route = match.route();
     long routeLimit = route == null ? -1 : route.maxBodySize();
     long maxBody = routeLimit >= 0 ? routeLimit : maxRequestBodySize;
+    Long serverLimit = exchange.getAttachment(SERVER_BODY_LIMIT);
+    if (serverLimit != null && (maxBody <= 0 || serverLimit < maxBody)) {
+      maxBody = serverLimit; // RouterServer.maxRequestBodySize, when it is the smaller one
+    }
     if (!exchange.isRequestComplete()) {
       if (maxBody > 0 && exchange.getRequestContentLength() > maxBody) {
         // Said up front: answer at once, without reading (or forwarding) a byte of it.
@@ -365,82 +362,13 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
           exchange, StatusCodes.BAD_REQUEST, "WebSocket handshake with a body", match.service());
       return;
     }
-    if (!websocket) {
-      // ProxyCall leaves hop-by-hop headers out as it writes the request head.
-      // The router's own HTTP/1.1 path (it answers Expect: 100-continue itself); WebSocket
-      // handshakes take Undertow's ProxyHandler below, which relays the 101.
-      // On the IO thread: the call uses that thread's pools and buffers, unlocked.
-      exchange.dispatch(
-          exchange.isInIoThread() ? SameThreadExecutor.INSTANCE : exchange.getIoThread(),
-          new ProxyCall(upstreams, exchange, cluster, view, upstream, view.path(), strip));
-      return;
-    }
-    HopByHop.strip(requestHeaders, websocket);
-    if (!view.path().equals(new ExchangeRequestView(exchange).path())) {
-      // ProxyHandler forwards the raw request URI minus the resolved path: put the normal form
-      // in, in origin-form (an absolute-form URI would be cut at its first "//").
-      String prefix = view.mountPrefix() + view.path().substring(0, strip);
-      exchange.setRequestURI(view.mountPrefix() + view.path(), false);
-      exchange.setResolvedPath(prefix);
-    } else if (strip > 0) {
-      // ProxyHandler forwards the raw request URI minus the resolved path: strip the match.
-      exchange.setResolvedPath(view.mountPrefix() + view.path().substring(0, strip));
-    }
-    UpstreamProxyClient.Attempt attempt =
-        new UpstreamProxyClient.Attempt(cluster, view, upstream, exchange);
-    exchange.putAttachment(UpstreamProxyClient.ATTEMPT, attempt);
-    if (!exchange.isRequestComplete()) {
-      exchange.addRequestWrapper(RequestEndConduit.wrapper(attempt));
-    }
-    exchange.addResponseCommitListener(attempt);
-    exchange.addExchangeCompleteListener(attempt);
-    exchange.addDefaultResponseListener(errorMapper);
-    proxyHandler.handleRequest(exchange);
-  }
-
-  /**
-   * Turns the bare error statuses ProxyHandler ends an exchange with into the router's contract:
-   * refused or broken upstream 502, timeouts 504, a full wait queue 503, each with a JSON body.
-   */
-  private static boolean mapProxyError(HttpServerExchange exchange) {
-    if (exchange.isResponseStarted() || exchange.getStatusCode() < 500) {
-      return false;
-    }
-    UpstreamProxyClient.Attempt attempt = exchange.getAttachment(UpstreamProxyClient.ATTEMPT);
-    String service = attempt == null ? null : attempt.cluster.service();
-    UpstreamProxyClient.Failure failure = exchange.getAttachment(UpstreamProxyClient.FAILURE);
-    int status;
-    String error;
-    if (failure == UpstreamProxyClient.Failure.RESPONSE_TIMEOUT) {
-      status = StatusCodes.GATEWAY_TIME_OUT;
-      error = "upstream timed out";
-    } else if (failure == UpstreamProxyClient.Failure.CONNECT_TIMEOUT) {
-      status = StatusCodes.GATEWAY_TIME_OUT;
-      error = "upstream connect timed out";
-    } else if (failure == UpstreamProxyClient.Failure.QUEUE_FULL) {
-      status = StatusCodes.SERVICE_UNAVAILABLE;
-      error = "upstream connection queue full";
-    } else if (failure == UpstreamProxyClient.Failure.CONNECT_FAILED) {
-      status = StatusCodes.BAD_GATEWAY;
-      error = "upstream refused the connection";
-      if (attempt != null) {
-        attempt.cluster.refresh();
-      }
-    } else if (exchange.getStatusCode() == StatusCodes.GATEWAY_TIME_OUT) {
-      status = StatusCodes.GATEWAY_TIME_OUT;
-      error = "upstream timed out";
-    } else if (exchange.getStatusCode() == StatusCodes.SERVICE_UNAVAILABLE) {
-      status = StatusCodes.BAD_GATEWAY;
-      error = "upstream connection failed";
-    } else {
-      status = exchange.getStatusCode();
-      error = "proxy error";
-    }
-    LOG.log(
-        System.Logger.Level.DEBUG,
-        () -> error + " for " + exchange.getRequestURI() + " (" + status + ")");
-    JsonErrors.send(exchange, status, error, service);
-    return true;
+    // The router's own HTTP/1.1 client for everything: it leaves hop-by-hop headers out as it
+    // writes the request head, answers Expect: 100-continue itself, and tunnels a WebSocket
+    // upgrade after the backend's 101. On the IO thread: the call uses that thread's pools and
+    // buffers, unlocked.
+    exchange.dispatch(
+        exchange.isInIoThread() ? SameThreadExecutor.INSTANCE : exchange.getIoThread(),
+        new ProxyCall(upstreams, exchange, cluster, view, upstream, view.path(), strip));
   }
 
   /** The number of services being watched now. */
@@ -450,12 +378,12 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
 
   /** The number of upstream connections open now, over every endpoint. */
   public int openUpstreamConnections() {
-    return proxyClient.openConnections() + upstreams.openConnections();
+    return upstreams.openConnections();
   }
 
   /** The number of per-endpoint upstream connection pools. */
   int upstreamPools() {
-    return proxyClient.pools() + upstreams.pools();
+    return upstreams.pools();
   }
 
   /** Stops watching services and closes upstream connection pools. */
@@ -465,7 +393,6 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
       poolSweeper.cancel(false);
     }
     services.close();
-    proxyClient.close();
     upstreams.close();
   }
 
@@ -484,6 +411,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     private Duration responseTimeout = Duration.ofSeconds(60);
     private Duration discoveryTimeout = Duration.ofSeconds(10);
     private Duration upstreamIdleTimeout = Duration.ofSeconds(30);
+    private Duration tunnelIdleTimeout = Duration.ofSeconds(60);
     private Duration serviceIdleTimeout = Duration.ofMinutes(10);
     private boolean preserveHost;
     private boolean trustForwardedHeaders = true;
@@ -559,6 +487,15 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     /** Idle upstream keep-alive connections close after this; default 30 s. */
     public Builder upstreamIdleTimeout(Duration timeout) {
       this.upstreamIdleTimeout = positive(timeout, "upstreamIdleTimeout");
+      return this;
+    }
+
+    /**
+     * An upgraded connection (a WebSocket) with no byte either way for this long is closed, both
+     * sides; default 60 s. Applications that keep quiet sockets open send pings within it.
+     */
+    public Builder tunnelIdleTimeout(Duration timeout) {
+      this.tunnelIdleTimeout = positive(timeout, "tunnelIdleTimeout");
       return this;
     }
 

@@ -74,6 +74,7 @@ public final class RouterServer implements AutoCloseable {
             .getMap();
     HttpOpenListener openListener = new HttpOpenListener(buffers, serverOptions);
     HttpHandler handler = b.handler;
+    this.maxRequestBodySize = b.maxRequestBodySize;
     this.maxRequests = b.maxRequests;
     this.guard =
         new ConnectionGuard(
@@ -105,6 +106,8 @@ public final class RouterServer implements AutoCloseable {
     channel.resumeAccepts();
   }
 
+  private final long maxRequestBodySize;
+
   private final io.undertow.server.ExchangeCompletionListener done = this::exchangeDone;
 
   private void exchangeDone(
@@ -117,6 +120,10 @@ public final class RouterServer implements AutoCloseable {
 
   private void handle(HttpServerExchange exchange, HttpHandler handler) throws Exception {
     guard.requestStarted(exchange);
+    if (maxRequestBodySize > 0) {
+      // RouterHandler sets each exchange's limit itself: it keeps this one when it is smaller.
+      exchange.putAttachment(RouterHandler.SERVER_BODY_LIMIT, maxRequestBodySize);
+    }
     int now = inFlight.incrementAndGet();
     exchange.addExchangeCompleteListener(done); // one listener for all: no allocation
     if (draining) {

@@ -289,6 +289,22 @@ final class UpstreamPool {
       thread.idleTimeouts.add(idleTimer);
     }
 
+    /**
+     * Hands the connection over for good (an upgrade to a tunnel): it leaves the pool's count, so a
+     * long-lived WebSocket never holds a pooled slot, and is never reused. Returns the read buffer
+     * (bytes after the response head may be in it), or null; the caller closes both.
+     */
+    @Nullable PooledByteBuffer detach() {
+      owner = null;
+      PooledByteBuffer p = pooled;
+      pooled = null;
+      if (!closed) {
+        closed = true;
+        closed();
+      }
+      return p;
+    }
+
     /** Closes the connection; the pool may then open one for a waiter. */
     void discard() {
       owner = null;

@@ -28,6 +28,7 @@ final class Upstreams {
   final long clientBodyTimeoutMillis;
   final long minUploadRate;
   final long minUploadGraceNanos;
+  final long tunnelIdleTimeoutMillis;
   private final ConcurrentHashMap<XnioIoThread, PerThread> threads = new ConcurrentHashMap<>();
   // The upstream side's own 16 KiB buffers: a response head must fit in one, whatever buffer
   // size the server an embedder runs the handler in was given.
@@ -45,7 +46,8 @@ final class Upstreams {
       int requestBufferBytes,
       long clientBodyTimeoutMillis,
       long minUploadRate,
-      long minUploadGraceNanos) {
+      long minUploadGraceNanos,
+      long tunnelIdleTimeoutMillis) {
     this.maxConnectionsPerThread = maxConnectionsPerThread;
     this.maxQueueSize = maxQueueSize;
     this.idleTimeoutMillis = idleTimeoutMillis;
@@ -58,6 +60,7 @@ final class Upstreams {
     this.clientBodyTimeoutMillis = clientBodyTimeoutMillis;
     this.minUploadRate = minUploadRate;
     this.minUploadGraceNanos = minUploadGraceNanos;
+    this.tunnelIdleTimeoutMillis = tunnelIdleTimeoutMillis;
   }
 
   /** What one IO thread owns. */
@@ -70,6 +73,7 @@ final class Upstreams {
     final TimeoutList idleTimeouts;
     final TimeoutList lingerTimeouts;
     final TimeoutList clientBodyTimeouts;
+    final TimeoutList tunnelIdleTimeouts;
     final ByteBuffer scratch = ByteBuffer.allocateDirect(512);
     final Http1.HeadWriter head = new Http1.HeadWriter();
     final Http1.ResponseParser parser = new Http1.ResponseParser();
@@ -82,6 +86,7 @@ final class Upstreams {
       this.idleTimeouts = new TimeoutList(ioThread, idleTimeoutMillis);
       this.lingerTimeouts = new TimeoutList(ioThread, ProxyCall.LINGER_MILLIS);
       this.clientBodyTimeouts = new TimeoutList(ioThread, clientBodyTimeoutMillis);
+      this.tunnelIdleTimeouts = new TimeoutList(ioThread, tunnelIdleTimeoutMillis);
     }
 
     /** The pool for {@code endpoint}, made on first use. */
