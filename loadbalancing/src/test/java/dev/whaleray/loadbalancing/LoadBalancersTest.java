@@ -81,10 +81,10 @@ class LoadBalancersTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "slowStart       | x      | slowStart: 'x' (expected: a duration such as 30s)",
-        "slowStart       | -5s    | slowStart: '-5s' (expected: a duration such as 30s)",
-        "slowStart       | 30     | slowStart: '30' (expected: a duration such as 30s)",
-        "slowStart       | 30sec  | slowStart: '30sec' (expected: a duration such as 30s)",
+        "slowStart       | x      | slowStart: 'x' (expected: a duration such as 500ms, 10s, 2m or 1h)",
+        "slowStart       | -5s    | slowStart: '-5s' (expected: a duration such as 500ms, 10s, 2m or 1h)",
+        "slowStart       | 30sec  | slowStart: '30sec' (expected: a duration such as 500ms, 10s, 2m or 1h)",
+        "slowStart       | PT-5S  | slowStart: 'PT-5S' (expected: a duration such as 500ms, 10s, 2m or 1h)",
         "zoneAware       | yes    | zoneAware: 'yes' (expected: true or false)",
         "zoneMinFraction | 1.5    | zoneMinFraction: '1.5' (expected: a number from 0 to 1, e.g. 0.5)",
         "zoneMinFraction | NaN    | zoneMinFraction: 'NaN' (expected: a number from 0 to 1, e.g. 0.5)",
@@ -110,6 +110,7 @@ class LoadBalancersTest {
     "2m, 120000",
     "1h, 3600000",
     "PT45S, 45000",
+    "30, 30000", // a bare number is seconds, as everywhere else
     " 10S , 10000"
   })
   void durationForms(String text, long millis) {

@@ -4,11 +4,13 @@ import dev.whaleray.router.discovery.Discovery;
 import dev.whaleray.router.discovery.DiscoveryContext;
 import dev.whaleray.router.discovery.DiscoveryProvider;
 import java.nio.file.Path;
+import java.util.Set;
 
 /**
  * The {@code static} discovery ({@code WHALERAY_DISCOVERY=static}): the {@code discovery.static}
  * section of the router's config file, reloaded when the file changes. Without a config file every
- * service is unknown. Stateless and thread-safe.
+ * service is unknown. It reads no setting: a setting given for it by name is a mistake, refused at
+ * start-up. Stateless and thread-safe.
  */
 public final class StaticDiscoveryProvider implements DiscoveryProvider {
 
@@ -18,6 +20,12 @@ public final class StaticDiscoveryProvider implements DiscoveryProvider {
   @Override
   public String name() {
     return NAME;
+  }
+
+  /** None: the endpoints come from the config file's {@code discovery.static} section. */
+  @Override
+  public Set<String> settingNames() {
+    return Set.of();
   }
 
   /**

@@ -49,7 +49,7 @@ class StaticDiscoveryProviderTest {
 
   @Test
   void withoutAConfigFileEveryServiceIsUnknown() throws Exception {
-    DiscoveryContext context = DiscoveryContext.of(Map.of(), null, scheduler);
+    DiscoveryContext context = DiscoveryContext.builder().scheduler(scheduler).build();
 
     try (Discovery discovery = DiscoveryProviders.get("static").newDiscovery(context)) {
       assertThat(ready(discovery, "demo").isKnown()).isFalse();
@@ -62,7 +62,8 @@ class StaticDiscoveryProviderTest {
         Files.writeString(
             dir.resolve("router.yaml"),
             "discovery:\n  type: static\n  static:\n    demo: [ \"127.0.0.1:8081\" ]\n");
-    DiscoveryContext context = DiscoveryContext.of(Map.of(), file, scheduler);
+    DiscoveryContext context =
+        DiscoveryContext.builder().configFile(file).scheduler(scheduler).build();
 
     try (Discovery discovery = new StaticDiscoveryProvider().newDiscovery(context)) {
       assertThat(ready(discovery, "demo").endpoints())
@@ -76,10 +77,22 @@ class StaticDiscoveryProviderTest {
     Path file =
         Files.writeString(
             dir.resolve("router.yaml"), "discovery:\n  static:\n    demo: \"127.0.0.1:8081\"\n");
-    DiscoveryContext context = DiscoveryContext.of(Map.of(), file, scheduler);
+    DiscoveryContext context =
+        DiscoveryContext.builder().configFile(file).scheduler(scheduler).build();
 
     assertThatThrownBy(() -> new StaticDiscoveryProvider().newDiscovery(context))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith(file + " line 3: discovery.static.demo: '127.0.0.1:8081'");
+  }
+
+  @Test
+  void readsNoSettingSoAnyGivenByNameIsRefused() {
+    DiscoveryProvider provider = new StaticDiscoveryProvider();
+    assertThat(provider.settingNames()).isEmpty();
+    provider.validate(Map.of());
+    assertThatThrownBy(() -> provider.validate(Map.of("static", "127.0.0.1:8081")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "static: unknown setting of discovery static (expected: none, it reads no setting)");
   }
 }

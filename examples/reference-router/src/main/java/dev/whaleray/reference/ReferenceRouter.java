@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.whaleray.router.Router;
 import dev.whaleray.router.discovery.Discovery;
 import dev.whaleray.router.discovery.DiscoveryContext;
+import dev.whaleray.router.discovery.DiscoveryProvider;
 import dev.whaleray.router.discovery.DiscoveryProviders;
 import dev.whaleray.router.lb.LbContext;
 import dev.whaleray.router.lb.LoadBalancerProvider;
@@ -12,6 +13,7 @@ import dev.whaleray.router.lb.LoadBalancerProviders;
 import dev.whaleray.router.undertow.RouterHandler;
 import dev.whaleray.router.undertow.RouterServer;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.jspecify.annotations.Nullable;
@@ -86,32 +88,28 @@ public final class ReferenceRouter implements AutoCloseable {
     this.handler = h;
   }
 
-  /** The variables behind discovery settings, so an error names what the operator set. */
-  private static final java.util.Map<String, String> VARIABLES =
-      java.util.Map.of(
-          "namespace", "WHALERAY_NAMESPACE",
-          "backendPort", "WHALERAY_BACKEND_PORT",
-          "dnsServers", "WHALERAY_DNS_SERVERS",
-          "dnsValid", "WHALERAY_DNS_VALID",
-          "cloudmapEndpoint", "WHALERAY_CLOUDMAP_ENDPOINT",
-          "cloudmapRefresh", "WHALERAY_CLOUDMAP_REFRESH");
-
+  /**
+   * The configured discovery, after its provider checked its settings: a misspelt or bad setting of
+   * any provider, a plugin's too, stops the router here, before it listens.
+   */
   private static Discovery newDiscovery(RouterConfig config, ScheduledExecutorService scheduler) {
+    DiscoveryProvider provider;
     try {
-      return DiscoveryProviders.get(config.discovery)
-          .newDiscovery(
-              DiscoveryContext.of(config.discoverySettings, config.configFile, scheduler));
+      provider = DiscoveryProviders.get(config.discovery);
     } catch (IllegalArgumentException e) {
-      String message = String.valueOf(e.getMessage());
-      int colon = message.indexOf(':');
-      String variable = colon > 0 ? VARIABLES.get(message.substring(0, colon)) : null;
       throw new IllegalArgumentException(
-          "discovery "
-              + config.discovery
-              + ": "
-              + (variable == null ? "" : variable + " / ")
-              + message,
-          e);
+          "discovery " + config.discovery + ": " + e.getMessage(), e);
+    }
+    Map<String, String> settings = DiscoverySettings.checked(config, provider);
+    try {
+      return provider.newDiscovery(
+          DiscoveryContext.builder()
+              .settings(settings)
+              .configFile(config.configFile)
+              .scheduler(scheduler)
+              .build());
+    } catch (IllegalArgumentException e) {
+      throw DiscoverySettings.error(config, config.discovery, e);
     }
   }
 

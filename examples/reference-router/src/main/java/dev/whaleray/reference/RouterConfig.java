@@ -40,6 +40,16 @@ public final class RouterConfig {
   final List<Route> routes;
   final String discovery;
   final Map<String, String> discoverySettings;
+
+  /** The file's node of each discovery setting the file gave and no variable overrode. */
+  final Map<String, YamlFile.Value> discoveryNodes;
+
+  /** Settings given under {@code discovery.settings}: for the selected provider by name. */
+  final Set<String> namedDiscoverySettings;
+
+  /** Settings given under {@code discovery.cloudmap}: for the Cloud Map providers. */
+  final Set<String> cloudmapSettings;
+
   final String lbPolicy;
   final Map<String, String> lbOptions;
   final @Nullable String zone;
@@ -87,6 +97,9 @@ public final class RouterConfig {
         List.copyOf(b.routes.isEmpty() ? List.of(Route.path("/services/{service}")) : b.routes);
     this.discovery = b.discovery;
     this.discoverySettings = Map.copyOf(b.discoverySettings);
+    this.discoveryNodes = Map.copyOf(b.discoveryNodes);
+    this.namedDiscoverySettings = Set.copyOf(b.namedDiscoverySettings);
+    this.cloudmapSettings = Set.copyOf(b.cloudmapSettings);
     this.lbPolicy = b.lbPolicy;
     this.lbOptions = Map.copyOf(b.lbOptions);
     this.zone = b.zone;
@@ -176,6 +189,9 @@ public final class RouterConfig {
     b.routes.addAll(routes);
     b.discovery = discovery;
     b.discoverySettings.putAll(discoverySettings);
+    b.discoveryNodes.putAll(discoveryNodes);
+    b.namedDiscoverySettings.addAll(namedDiscoverySettings);
+    b.cloudmapSettings.addAll(cloudmapSettings);
     b.lbPolicy = lbPolicy;
     b.lbOptions.putAll(lbOptions);
     b.zone = zone;
@@ -210,6 +226,9 @@ public final class RouterConfig {
     final List<Route> routes = new ArrayList<>();
     String discovery = "static";
     final Map<String, String> discoverySettings = new LinkedHashMap<>();
+    final Map<String, YamlFile.Value> discoveryNodes = new LinkedHashMap<>();
+    final Set<String> namedDiscoverySettings = new LinkedHashSet<>();
+    final Set<String> cloudmapSettings = new LinkedHashSet<>();
     String lbPolicy = "round-robin";
     final Map<String, String> lbOptions = new LinkedHashMap<>();
     @Nullable YamlFile.Value lbPolicyNode;
@@ -269,10 +288,10 @@ public final class RouterConfig {
         }
         // discovery.static is read by the static discovery itself (it hot-reloads the file).
         if (d.containsKey("cloudmap")) {
-          settings(d.get("cloudmap"));
+          cloudmapSettings.addAll(settings(d.get("cloudmap")));
         }
         if (d.containsKey("settings")) {
-          settings(d.get("settings"));
+          namedDiscoverySettings.addAll(settings(d.get("settings")));
         }
       }
       if ((v = top.get("loadBalancing")) != null) {
@@ -386,8 +405,10 @@ public final class RouterConfig {
       return d;
     }
 
-    private void settings(YamlFile.Value section) {
-      for (Map.Entry<String, YamlFile.Value> e : section.mapping(null).entrySet()) {
+    /** Reads a section of discovery settings (checked by the provider at start-up); its keys. */
+    private Set<String> settings(YamlFile.Value section) {
+      Map<String, YamlFile.Value> entries = section.mapping(null);
+      for (Map.Entry<String, YamlFile.Value> e : entries.entrySet()) {
         YamlFile.Value value = e.getValue();
         String text;
         if (value.node instanceof org.yaml.snakeyaml.nodes.ScalarNode) {
@@ -400,7 +421,9 @@ public final class RouterConfig {
           text = String.join(",", items);
         }
         discoverySettings.put(e.getKey(), text);
+        discoveryNodes.put(e.getKey(), value);
       }
+      return entries.keySet();
     }
 
     private static Route route(YamlFile.Value item) {
@@ -548,26 +571,31 @@ public final class RouterConfig {
       }
       setting(env, "WHALERAY_NAMESPACE", "namespace");
       if ((v = env.get("WHALERAY_BACKEND_PORT")) != null) {
-        discoverySettings.put(
-            "backendPort", Integer.toString(envInt("WHALERAY_BACKEND_PORT", v, 1, 65535)));
+        envSetting("backendPort", Integer.toString(envInt("WHALERAY_BACKEND_PORT", v, 1, 65535)));
       }
       setting(env, "WHALERAY_DNS_SERVERS", "dnsServers");
       if ((v = env.get("WHALERAY_DNS_VALID")) != null) {
         Durations.parse("WHALERAY_DNS_VALID", v);
-        discoverySettings.put("dnsValid", v.trim());
+        envSetting("dnsValid", v.trim());
       }
       setting(env, "WHALERAY_CLOUDMAP_ENDPOINT", "cloudmapEndpoint");
       if ((v = env.get("WHALERAY_CLOUDMAP_REFRESH")) != null) {
         Durations.parse("WHALERAY_CLOUDMAP_REFRESH", v);
-        discoverySettings.put("cloudmapRefresh", v.trim());
+        envSetting("cloudmapRefresh", v.trim());
       }
     }
 
     private void setting(Map<String, String> env, String variable, String key) {
       String v = env.get(variable);
       if (v != null) {
-        discoverySettings.put(key, v.trim());
+        envSetting(key, v.trim());
       }
+    }
+
+    /** A discovery setting from a variable: an error in it names the variable, not the file. */
+    private void envSetting(String key, String value) {
+      discoverySettings.put(key, value);
+      discoveryNodes.remove(key);
     }
 
     private static Duration envPositive(String variable, String value) {

@@ -7,6 +7,8 @@ import dev.whaleray.router.discovery.DiscoveryProvider;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The {@code cloudmap-api} discovery ({@code WHALERAY_DISCOVERY=cloudmap-api}): Cloud Map services
@@ -36,6 +38,21 @@ public final class CloudMapApiDiscoveryProvider implements DiscoveryProvider {
   /** The provider name, the config value. */
   public static final String NAME = "cloudmap-api";
 
+  private static final Set<String> SETTINGS =
+      Set.of(
+          "namespace",
+          "backendPort",
+          "cloudmapRefresh",
+          "cloudmapEndpoint",
+          "cloudmapHealthStatus",
+          "cloudmapWeightAttribute",
+          "cloudmapMaxResults",
+          "cloudmapFullRefresh",
+          "cloudmapNegativeTtl",
+          "cloudmapBackoffMax",
+          "cloudmapTimeout",
+          "cloudmapThreads");
+
   private static final Duration MIN = Duration.ofMillis(100);
   private static final Duration DAY = Duration.ofHours(24);
 
@@ -59,6 +76,19 @@ public final class CloudMapApiDiscoveryProvider implements DiscoveryProvider {
     }
   }
 
+  /** The settings above. */
+  @Override
+  public Set<String> settingNames() {
+    return SETTINGS;
+  }
+
+  /** {@inheritDoc} The AWS region is looked for by {@link #newDiscovery} only. */
+  @Override
+  public void validate(Map<String, String> settings) {
+    DiscoveryProvider.super.validate(settings);
+    configure(new Settings(settings));
+  }
+
   /**
    * {@inheritDoc}
    *
@@ -66,10 +96,13 @@ public final class CloudMapApiDiscoveryProvider implements DiscoveryProvider {
    */
   @Override
   public Discovery newDiscovery(DiscoveryContext context) {
-    Settings s = new Settings(context.settings());
+    return configure(new Settings(context.settings())).scheduler(context.scheduler()).build();
+  }
+
+  /** A builder with every setting applied. */
+  private static CloudMapApiDiscovery.Builder configure(Settings s) {
     CloudMapApiDiscovery.Builder b =
         CloudMapApiDiscovery.builder()
-            .scheduler(context.scheduler())
             .namespace(s.string("namespace", CloudMapApiDiscovery.DEFAULT_NAMESPACE))
             .backendPort(
                 s.integer("backendPort", CloudMapApiDiscovery.DEFAULT_BACKEND_PORT, 1, 65535))
@@ -110,6 +143,6 @@ public final class CloudMapApiDiscoveryProvider implements DiscoveryProvider {
       }
       b.endpoint(uri);
     }
-    return b.build();
+    return b;
   }
 }

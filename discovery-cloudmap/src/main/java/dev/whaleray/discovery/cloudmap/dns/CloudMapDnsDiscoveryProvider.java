@@ -11,6 +11,8 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The {@code cloudmap-dns} discovery ({@code WHALERAY_DISCOVERY=cloudmap-dns}): Cloud Map services
@@ -37,6 +39,20 @@ public final class CloudMapDnsDiscoveryProvider implements DiscoveryProvider {
   /** The provider name, the config value. */
   public static final String NAME = "cloudmap-dns";
 
+  private static final Set<String> SETTINGS =
+      Set.of(
+          "namespace",
+          "backendPort",
+          "dnsServers",
+          "dnsValid",
+          "dnsNegativeTtl",
+          "dnsTimeout",
+          "dnsAttempts",
+          "dnsMinTtl",
+          "dnsMaxTtl",
+          "dnsBackoff",
+          "dnsBackoffMax");
+
   private static final Duration MIN = Duration.ofMillis(100);
   private static final Duration DAY = Duration.ofHours(24);
 
@@ -59,6 +75,24 @@ public final class CloudMapDnsDiscoveryProvider implements DiscoveryProvider {
     }
   }
 
+  /** The settings above. */
+  @Override
+  public Set<String> settingNames() {
+    return SETTINGS;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Host names in {@code dnsServers} are checked for form only; they are resolved by {@link
+   * #newDiscovery}.
+   */
+  @Override
+  public void validate(Map<String, String> settings) {
+    DiscoveryProvider.super.validate(settings);
+    configure(new Settings(settings), false);
+  }
+
   /**
    * {@inheritDoc}
    *
@@ -66,10 +100,13 @@ public final class CloudMapDnsDiscoveryProvider implements DiscoveryProvider {
    */
   @Override
   public Discovery newDiscovery(DiscoveryContext context) {
-    Settings s = new Settings(context.settings());
+    return configure(new Settings(context.settings()), true).scheduler(context.scheduler()).build();
+  }
+
+  /** A builder with every setting applied; {@code resolve}: resolve {@code dnsServers} too. */
+  private static CloudMapDnsDiscovery.Builder configure(Settings s, boolean resolve) {
     CloudMapDnsDiscovery.Builder b =
         CloudMapDnsDiscovery.builder()
-            .scheduler(context.scheduler())
             .namespace(s.string("namespace", CloudMapDnsDiscovery.DEFAULT_NAMESPACE))
             .backendPort(
                 s.integer("backendPort", CloudMapDnsDiscovery.DEFAULT_BACKEND_PORT, 1, 65535))
@@ -88,9 +125,12 @@ public final class CloudMapDnsDiscoveryProvider implements DiscoveryProvider {
                 s.duration("dnsBackoffMax", CloudMapDnsDiscovery.DEFAULT_BACKOFF_MAX, MIN, DAY));
     String servers = s.optional("dnsServers");
     if (servers != null) {
-      b.servers(parseServers(servers));
+      List<InetSocketAddress> parsed = parseServers(servers, resolve);
+      if (resolve) {
+        b.servers(parsed);
+      }
     }
-    return b.build();
+    return b;
   }
 
   /**
@@ -100,6 +140,11 @@ public final class CloudMapDnsDiscoveryProvider implements DiscoveryProvider {
    * @throws IllegalArgumentException naming {@code dnsServers} and the bad entry
    */
   public static List<InetSocketAddress> parseServers(String text) {
+    return parseServers(text, true);
+  }
+
+  /** Same as {@link #parseServers(String)}; without {@code resolve} host names stay unresolved. */
+  private static List<InetSocketAddress> parseServers(String text, boolean resolve) {
     List<InetSocketAddress> result = new ArrayList<>();
     for (String raw : text.split(",", -1)) {
       String entry = raw.trim();
@@ -120,6 +165,10 @@ public final class CloudMapDnsDiscoveryProvider implements DiscoveryProvider {
       int p = server.port();
       if (bracketed && host.indexOf(':') < 0) {
         throw badServer(entry); // brackets are for IPv6 only
+      }
+      if (!resolve) {
+        result.add(InetSocketAddress.createUnresolved(host, p));
+        continue;
       }
       try {
         result.add(new InetSocketAddress(InetAddress.getByName(host), p));

@@ -2,8 +2,8 @@ package dev.whaleray.discovery.cloudmap.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.whaleray.router.settings.Durations;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -56,8 +56,8 @@ public final class Settings {
   }
 
   /**
-   * A duration from {@code min} to {@code max}, or {@code defaultValue} when unset; see {@link
-   * #parseDuration}.
+   * A duration from {@code min} to {@code max} in the grammar of {@link Durations}, or {@code
+   * defaultValue} when unset.
    */
   public Duration duration(String key, Duration defaultValue, Duration min, Duration max) {
     Duration d = optionalDuration(key, min, max);
@@ -67,65 +67,6 @@ public final class Settings {
   /** A duration from {@code min} to {@code max}, or null when unset. */
   public @Nullable Duration optionalDuration(String key, Duration min, Duration max) {
     String v = optional(key);
-    if (v == null) {
-      return null;
-    }
-    Duration d = parseDuration(key, v);
-    if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-      throw new IllegalArgumentException(
-          key + ": '" + v + "' (expected: from " + format(min) + " to " + format(max) + ")");
-    }
-    return d;
-  }
-
-  /**
-   * Parses a duration the nginx way, as the reference router does: {@code 500ms}, {@code 10s},
-   * {@code 2m}, {@code 1h}; a bare number is seconds.
-   *
-   * @throws IllegalArgumentException naming {@code key}
-   */
-  public static Duration parseDuration(String key, String text) {
-    String t = text.trim().toLowerCase(Locale.ROOT);
-    int i = 0;
-    while (i < t.length() && Character.isDigit(t.charAt(i))) {
-      i++;
-    }
-    if (i == 0 || i > 12) {
-      throw badDuration(key, text);
-    }
-    long n = Long.parseLong(t.substring(0, i));
-    switch (t.substring(i).trim()) {
-      case "ms":
-        return Duration.ofMillis(n);
-      case "s":
-      case "":
-        return Duration.ofSeconds(n);
-      case "m":
-        return Duration.ofMinutes(n);
-      case "h":
-        return Duration.ofHours(n);
-      default:
-        throw badDuration(key, text);
-    }
-  }
-
-  /** {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}: the shortest exact form. */
-  public static String format(Duration d) {
-    long ms = d.toMillis();
-    if (ms % 3_600_000 == 0 && ms > 0) {
-      return ms / 3_600_000 + "h";
-    }
-    if (ms % 60_000 == 0 && ms > 0) {
-      return ms / 60_000 + "m";
-    }
-    if (ms % 1000 == 0) {
-      return ms / 1000 + "s";
-    }
-    return ms + "ms";
-  }
-
-  private static IllegalArgumentException badDuration(String key, String text) {
-    return new IllegalArgumentException(
-        key + ": '" + text + "' (expected: a duration such as 500ms, 10s, 2m or 1h)");
+    return v == null ? null : Durations.parse(key, v, min, max);
   }
 }

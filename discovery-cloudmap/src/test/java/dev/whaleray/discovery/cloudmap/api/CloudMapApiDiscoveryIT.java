@@ -380,18 +380,13 @@ class CloudMapApiDiscoveryIT {
       Discovery d =
           DiscoveryProviders.get("cloudmap-api")
               .newDiscovery(
-                  DiscoveryContext.of(
-                      Map.of(
-                          "namespace",
-                          NS,
-                          "cloudmapEndpoint",
-                          stub.endpoint().toString(),
-                          "cloudmapRefresh",
-                          "100ms",
-                          "cloudmapHealthStatus",
-                          "all"),
-                      null,
-                      scheduler));
+                  DiscoveryContext.builder()
+                      .setting("namespace", NS)
+                      .setting("cloudmapEndpoint", stub.endpoint().toString())
+                      .setting("cloudmapRefresh", "100ms")
+                      .setting("cloudmapHealthStatus", "all")
+                      .scheduler(scheduler)
+                      .build());
       try {
         EndpointSet set = ready(d.watch("orders", new RecordingListener()));
         assertThat(set.endpoints()).extracting(Endpoint::port).containsExactly(31001);

@@ -27,7 +27,7 @@ class CloudMapApiDiscoveryProviderTest {
 
   private Discovery newDiscovery(Map<String, String> settings) {
     return new CloudMapApiDiscoveryProvider()
-        .newDiscovery(DiscoveryContext.of(settings, null, scheduler));
+        .newDiscovery(DiscoveryContext.builder().settings(settings).scheduler(scheduler).build());
   }
 
   @Test
@@ -86,5 +86,43 @@ class CloudMapApiDiscoveryProviderTest {
     assertThatThrownBy(() -> newDiscovery(Map.of(key, value)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith(message);
+    assertThatThrownBy(() -> new CloudMapApiDiscoveryProvider().validate(Map.of(key, value)))
+        .as("validate, without building")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(message);
+  }
+
+  @Test
+  void validateRefusesAnUnknownSettingNamingTheProviderAndItsSettings() {
+    assertThatThrownBy(
+            () -> new CloudMapApiDiscoveryProvider().validate(Map.of("cloudmapRefesh", "5s")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "cloudmapRefesh: unknown setting of discovery cloudmap-api (expected one of:"
+                + " backendPort, cloudmapBackoffMax, cloudmapEndpoint, cloudmapFullRefresh,"
+                + " cloudmapHealthStatus, cloudmapMaxResults, cloudmapNegativeTtl,"
+                + " cloudmapRefresh, cloudmapThreads, cloudmapTimeout, cloudmapWeightAttribute,"
+                + " namespace)");
+  }
+
+  @Test
+  void validateNeedsNoRegionAndBuildsNothing() {
+    System.setProperty("aws.disableEc2Metadata", "true");
+    Map<String, String> s = new HashMap<>();
+    s.put("namespace", "apps.internal");
+    s.put("backendPort", "3000");
+    s.put("cloudmapRefresh", "2s");
+    s.put("cloudmapEndpoint", "http://127.0.0.1:1");
+    s.put("cloudmapHealthStatus", "ALL");
+    s.put("cloudmapWeightAttribute", "W");
+    s.put("cloudmapMaxResults", "100");
+    s.put("cloudmapFullRefresh", "30s");
+    s.put("cloudmapNegativeTtl", "10s");
+    s.put("cloudmapBackoffMax", "1m");
+    s.put("cloudmapTimeout", "5s");
+    s.put("cloudmapThreads", "2");
+    CloudMapApiDiscoveryProvider p = new CloudMapApiDiscoveryProvider();
+    assertThat(p.settingNames()).isEqualTo(s.keySet());
+    p.validate(s); // no region set here: only newDiscovery needs one
   }
 }

@@ -70,7 +70,7 @@ class CloudMapDnsDiscoveryIT {
     }
     Discovery d =
         DiscoveryProviders.get("cloudmap-dns")
-            .newDiscovery(DiscoveryContext.of(s, null, scheduler));
+            .newDiscovery(DiscoveryContext.builder().settings(s).scheduler(scheduler).build());
     resources.add(0, d); // closed before the server
     return d;
   }

@@ -25,7 +25,7 @@ class CloudMapDnsDiscoveryProviderTest {
 
   private Discovery newDiscovery(Map<String, String> settings) {
     return new CloudMapDnsDiscoveryProvider()
-        .newDiscovery(DiscoveryContext.of(settings, null, scheduler));
+        .newDiscovery(DiscoveryContext.builder().settings(settings).scheduler(scheduler).build());
   }
 
   @Test
@@ -111,6 +111,45 @@ class CloudMapDnsDiscoveryProviderTest {
     assertThatThrownBy(() -> newDiscovery(Map.of(key, value)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith(message);
+    assertThatThrownBy(() -> new CloudMapDnsDiscoveryProvider().validate(Map.of(key, value)))
+        .as("validate, without building")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(message);
+  }
+
+  @Test
+  void validateRefusesAnUnknownSettingNamingTheProviderAndItsSettings() {
+    CloudMapDnsDiscoveryProvider p = new CloudMapDnsDiscoveryProvider();
+    assertThatThrownBy(() -> p.validate(Map.of("dnsValid", "10s", "dnsVaild", "10s")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "dnsVaild: unknown setting of discovery cloudmap-dns (expected one of: backendPort,"
+                + " dnsAttempts, dnsBackoff, dnsBackoffMax, dnsMaxTtl, dnsMinTtl, dnsNegativeTtl,"
+                + " dnsServers, dnsTimeout, dnsValid, namespace)");
+    // A Cloud Map API setting is not one of this provider's either.
+    assertThatThrownBy(() -> p.validate(Map.of("cloudmapRefresh", "5s")))
+        .hasMessageStartingWith("cloudmapRefresh: unknown setting of discovery cloudmap-dns");
+  }
+
+  @Test
+  void validateAcceptsEveryDocumentedSettingAndResolvesNoName() {
+    Map<String, String> all = new java.util.HashMap<>();
+    all.put("namespace", "whaleray.local");
+    all.put("backendPort", "3000");
+    // A name no resolver knows: validate checks its form only (newDiscovery resolves it), so
+    // this passes only because nothing is resolved.
+    all.put("dnsServers", "169.254.169.253, no-such-host.invalid:5353");
+    all.put("dnsValid", "10s");
+    all.put("dnsNegativeTtl", "5s");
+    all.put("dnsTimeout", "2s");
+    all.put("dnsAttempts", "2");
+    all.put("dnsMinTtl", "1");
+    all.put("dnsMaxTtl", "PT1H");
+    all.put("dnsBackoff", "1s");
+    all.put("dnsBackoffMax", "30s");
+    CloudMapDnsDiscoveryProvider p = new CloudMapDnsDiscoveryProvider();
+    assertThat(p.settingNames()).isEqualTo(all.keySet());
+    p.validate(all);
   }
 
   @Test

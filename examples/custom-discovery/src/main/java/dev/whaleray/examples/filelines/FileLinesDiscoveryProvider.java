@@ -3,9 +3,12 @@ package dev.whaleray.examples.filelines;
 import dev.whaleray.router.discovery.Discovery;
 import dev.whaleray.router.discovery.DiscoveryContext;
 import dev.whaleray.router.discovery.DiscoveryProvider;
+import dev.whaleray.router.settings.Durations;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,7 +17,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Settings: {@code fileLinesDir} (YAML {@code discovery.settings.fileLinesDir}, or the variable
  * {@code WHALERAY_FILE_LINES_DIR}): the directory, required; {@code fileLinesRefresh} ({@code
- * WHALERAY_FILE_LINES_REFRESH}, default {@code 1s}): how often watched services are re-read.
+ * WHALERAY_FILE_LINES_REFRESH}, default {@code 1s}): how often watched services are re-read, a
+ * duration in the router's grammar ({@link Durations}). Any other setting name given for it is
+ * refused at start-up ({@link #settingNames()}).
  *
  * <p>Found by {@link java.util.ServiceLoader} through {@code
  * META-INF/services/dev.whaleray.router.discovery.DiscoveryProvider}: a public class with a public
@@ -25,9 +30,33 @@ public final class FileLinesDiscoveryProvider implements DiscoveryProvider {
   /** The provider name: the value of {@code WHALERAY_DISCOVERY}. */
   public static final String NAME = "file-lines";
 
+  private static final String DIR = "fileLinesDir";
+  private static final String REFRESH = "fileLinesRefresh";
+  private static final Set<String> SETTINGS = Set.of(DIR, REFRESH);
+  private static final Duration DEFAULT_REFRESH = Duration.ofSeconds(1);
+
   @Override
   public String name() {
     return NAME;
+  }
+
+  /** {@code fileLinesDir} and {@code fileLinesRefresh}: the router refuses any other name. */
+  @Override
+  public Set<String> settingNames() {
+    return SETTINGS;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Checks what {@link #newDiscovery} reads, variables included: the directory is set and
+   * exists, the refresh is a duration from 10ms to 24h.
+   */
+  @Override
+  public void validate(Map<String, String> settings) {
+    DiscoveryProvider.super.validate(settings);
+    directory(settings);
+    refresh(settings);
   }
 
   /**
@@ -38,8 +67,12 @@ public final class FileLinesDiscoveryProvider implements DiscoveryProvider {
    */
   @Override
   public Discovery newDiscovery(DiscoveryContext context) {
-    // The router passes its own settings; a plugin may read its own variables too.
-    String dir = setting(context, "fileLinesDir", "WHALERAY_FILE_LINES_DIR", null);
+    Map<String, String> settings = context.settings();
+    return new FileLinesDiscovery(directory(settings), refresh(settings), context.scheduler());
+  }
+
+  private static Path directory(Map<String, String> settings) {
+    String dir = setting(settings, DIR, "WHALERAY_FILE_LINES_DIR");
     if (dir == null) {
       throw new IllegalArgumentException(
           "fileLinesDir: not set (expected: a directory, e.g. WHALERAY_FILE_LINES_DIR=/etc/whaleray/services)");
@@ -48,40 +81,24 @@ public final class FileLinesDiscoveryProvider implements DiscoveryProvider {
     if (!Files.isDirectory(path)) {
       throw new IllegalArgumentException("fileLinesDir: '" + dir + "' (expected: a directory)");
     }
-    String refresh = setting(context, "fileLinesRefresh", "WHALERAY_FILE_LINES_REFRESH", "1s");
-    return new FileLinesDiscovery(
-        path, parseDuration("fileLinesRefresh", String.valueOf(refresh)), context.scheduler());
+    return path;
   }
 
+  private static Duration refresh(Map<String, String> settings) {
+    String refresh = setting(settings, REFRESH, "WHALERAY_FILE_LINES_REFRESH");
+    // The router's duration grammar, so 500ms, 2s or PT1S mean here what they mean elsewhere.
+    return refresh == null
+        ? DEFAULT_REFRESH
+        : Durations.parse(REFRESH, refresh, Duration.ofMillis(10), Duration.ofHours(24));
+  }
+
+  /** The router passes its own settings; a plugin may read its own variables too. */
   private static @Nullable String setting(
-      DiscoveryContext context, String key, String variable, @Nullable String defaultValue) {
-    String v = context.settings().get(key);
+      Map<String, String> settings, String key, String variable) {
+    String v = settings.get(key);
     if (v == null || v.isBlank()) {
       v = System.getenv(variable);
     }
-    return v == null || v.isBlank() ? defaultValue : v.trim();
-  }
-
-  /** {@code 250ms}, {@code 2s}, {@code 1m}. */
-  static Duration parseDuration(String key, String text) {
-    try {
-      Duration d;
-      if (text.endsWith("ms")) {
-        d = Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
-      } else if (text.endsWith("s")) {
-        d = Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)));
-      } else if (text.endsWith("m")) {
-        d = Duration.ofMinutes(Long.parseLong(text.substring(0, text.length() - 1)));
-      } else {
-        d = Duration.ofSeconds(Long.parseLong(text));
-      }
-      if (d.toMillis() >= 10) {
-        return d;
-      }
-    } catch (NumberFormatException e) {
-      // below
-    }
-    throw new IllegalArgumentException(
-        key + ": '" + text + "' (expected: a duration of at least 10ms, e.g. 500ms, 2s or 1m)");
+    return v == null || v.isBlank() ? null : v.trim();
   }
 }

@@ -42,10 +42,11 @@ class FileLinesDiscoveryTest {
     DiscoveryProvider provider = DiscoveryProviders.get("file-lines");
     discovery =
         provider.newDiscovery(
-            DiscoveryContext.of(
-                Map.of("fileLinesDir", dir.toString(), "fileLinesRefresh", "50ms"),
-                null,
-                scheduler));
+            DiscoveryContext.builder()
+                .setting("fileLinesDir", dir.toString())
+                .setting("fileLinesRefresh", "50ms")
+                .scheduler(scheduler)
+                .build());
     return discovery;
   }
 
@@ -115,11 +116,46 @@ class FileLinesDiscoveryTest {
             () ->
                 new FileLinesDiscoveryProvider()
                     .newDiscovery(
-                        DiscoveryContext.of(
-                            Map.of("fileLinesDir", dir.resolve("nope").toString()),
-                            null,
-                            scheduler)))
+                        DiscoveryContext.builder()
+                            .setting("fileLinesDir", dir.resolve("nope").toString())
+                            .scheduler(scheduler)
+                            .build()))
         .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("fileLinesDir: '")
+        .hasMessageEndingWith("(expected: a directory)");
+  }
+
+  @Test
+  void validateAcceptsItsTwoSettingsInTheRouterGrammar() {
+    DiscoveryProvider p = DiscoveryProviders.get("file-lines");
+    assertThat(p.settingNames()).containsExactlyInAnyOrder("fileLinesDir", "fileLinesRefresh");
+    for (String refresh : new String[] {"10ms", "2s", "1m", "1h", "PT0.5S", "3"}) {
+      p.validate(Map.of("fileLinesDir", dir.toString(), "fileLinesRefresh", refresh));
+    }
+  }
+
+  @Test
+  void validateRefusesAMisspeltSettingNamingThePluginAndItsSettings() {
+    assertThatThrownBy(
+            () ->
+                new FileLinesDiscoveryProvider()
+                    .validate(Map.of("fileLinesDir", dir.toString(), "fileLinesRefesh", "2s")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "fileLinesRefesh: unknown setting of discovery file-lines"
+                + " (expected one of: fileLinesDir, fileLinesRefresh)");
+  }
+
+  @Test
+  void validateRefusesBadValuesNamingTheSetting() {
+    FileLinesDiscoveryProvider p = new FileLinesDiscoveryProvider();
+    String good = dir.toString();
+    assertThatThrownBy(() -> p.validate(Map.of("fileLinesDir", good, "fileLinesRefresh", "soon")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("fileLinesRefresh: 'soon' (expected: a duration such as 500ms, 10s, 2m or 1h)");
+    assertThatThrownBy(() -> p.validate(Map.of("fileLinesDir", good, "fileLinesRefresh", "5ms")))
+        .hasMessage("fileLinesRefresh: '5ms' (expected: from 10ms to 24h)");
+    assertThatThrownBy(() -> p.validate(Map.of("fileLinesDir", dir.resolve("nope").toString())))
         .hasMessageStartingWith("fileLinesDir: '")
         .hasMessageEndingWith("(expected: a directory)");
   }

@@ -76,6 +76,72 @@ class FileLinesPluginIT {
     }
   }
 
+  @Test
+  void aMisspeltOrBadSettingOfThePluginStopsTheRouterAtStartUp() throws Exception {
+    Path config = dir.resolve("router.yaml");
+    Files.writeString(
+        config,
+        "discovery:\n"
+            + "  type: file-lines\n"
+            + "  settings:\n"
+            + "    fileLinesDir: "
+            + dir
+            + "\n"
+            + "    fileLinesRefesh: 2s\n");
+    assertThat(runToExit(config))
+        .isEqualTo(
+            "whaleray: "
+                + config
+                + " line 5: discovery.settings.fileLinesRefesh: unknown setting of discovery"
+                + " file-lines (expected one of: fileLinesDir, fileLinesRefresh)");
+
+    Files.writeString(
+        config,
+        "discovery:\n"
+            + "  type: file-lines\n"
+            + "  settings: { fileLinesDir: '"
+            + dir
+            + "', fileLinesRefresh: 5 parsecs }\n");
+    assertThat(runToExit(config))
+        .isEqualTo(
+            "whaleray: "
+                + config
+                + " line 3: discovery.settings.fileLinesRefresh: '5 parsecs' (expected: a"
+                + " duration such as 500ms, 10s, 2m or 1h)");
+  }
+
+  /**
+   * Runs the router with the plugin and {@code config}; expects exit status 2 and returns the last
+   * line on stderr (a JVM may warn before it).
+   */
+  private String runToExit(Path config) throws Exception {
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx128m",
+            "-cp",
+            ROUTER_JAR.toAbsolutePath() + File.pathSeparator + PLUGIN_JAR.toAbsolutePath(),
+            "dev.whaleray.reference.Main",
+            "--config",
+            config.toString());
+    pb.environment().keySet().removeIf(k -> k.startsWith("WHALERAY_"));
+    pb.environment().put("WHALERAY_HOST", "127.0.0.1");
+    pb.environment().put("WHALERAY_PORT", "0");
+    pb.environment().put("WHALERAY_ADMIN_PORT", "0");
+    Path err = dir.resolve("router.err");
+    pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    pb.redirectError(err.toFile());
+    Process router = pb.start();
+    try {
+      assertThat(router.waitFor(20, TimeUnit.SECONDS)).as("exited").isTrue();
+      assertThat(router.exitValue()).as(Files.readString(err)).isEqualTo(2);
+      String[] lines = Files.readString(err).strip().split("\n");
+      return lines[lines.length - 1];
+    } finally {
+      router.destroyForcibly();
+    }
+  }
+
   private static HttpResponse<String> get(int port, String path) throws Exception {
     return CLIENT.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
