@@ -8,6 +8,7 @@ import dev.whaleray.router.discovery.Discovery;
 import dev.whaleray.router.undertow.RouterHandler;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
+import io.undertow.server.handlers.GracefulShutdownHandler;
 import io.undertow.server.handlers.PathHandler;
 import io.undertow.util.Headers;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.time.Instant;
 public final class EmbeddedApp implements AutoCloseable {
   private final Undertow server;
   private final RouterHandler router;
+  private final GracefulShutdownHandler shutdown;
 
   // --8<-- [embed]
   /** Starts the application on {@code port} (0: ephemeral), proxying through {@code discovery}. */
@@ -32,6 +34,10 @@ public final class EmbeddedApp implements AutoCloseable {
             .discovery(discovery)
             .healthPath(null) // the application answers its own health checks
             .responseTimeout(Duration.ofSeconds(30))
+            // The router sets each proxied exchange's body limit itself: this one (413 beyond),
+            // not the server's MAX_ENTITY_SIZE (Undertow's default, 2 MiB, would cut uploads).
+            .maxRequestBodySize(100L * 1024 * 1024)
+            .tunnelIdleTimeout(Duration.ofSeconds(60)) // a WebSocket quiet this long is closed
             .build();
 
     // The application's own handlers, as before.
@@ -46,8 +52,23 @@ public final class EmbeddedApp implements AutoCloseable {
                 })
             .addPrefixPath("/services", router);
 
-    server = Undertow.builder().addHttpListener(port, "127.0.0.1").setHandler(routes).build();
+    // Requests in flight finish on shutdown (close() below) before the listener goes.
+    shutdown = Handlers.gracefulShutdown(routes);
+    server = Undertow.builder().addHttpListener(port, "127.0.0.1").setHandler(shutdown).build();
     server.start();
+  }
+
+  /** Stops taking requests, lets those in flight finish (up to 20 s), then stops everything. */
+  @Override
+  public void close() {
+    shutdown.shutdown();
+    try {
+      shutdown.awaitShutdown(20_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    server.stop();
+    router.close(); // upstream pools and service watches; the caller closes its discovery
   }
 
   // --8<-- [embed]
@@ -55,12 +76,6 @@ public final class EmbeddedApp implements AutoCloseable {
   /** The bound port. */
   public int port() {
     return ((java.net.InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
-  }
-
-  @Override
-  public void close() {
-    server.stop();
-    router.close();
   }
 
   /** {@code java -cp ... EmbeddedApp 8080 catalog=127.0.0.1:8081,127.0.0.1:8082}. */
