@@ -2,6 +2,9 @@ package dev.whaleray.router.undertow;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.whaleray.router.undertow.internal.edge.ConnectionGuard;
+import dev.whaleray.router.undertow.internal.edge.JsonErrors;
+import dev.whaleray.router.undertow.internal.pool.IoThreadBufferPool;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;

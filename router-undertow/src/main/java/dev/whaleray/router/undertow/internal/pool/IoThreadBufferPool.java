@@ -1,4 +1,4 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.router.undertow.internal.pool;
 
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
@@ -16,7 +16,7 @@ import org.xnio.XnioIoThread;
  * and freeing, never contend. Buffers freed on another thread than the one that took them go back
  * through the shared queue.
  */
-final class IoThreadBufferPool implements ByteBufferPool {
+public final class IoThreadBufferPool implements ByteBufferPool {
   private final int bufferSize;
   private final boolean direct;
   private final int perThread;
@@ -35,7 +35,7 @@ final class IoThreadBufferPool implements ByteBufferPool {
    * @param perThread buffers each thread keeps for reuse
    * @param maxShared buffers kept in the shared overflow
    */
-  IoThreadBufferPool(int bufferSize, boolean direct, int perThread, int maxShared) {
+  public IoThreadBufferPool(int bufferSize, boolean direct, int perThread, int maxShared) {
     this.bufferSize = bufferSize;
     this.direct = direct;
     this.perThread = perThread;

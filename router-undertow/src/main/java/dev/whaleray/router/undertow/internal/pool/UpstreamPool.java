@@ -1,4 +1,4 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.router.undertow.internal.pool;
 
 import io.undertow.connector.PooledByteBuffer;
 import java.io.IOException;
@@ -20,9 +20,9 @@ import org.xnio.conduits.ConduitStreamSourceChannel;
  * ones, and a bounded queue of calls waiting for a connection beyond the cap. Confined to its IO
  * thread, so it takes no lock; only the open count is read by other threads.
  */
-final class UpstreamPool {
+public final class UpstreamPool {
   /** Told when a connection is ready for it, or that none will be. IO thread only. */
-  interface Waiter {
+  public interface Waiter {
     /** Tells answers to an older request of the same waiter from the current one. */
     int ticket();
 
@@ -36,7 +36,7 @@ final class UpstreamPool {
     void queueFull();
   }
 
-  final String authority;
+  public final String authority;
   private final String host;
   private final int port;
   private final Upstreams.PerThread thread;
@@ -63,7 +63,7 @@ final class UpstreamPool {
   }
 
   /** Hands {@code w} a connection now, later, or a failure. */
-  void acquire(Waiter w) {
+  public void acquire(Waiter w) {
     Conn c;
     while ((c = idle.pollLast()) != null) {
       c.idleTimer.cancel();
@@ -94,7 +94,7 @@ final class UpstreamPool {
   }
 
   /** Forgets a waiter that gave up (its connect timeout passed). */
-  boolean cancel(Waiter w) {
+  public boolean cancel(Waiter w) {
     return waiters.remove(w);
   }
 
@@ -186,25 +186,25 @@ final class UpstreamPool {
    * the owner of the current exchange gets the events, and an idle connection that becomes readable
    * was closed by the upstream or sent something unasked for, and is dropped.
    */
-  final class Conn implements ChannelListener<ConduitStreamSourceChannel> {
-    final StreamConnection connection;
-    final ConduitStreamSourceChannel source;
-    final ConduitStreamSinkChannel sink;
-    @Nullable Owner owner;
+  public final class Conn implements ChannelListener<ConduitStreamSourceChannel> {
+    public final StreamConnection connection;
+    public final ConduitStreamSourceChannel source;
+    public final ConduitStreamSinkChannel sink;
+    public @Nullable Owner owner;
     @Nullable PooledByteBuffer pooled;
     boolean isIdle;
     private boolean closed;
     final TimeoutList.Node idleTimer =
         new TimeoutList.Node() {
           @Override
-          void expired() {
+          protected void expired() {
             isIdle = false;
             idle.remove(Conn.this);
             discard();
           }
         };
 
-    UpstreamPool pool() {
+    public UpstreamPool pool() {
       return UpstreamPool.this;
     }
 
@@ -217,7 +217,7 @@ final class UpstreamPool {
     }
 
     /** The read buffer (in read mode: position to limit is unread data), borrowed on demand. */
-    ByteBuffer buffer() {
+    public ByteBuffer buffer() {
       PooledByteBuffer p = pooled;
       if (p == null) {
         p = pooled = thread.buffers.allocate();
@@ -264,7 +264,7 @@ final class UpstreamPool {
      * The exchange is done with the connection. A reusable one (the response was read to its end,
      * the request sent in full, nothing extra arrived) goes to the next waiter or the idle list.
      */
-    void release(boolean reusable) {
+    public void release(boolean reusable) {
       owner = null;
       if (!reusable || closed || !connection.isOpen()) {
         discard();
@@ -294,7 +294,7 @@ final class UpstreamPool {
      * long-lived WebSocket never holds a pooled slot, and is never reused. Returns the read buffer
      * (bytes after the response head may be in it), or null; the caller closes both.
      */
-    @Nullable PooledByteBuffer detach() {
+    public @Nullable PooledByteBuffer detach() {
       owner = null;
       PooledByteBuffer p = pooled;
       pooled = null;
@@ -318,7 +318,7 @@ final class UpstreamPool {
   }
 
   /** The exchange that uses a connection. */
-  interface Owner {
+  public interface Owner {
     void upstreamReadable();
   }
 }

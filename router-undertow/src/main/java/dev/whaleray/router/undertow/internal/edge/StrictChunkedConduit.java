@@ -1,4 +1,4 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.router.undertow.internal.edge;
 
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.Connectors;

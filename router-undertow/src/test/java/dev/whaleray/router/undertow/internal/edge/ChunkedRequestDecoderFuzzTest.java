@@ -1,4 +1,4 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.router.undertow.internal.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  * </ol>
  *
  * <p>Seeds: {@code
- * src/test/resources/dev/whaleray/router/undertow/ChunkedRequestDecoderFuzzTestInputs}.
+ * src/test/resources/dev/whaleray/router/undertow/internal/edge/ChunkedRequestDecoderFuzzTestInputs}.
  */
 class ChunkedRequestDecoderFuzzTest {
 

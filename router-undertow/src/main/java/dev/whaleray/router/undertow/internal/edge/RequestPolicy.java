@@ -1,5 +1,6 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.router.undertow.internal.edge;
 
+import dev.whaleray.router.undertow.internal.http1.Http1;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpServerConnection;
 import io.undertow.util.HeaderMap;
@@ -18,11 +19,11 @@ import io.undertow.util.Protocols;
  *
  * <p>Stateless; one pass over the head, allocation-free for a request that passes.
  */
-final class RequestPolicy {
+public final class RequestPolicy {
   private final int maxRequestTargetLength;
   private final int maxHeaderBytes;
 
-  RequestPolicy(int maxRequestTargetLength, int maxHeaderBytes) {
+  public RequestPolicy(int maxRequestTargetLength, int maxHeaderBytes) {
     this.maxRequestTargetLength = maxRequestTargetLength;
     this.maxHeaderBytes = maxHeaderBytes;
   }
@@ -31,7 +32,7 @@ final class RequestPolicy {
    * Checks the request head; answers and returns false when it is refused. An absolute-form target
    * replaces the Host header with its authority (RFC 9112 section 3.2.2).
    */
-  boolean admit(HttpServerExchange exchange) {
+  public boolean admit(HttpServerExchange exchange) {
     boolean http1 = exchange.getConnection() instanceof HttpServerConnection;
     HttpString protocol = exchange.getProtocol();
     if (http1

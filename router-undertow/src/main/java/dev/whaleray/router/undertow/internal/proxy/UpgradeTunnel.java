@@ -1,5 +1,7 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.router.undertow.internal.proxy;
 
+import dev.whaleray.router.undertow.internal.pool.TimeoutList;
+import dev.whaleray.router.undertow.internal.pool.Upstreams;
 import io.undertow.connector.PooledByteBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -21,7 +23,7 @@ import org.xnio.conduits.ConduitStreamSourceChannel;
  *
  * <p>IO thread only: both connections belong to the exchange's IO thread.
  */
-final class UpgradeTunnel implements ChannelListener<Channel> {
+public final class UpgradeTunnel implements ChannelListener<Channel> {
   private static final System.Logger LOG = System.getLogger(UpgradeTunnel.class.getName());
 
   /** Told once when the tunnel has closed; the attempt's accounting ends then. */
@@ -41,7 +43,7 @@ final class UpgradeTunnel implements ChannelListener<Channel> {
   private final TimeoutList.Node idleTimer =
       new TimeoutList.Node() {
         @Override
-        void expired() {
+        protected void expired() {
           LOG.log(System.Logger.Level.DEBUG, "tunnel idle: closing both sides");
           close(false);
         }

@@ -1,4 +1,4 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.router.undertow.internal.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,6 +7,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.whaleray.router.RequestView;
 import dev.whaleray.router.RouteMatch;
 import dev.whaleray.router.Router;
+import dev.whaleray.router.undertow.RouterServer;
 import io.undertow.server.Connectors;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.RequestParserAccess;

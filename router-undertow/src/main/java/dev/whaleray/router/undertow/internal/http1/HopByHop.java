@@ -1,4 +1,4 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.router.undertow.internal.http1;
 
 import io.undertow.util.HeaderMap;
 import io.undertow.util.Headers;
@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  * fixed list. {@code Transfer-Encoding} and {@code Content-Length} stay: they frame the body, and
  * Undertow re-frames it on each hop. {@code Upgrade} stays for WebSocket handshakes.
  */
-final class HopByHop {
+public final class HopByHop {
   private HopByHop() {}
 
   private static final HttpString KEEP_ALIVE = new HttpString("Keep-Alive");
@@ -42,7 +42,7 @@ final class HopByHop {
    * Proxy-Connection}, {@code TE}, {@code Trailer}, {@code Upgrade}); by length first, so most
    * names cost one switch.
    */
-  static boolean isFixed(HttpString name) {
+  public static boolean isFixed(HttpString name) {
     switch (name.length()) {
       case 2:
         return name.equals(TE);
@@ -61,7 +61,7 @@ final class HopByHop {
    * The headers a {@code Connection} value names that may be removed (not the protected ones), or
    * null when it names none: the rare case, so the common one allocates nothing.
    */
-  static HttpString @Nullable [] named(java.util.@Nullable Collection<String> connection) {
+  public static HttpString @Nullable [] named(java.util.@Nullable Collection<String> connection) {
     if (connection == null) {
       return null;
     }

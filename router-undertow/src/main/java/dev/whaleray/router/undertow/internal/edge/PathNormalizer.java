@@ -1,5 +1,6 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.router.undertow.internal.edge;
 
+import dev.whaleray.router.undertow.internal.http1.Http1;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,11 +27,11 @@ import org.jspecify.annotations.Nullable;
  * <p>Allocation-free for a path without {@code .}, {@code %} or {@code \}; stateless and
  * thread-safe.
  */
-final class PathNormalizer {
+public final class PathNormalizer {
   private PathNormalizer() {}
 
   /** A path the router refuses to forward; the message says why (no stack trace). */
-  static final class RejectedPath extends Exception {
+  public static final class RejectedPath extends Exception {
     private static final long serialVersionUID = 1L;
 
     RejectedPath(String message) {
@@ -44,7 +45,7 @@ final class PathNormalizer {
    *
    * @throws RejectedPath when the path must not be forwarded
    */
-  static @Nullable String normalize(String path, int from) throws RejectedPath {
+  public static @Nullable String normalize(String path, int from) throws RejectedPath {
     boolean suspect = false;
     int n = path.length();
     for (int i = from; i < n; i++) {
@@ -136,7 +137,7 @@ final class PathNormalizer {
    * are a route's prefix, so such a path climbed out of the prefix it now matches ({@code
    * /services/demo/../other/x}, {@code /x/../admin}) and must not be routed by it.
    */
-  static boolean climbsInto(String path, int depth) {
+  public static boolean climbsInto(String path, int depth) {
     String p = decodeUnreserved(path, 0);
     int n = p.length();
     int stack = 0;

@@ -1,10 +1,20 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.router.undertow.internal.proxy;
 
 import dev.whaleray.router.RequestView;
 import dev.whaleray.router.core.Cluster;
 import dev.whaleray.router.lb.Outcome;
 import dev.whaleray.router.lb.Tried;
 import dev.whaleray.router.lb.Upstream;
+import dev.whaleray.router.undertow.internal.edge.ChunkedRequestDecoder;
+import dev.whaleray.router.undertow.internal.edge.JsonErrors;
+import dev.whaleray.router.undertow.internal.http1.ChunkedResponseDecoder;
+import dev.whaleray.router.undertow.internal.http1.HeadWriter;
+import dev.whaleray.router.undertow.internal.http1.HopByHop;
+import dev.whaleray.router.undertow.internal.http1.ProtocolException;
+import dev.whaleray.router.undertow.internal.http1.ResponseParser;
+import dev.whaleray.router.undertow.internal.pool.TimeoutList;
+import dev.whaleray.router.undertow.internal.pool.UpstreamPool;
+import dev.whaleray.router.undertow.internal.pool.Upstreams;
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpServerExchange;
@@ -40,7 +50,7 @@ import org.xnio.conduits.ConduitStreamSourceChannel;
  *
  * <p>Runs on the exchange's IO thread only; one object and its two timer nodes per request.
  */
-final class ProxyCall
+public final class ProxyCall
     implements Runnable,
         Tried,
         UpstreamPool.Waiter,
@@ -115,41 +125,36 @@ final class ProxyCall
   private boolean upstreamKeepAlive;
   private int bodyMode;
   private long remaining;
-  private Http1.@Nullable ChunkedDecoder decoder;
+  private @Nullable ChunkedResponseDecoder decoder;
   private @Nullable StreamSinkChannel responseChannel;
   private boolean responseDone;
   private boolean endAfterFlush;
   private boolean lingering;
   private TimeoutList.@Nullable Node lingerTimer;
 
-  /**
-   * How long an early answer waits, reading and dropping the rest of the upload, before closing.
-   */
-  static final long LINGER_MILLIS = 5_000;
-
   private final TimeoutList.Node connectTimer =
       new TimeoutList.Node() {
         @Override
-        void expired() {
+        protected void expired() {
           connectTimedOut();
         }
       };
   private final TimeoutList.Node bodyTimer =
       new TimeoutList.Node() {
         @Override
-        void expired() {
+        protected void expired() {
           clientTooSlow("no request body bytes for " + config.clientBodyTimeoutMillis + " ms");
         }
       };
   private final TimeoutList.Node responseTimer =
       new TimeoutList.Node() {
         @Override
-        void expired() {
+        protected void expired() {
           responseTimedOut();
         }
       };
 
-  ProxyCall(
+  public ProxyCall(
       Upstreams config,
       HttpServerExchange exchange,
       Cluster cluster,
@@ -528,7 +533,7 @@ final class ProxyCall
   // ---- request
 
   private void sendHead(UpstreamPool.Conn c) {
-    Http1.HeadWriter w = thread.head.reset();
+    HeadWriter w = thread.head.reset();
     writeHead(w);
     ByteBuffer b = ByteBuffer.wrap(w.buf, 0, w.len);
     try {
@@ -573,7 +578,7 @@ final class ProxyCall
     pumpRequest();
   }
 
-  private void writeHead(Http1.HeadWriter w) {
+  private void writeHead(HeadWriter w) {
     HeaderMap in = exchange.getRequestHeaders();
     w.bytes(exchange.getRequestMethod()).ascii(" ");
     if (pathFrom >= path.length()) {
@@ -659,7 +664,7 @@ final class ProxyCall
    * {@code X-Forwarded-*} as Undertow's ProxyHandler writes them: trusted incoming values are kept
    * (the client address appended to {@code X-Forwarded-For}), else the connection's own.
    */
-  private void forwardedHeaders(Http1.HeadWriter w, HeaderMap in, @Nullable String clientHost) {
+  private void forwardedHeaders(HeadWriter w, HeaderMap in, @Nullable String clientHost) {
     boolean trust = config.trustForwarded;
     InetSocketAddress peer = exchange.getSourceAddress();
     String remote = peer == null ? "localhost" : remoteText(peer);
@@ -794,7 +799,7 @@ final class ProxyCall
     }
   }
 
-  private static boolean copyAll(Http1.HeadWriter w, HeaderMap in, HttpString name) {
+  private static boolean copyAll(HeadWriter w, HeaderMap in, HttpString name) {
     HeaderValues values = in.get(name);
     if (values == null || values.isEmpty()) {
       return false;
@@ -1105,12 +1110,12 @@ final class ProxyCall
 
   private void readHead(ByteBuffer b) {
     HeaderMap out = exchange.getResponseHeaders();
-    Http1.ResponseParser parser = thread.parser;
+    ResponseParser parser = thread.parser;
     try {
       while (true) {
         if (!parser.parse(b, out)) {
           if (b.position() == 0 && b.limit() == b.capacity()) {
-            throw new Http1.ProtocolException("response head too large");
+            throw new ProtocolException("response head too large");
           }
           return; // wait for more
         }
@@ -1120,17 +1125,17 @@ final class ProxyCall
         }
         if (status == 101) {
           if (upgrade == null) {
-            throw new Http1.ProtocolException("101 Switching Protocols without an upgrade request");
+            throw new ProtocolException("101 Switching Protocols without an upgrade request");
           }
           if (parser.upgrade == null || !parser.upgrade.equalsIgnoreCase(upgrade)) {
-            throw new Http1.ProtocolException("101 Switching Protocols to another protocol");
+            throw new ProtocolException("101 Switching Protocols to another protocol");
           }
           switchProtocols(out, parser.upgrade);
           return;
         }
         out.clear(); // an interim 1xx answer: skip it
       }
-    } catch (Http1.ProtocolException e) {
+    } catch (ProtocolException e) {
       out.clear();
       LOG.log(
           System.Logger.Level.WARNING,
@@ -1156,9 +1161,9 @@ final class ProxyCall
         upstreamKeepAlive = false; // both framings: RFC 9112 6.3 says close after
         out.remove(Headers.CONTENT_LENGTH);
       }
-      Http1.ChunkedDecoder d = decoder;
+      ChunkedResponseDecoder d = decoder;
       if (d == null) {
-        d = decoder = new Http1.ChunkedDecoder();
+        d = decoder = new ChunkedResponseDecoder();
       }
       d.reset();
     } else if (parser.otherTransferCoding) {
@@ -1279,7 +1284,7 @@ final class ProxyCall
           return;
         }
       }
-    } catch (IOException | Http1.ProtocolException e) {
+    } catch (IOException | ProtocolException e) {
       LOG.log(System.Logger.Level.DEBUG, () -> "response body: " + e.getMessage());
       abort(Outcome.ERROR, StatusCodes.BAD_GATEWAY, "upstream connection failed");
     }
@@ -1347,8 +1352,8 @@ final class ProxyCall
 
   /**
    * nginx's lingering close: after an early answer, read and drop what the client still sends, for
-   * up to {@link #LINGER_MILLIS}, so that the close is one the client reads the answer past, not a
-   * reset (unread bytes) that can take the answer with it.
+   * up to {@link Upstreams#LINGER_MILLIS}, so that the close is one the client reads the answer
+   * past, not a reset (unread bytes) that can take the answer with it.
    */
   private void linger() {
     StreamSourceChannel rc = requestChannel;
@@ -1361,7 +1366,7 @@ final class ProxyCall
     TimeoutList.Node timer =
         new TimeoutList.Node() {
           @Override
-          void expired() {
+          protected void expired() {
             stopLingering();
           }
         };

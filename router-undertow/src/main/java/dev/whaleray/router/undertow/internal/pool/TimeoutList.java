@@ -1,4 +1,4 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.router.undertow.internal.pool;
 
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -12,24 +12,24 @@ import org.xnio.XnioIoThread;
  *
  * <p>IO thread only: not thread-safe, by design.
  */
-final class TimeoutList implements Runnable {
+public final class TimeoutList implements Runnable {
 
   /** One timeout; subclass it, or embed one per timer an object needs. */
-  abstract static class Node {
+  public abstract static class Node {
     @Nullable Node prev;
     @Nullable Node next;
     @Nullable TimeoutList list;
     long deadline;
 
     /** The deadline passed while the node was still in its list. Runs on the IO thread. */
-    abstract void expired();
+    protected abstract void expired();
 
-    final boolean isArmed() {
+    public final boolean isArmed() {
       return list != null;
     }
 
     /** Removes the node from its list, if it is in one. */
-    final void cancel() {
+    public final void cancel() {
       TimeoutList l = list;
       if (l != null) {
         l.unlink(this);
@@ -44,13 +44,13 @@ final class TimeoutList implements Runnable {
   private boolean timerArmed;
   private boolean running; // in run(): it arms the timer itself at the end
 
-  TimeoutList(XnioIoThread thread, long timeoutMillis) {
+  public TimeoutList(XnioIoThread thread, long timeoutMillis) {
     this.thread = thread;
     this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
   }
 
   /** Arms {@code node} to expire one timeout from now; a node already armed is re-armed. */
-  void add(Node node) {
+  public void add(Node node) {
     node.cancel();
     node.deadline = System.nanoTime() + timeoutNanos;
     node.list = this;

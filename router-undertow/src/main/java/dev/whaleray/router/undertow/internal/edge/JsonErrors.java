@@ -1,4 +1,4 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.router.undertow.internal.edge;
 
 import dev.whaleray.router.internal.Json;
 import io.undertow.server.HttpServerExchange;
@@ -8,13 +8,13 @@ import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
 /** Writes the router's own answers: small JSON bodies {@code {"error": ..., "service": ...}}. */
-final class JsonErrors {
+public final class JsonErrors {
   private JsonErrors() {}
 
   static final String CONTENT_TYPE = "application/json";
 
   /** Sends a JSON error and ends the exchange; a no-op if the response already started. */
-  static void send(
+  public static void send(
       HttpServerExchange exchange, int status, String error, @Nullable String service) {
     if (exchange.isResponseStarted()) {
       return;

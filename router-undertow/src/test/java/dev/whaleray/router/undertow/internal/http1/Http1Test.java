@@ -1,4 +1,4 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.router.undertow.internal.http1;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -24,7 +24,7 @@ class Http1Test {
 
   @Test
   void parsesAStatusLineAndHeadersAndStopsAtTheBody() throws Exception {
-    Http1.ResponseParser p = new Http1.ResponseParser();
+    ResponseParser p = new ResponseParser();
     HeaderMap h = new HeaderMap();
     ByteBuffer b =
         direct(
@@ -43,7 +43,7 @@ class Http1Test {
 
   @Test
   void readsFramingAndConnectionHeaders() throws Exception {
-    Http1.ResponseParser p = new Http1.ResponseParser();
+    ResponseParser p = new ResponseParser();
     ByteBuffer b =
         direct("HTTP/1.0 200\nTransfer-Encoding: gzip, chunked\nConnection: keep-alive, Close\n\n");
     assertThat(p.parse(b, new HeaderMap())).isTrue();
@@ -62,7 +62,7 @@ class Http1Test {
 
   @Test
   void anIncompleteHeadConsumesNothing() throws Exception {
-    Http1.ResponseParser p = new Http1.ResponseParser();
+    ResponseParser p = new ResponseParser();
     ByteBuffer b = direct("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n");
     assertThat(p.parse(b, new HeaderMap())).isFalse();
     assertThat(b.position()).isZero();
@@ -71,7 +71,7 @@ class Http1Test {
   @Test
   void parsesAHeadLongerThanTheFirstCopy() throws Exception {
     String big = "x".repeat(6000);
-    Http1.ResponseParser p = new Http1.ResponseParser();
+    ResponseParser p = new ResponseParser();
     HeaderMap h = new HeaderMap();
     ByteBuffer b = direct("HTTP/1.1 200 OK\r\nX-Big: " + big + "\r\nContent-Length: 0\r\n\r\n");
     assertThat(p.parse(b, h)).isTrue();
@@ -97,13 +97,13 @@ class Http1Test {
         "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
       })
   void refusesMalformedHeads(String head) {
-    assertThatThrownBy(() -> new Http1.ResponseParser().parse(direct(head), new HeaderMap()))
-        .isInstanceOf(Http1.ProtocolException.class);
+    assertThatThrownBy(() -> new ResponseParser().parse(direct(head), new HeaderMap()))
+        .isInstanceOf(ProtocolException.class);
   }
 
   @Test
   void headerNamesAreReusedNotReallocated() throws Exception {
-    Http1.ResponseParser p = new Http1.ResponseParser();
+    ResponseParser p = new ResponseParser();
     HeaderMap first = new HeaderMap();
     HeaderMap second = new HeaderMap();
     p.parse(direct("HTTP/1.1 200 OK\r\ncontent-type: a\r\nX-Trace: 1\r\n\r\n"), first);
@@ -115,7 +115,7 @@ class Http1Test {
   }
 
   private static String decode(String wire, boolean byteByByte) throws Exception {
-    Http1.ChunkedDecoder d = new Http1.ChunkedDecoder();
+    ChunkedResponseDecoder d = new ChunkedResponseDecoder();
     d.reset();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] bytes = wire.getBytes(StandardCharsets.ISO_8859_1);
@@ -149,22 +149,22 @@ class Http1Test {
   @ValueSource(
       strings = {"x\r\n", ";\r\n", "3\r\nabcX", "1000000000000000\r\n", "5\r3\nhello\r\n0\r\n\r\n"})
   void refusesMalformedChunks(String wire) {
-    assertThatThrownBy(() -> decode(wire, false)).isInstanceOf(Http1.ProtocolException.class);
+    assertThatThrownBy(() -> decode(wire, false)).isInstanceOf(ProtocolException.class);
   }
 
   @Test
   void refusesEndlessExtensionsAndTrailers() {
-    String longLine = "a".repeat(Http1.ChunkedDecoder.MAX_LINE + 10);
+    String longLine = "a".repeat(ChunkedResponseDecoder.MAX_LINE + 10);
     assertThatThrownBy(() -> decode("5;" + longLine + "\r\nhello\r\n0\r\n\r\n", false))
-        .isInstanceOf(Http1.ProtocolException.class);
+        .isInstanceOf(ProtocolException.class);
     assertThatThrownBy(() -> decode("0\r\nX: " + longLine + "\r\n\r\n", false))
-        .isInstanceOf(Http1.ProtocolException.class);
+        .isInstanceOf(ProtocolException.class);
   }
 
   @Test
   void passesARepeatedEqualContentLengthOnce() throws Exception {
     HeaderMap h = new HeaderMap();
-    Http1.ResponseParser p = new Http1.ResponseParser();
+    ResponseParser p = new ResponseParser();
     p.parse(direct("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n"), h);
     assertThat(p.contentLength).isEqualTo(3);
     assertThat(h.get(Headers.CONTENT_LENGTH)).containsExactly("3");
@@ -172,7 +172,7 @@ class Http1Test {
 
   @Test
   void writesDigitsAndHeaders() {
-    Http1.HeadWriter w = new Http1.HeadWriter();
+    HeadWriter w = new HeadWriter();
     for (int v : new int[] {0, 7, 10, 99, 65535, Integer.MAX_VALUE}) {
       w.reset().digits(v);
       assertThat(new String(w.buf, 0, w.len, StandardCharsets.US_ASCII))

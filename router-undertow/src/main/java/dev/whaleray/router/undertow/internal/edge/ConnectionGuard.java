@@ -1,5 +1,6 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.router.undertow.internal.edge;
 
+import dev.whaleray.router.undertow.internal.pool.TimeoutList;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpServerConnection;
 import io.undertow.util.AttachmentKey;
@@ -30,7 +31,7 @@ import org.xnio.conduits.StreamSourceConduit;
  *
  * <p>Thread-safe: counters are atomic; each connection's head timer lives on its IO thread.
  */
-final class ConnectionGuard implements ChannelListener<StreamConnection> {
+public final class ConnectionGuard implements ChannelListener<StreamConnection> {
   private static final System.Logger LOG = System.getLogger(ConnectionGuard.class.getName());
   private static final AttachmentKey<HeadTimer> TIMER = AttachmentKey.create(HeadTimer.class);
 
@@ -42,7 +43,7 @@ final class ConnectionGuard implements ChannelListener<StreamConnection> {
   private final ConcurrentHashMap<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<XnioIoThread, TimeoutList> timeouts = new ConcurrentHashMap<>();
 
-  ConnectionGuard(
+  public ConnectionGuard(
       ChannelListener<StreamConnection> delegate,
       int maxConnections,
       int maxConnectionsPerClient,
@@ -54,7 +55,7 @@ final class ConnectionGuard implements ChannelListener<StreamConnection> {
   }
 
   /** Connections open now. */
-  int open() {
+  public int open() {
     return open.get();
   }
 
@@ -142,7 +143,7 @@ final class ConnectionGuard implements ChannelListener<StreamConnection> {
   }
 
   /** Marks that a request head arrived whole on the exchange's connection. */
-  void requestStarted(HttpServerExchange exchange) {
+  public void requestStarted(HttpServerExchange exchange) {
     HeadTimer t = timerOf(exchange);
     if (t != null) {
       t.inRequest = true;
@@ -155,7 +156,7 @@ final class ConnectionGuard implements ChannelListener<StreamConnection> {
    * it already (a pipelined head read with the last request). After a 101 the connection is a
    * tunnel and no head is timed again.
    */
-  void requestEnded(HttpServerExchange exchange) {
+  public void requestEnded(HttpServerExchange exchange) {
     HeadTimer t = timerOf(exchange);
     if (t == null) {
       return;
@@ -202,7 +203,7 @@ final class ConnectionGuard implements ChannelListener<StreamConnection> {
     private final TimeoutList.Node node =
         new TimeoutList.Node() {
           @Override
-          void expired() {
+          protected void expired() {
             headTimedOut();
           }
         };

@@ -1,5 +1,6 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.router.undertow.internal.edge;
 
+import dev.whaleray.router.undertow.internal.http1.Http1;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -21,7 +22,7 @@ import java.nio.ByteBuffer;
  *
  * <p>Not thread-safe: one per request.
  */
-final class ChunkedRequestDecoder {
+public final class ChunkedRequestDecoder {
   /** Longest chunk extension, and most trailer bytes, accepted (as nginx's header buffers). */
   static final int MAX_LINE = 8192;
 
@@ -40,7 +41,7 @@ final class ChunkedRequestDecoder {
   private static final int BROKEN = 12;
 
   /** The body is not valid chunked framing; the message names what is wrong (no stack trace). */
-  static final class MalformedChunkException extends IOException {
+  public static final class MalformedChunkException extends IOException {
     private static final long serialVersionUID = 1L;
 
     MalformedChunkException(String message) {

@@ -1,6 +1,8 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.router.undertow.internal.pool;
 
 import dev.whaleray.router.Endpoint;
+import dev.whaleray.router.undertow.internal.http1.HeadWriter;
+import dev.whaleray.router.undertow.internal.http1.ResponseParser;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.HttpServerExchange;
 import java.nio.ByteBuffer;
@@ -15,26 +17,31 @@ import org.xnio.XnioIoThread;
  * (one per endpoint), its timeout lists and its reusable parser and buffers. Nothing here is shared
  * between IO threads on the request path, so nothing is locked.
  */
-final class Upstreams {
-  final int maxConnectionsPerThread;
-  final int maxQueueSize;
-  final long idleTimeoutMillis;
-  final long connectTimeoutMillis;
-  final long responseTimeoutMillis;
-  final boolean preserveHost;
-  final boolean trustForwarded;
-  final int retries;
-  final int requestBufferBytes;
-  final long clientBodyTimeoutMillis;
-  final long minUploadRate;
-  final long minUploadGraceNanos;
-  final long tunnelIdleTimeoutMillis;
+public final class Upstreams {
+  /**
+   * How long an early answer waits, reading and dropping the rest of the upload, before closing.
+   */
+  public static final long LINGER_MILLIS = 5_000;
+
+  public final int maxConnectionsPerThread;
+  public final int maxQueueSize;
+  public final long idleTimeoutMillis;
+  public final long connectTimeoutMillis;
+  public final long responseTimeoutMillis;
+  public final boolean preserveHost;
+  public final boolean trustForwarded;
+  public final int retries;
+  public final int requestBufferBytes;
+  public final long clientBodyTimeoutMillis;
+  public final long minUploadRate;
+  public final long minUploadGraceNanos;
+  public final long tunnelIdleTimeoutMillis;
   private final ConcurrentHashMap<XnioIoThread, PerThread> threads = new ConcurrentHashMap<>();
   // The upstream side's own 16 KiB buffers: a response head must fit in one, whatever buffer
   // size the server an embedder runs the handler in was given.
   private final ByteBufferPool buffers = new IoThreadBufferPool(16 * 1024, true, 32, 256);
 
-  Upstreams(
+  public Upstreams(
       int maxConnectionsPerThread,
       int maxQueueSize,
       long idleTimeoutMillis,
@@ -64,19 +71,19 @@ final class Upstreams {
   }
 
   /** What one IO thread owns. */
-  final class PerThread {
-    final XnioIoThread ioThread;
-    final ByteBufferPool buffers;
+  public final class PerThread {
+    public final XnioIoThread ioThread;
+    public final ByteBufferPool buffers;
     final ConcurrentHashMap<String, UpstreamPool> pools = new ConcurrentHashMap<>();
-    final TimeoutList connectTimeouts;
-    final TimeoutList responseTimeouts;
-    final TimeoutList idleTimeouts;
-    final TimeoutList lingerTimeouts;
-    final TimeoutList clientBodyTimeouts;
-    final TimeoutList tunnelIdleTimeouts;
-    final ByteBuffer scratch = ByteBuffer.allocateDirect(512);
-    final Http1.HeadWriter head = new Http1.HeadWriter();
-    final Http1.ResponseParser parser = new Http1.ResponseParser();
+    public final TimeoutList connectTimeouts;
+    public final TimeoutList responseTimeouts;
+    public final TimeoutList idleTimeouts;
+    public final TimeoutList lingerTimeouts;
+    public final TimeoutList clientBodyTimeouts;
+    public final TimeoutList tunnelIdleTimeouts;
+    public final ByteBuffer scratch = ByteBuffer.allocateDirect(512);
+    public final HeadWriter head = new HeadWriter();
+    public final ResponseParser parser = new ResponseParser();
 
     PerThread(XnioIoThread ioThread) {
       this.ioThread = ioThread;
@@ -84,13 +91,13 @@ final class Upstreams {
       this.connectTimeouts = new TimeoutList(ioThread, connectTimeoutMillis);
       this.responseTimeouts = new TimeoutList(ioThread, responseTimeoutMillis);
       this.idleTimeouts = new TimeoutList(ioThread, idleTimeoutMillis);
-      this.lingerTimeouts = new TimeoutList(ioThread, ProxyCall.LINGER_MILLIS);
+      this.lingerTimeouts = new TimeoutList(ioThread, LINGER_MILLIS);
       this.clientBodyTimeouts = new TimeoutList(ioThread, clientBodyTimeoutMillis);
       this.tunnelIdleTimeouts = new TimeoutList(ioThread, tunnelIdleTimeoutMillis);
     }
 
     /** The pool for {@code endpoint}, made on first use. */
-    UpstreamPool pool(Endpoint endpoint) {
+    public UpstreamPool pool(Endpoint endpoint) {
       String authority = endpoint.authority();
       UpstreamPool pool = pools.get(authority);
       if (pool == null) {
@@ -115,7 +122,7 @@ final class Upstreams {
   }
 
   /** The calling IO thread's state (the exchange's IO thread). */
-  PerThread thread(HttpServerExchange exchange) {
+  public PerThread thread(HttpServerExchange exchange) {
     XnioIoThread t = exchange.getIoThread();
     PerThread p = threads.get(t);
     if (p == null) {
@@ -125,7 +132,7 @@ final class Upstreams {
   }
 
   /** Upstream connections open now (idle or busy), over every thread and endpoint. */
-  int openConnections() {
+  public int openConnections() {
     int n = 0;
     for (PerThread t : threads.values()) {
       for (UpstreamPool p : t.pools.values()) {
@@ -136,7 +143,7 @@ final class Upstreams {
   }
 
   /** Endpoints with a pool on some IO thread. */
-  int pools() {
+  public int pools() {
     Set<String> names = new HashSet<>();
     for (PerThread t : threads.values()) {
       names.addAll(t.pools.keySet());
@@ -145,7 +152,7 @@ final class Upstreams {
   }
 
   /** Closes idle connections (on their IO threads); calls in flight finish as they are. */
-  void close() {
+  public void close() {
     for (PerThread t : threads.values()) {
       try {
         t.ioThread.execute(t::closeIdle);
@@ -159,7 +166,7 @@ final class Upstreams {
    * Drops, on each IO thread, the pools of endpoints no service lists any more once they are unused
    * (idle connections close after the idle timeout).
    */
-  void retainOnly(Set<String> authoritiesInUse) {
+  public void retainOnly(Set<String> authoritiesInUse) {
     for (PerThread t : threads.values()) {
       try {
         t.ioThread.execute(

@@ -1,4 +1,4 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.router.undertow.internal.edge;
 
 import dev.whaleray.router.RequestView;
 import io.undertow.server.HttpServerExchange;
@@ -9,12 +9,12 @@ import org.jspecify.annotations.Nullable;
  * relative to where the handler is mounted, so that {@code %2e%2e} or {@code a%2Fb} reach the route
  * table as typed and are rejected, not decoded into something else.
  */
-final class ExchangeRequestView implements RequestView {
+public final class ExchangeRequestView implements RequestView {
   private final HttpServerExchange exchange;
   private final String rawPath;
   private final String mountPrefix;
 
-  ExchangeRequestView(HttpServerExchange exchange) {
+  public ExchangeRequestView(HttpServerExchange exchange) {
     this.exchange = exchange;
     String uri = exchange.getRequestURI();
     if (exchange.isHostIncludedInRequestURI()) {
@@ -39,7 +39,7 @@ final class ExchangeRequestView implements RequestView {
   }
 
   /** The same request with its path in normal form (see {@link PathNormalizer}). */
-  ExchangeRequestView withPath(String path) {
+  public ExchangeRequestView withPath(String path) {
     return new ExchangeRequestView(this, path);
   }
 

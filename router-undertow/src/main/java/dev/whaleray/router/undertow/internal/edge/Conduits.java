@@ -1,4 +1,4 @@
-package dev.whaleray.router.undertow;
+package dev.whaleray.router.undertow.internal.edge;
 
 import java.lang.reflect.Field;
 import org.jspecify.annotations.Nullable;
