@@ -15,8 +15,6 @@ import dev.whaleray.router.undertow.internal.pool.Upstreams;
 import dev.whaleray.router.undertow.internal.proxy.Dispatcher;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +52,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class RouterHandler implements HttpHandler, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RouterHandler.class.getName());
-  private static final ByteBuffer OK = ByteBuffer.wrap("OK".getBytes(StandardCharsets.US_ASCII));
 
   private final ClusterManager services;
   private final Upstreams upstreams;

@@ -34,8 +34,9 @@ import org.xnio.conduits.ConduitStreamSourceChannel;
  * failure means. Retries a connect failure (and, for an idempotent request whose body, if any, was
  * read whole, a connection that broke before any response) on a re-picked endpoint.
  *
- * <p>Runs on the exchange's IO thread only. Per request: this object, its connect timer and its
- * response pump; a request pump for a request with a body, a lingering close after an early answer.
+ * <p>Runs on the exchange's IO thread only. Per request: this object, its {@link Attempts} (also
+ * the connect timer) and its {@link ResponsePump} (also the response timer); a {@link RequestPump}
+ * only for a request with a body, a {@link LingeringClose} only after an early answer.
  */
 public final class ProxyCall
     implements Runnable,
