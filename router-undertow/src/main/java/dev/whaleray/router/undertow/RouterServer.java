@@ -2,6 +2,10 @@ package dev.whaleray.router.undertow;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.whaleray.router.undertow.internal.edge.ConnectionGuard;
+import dev.whaleray.router.undertow.internal.edge.JsonErrors;
+import dev.whaleray.router.undertow.internal.pool.IoThreadBufferPool;
+import dev.whaleray.router.undertow.internal.proxy.Dispatcher;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
@@ -122,7 +126,7 @@ public final class RouterServer implements AutoCloseable {
     guard.requestStarted(exchange);
     if (maxRequestBodySize > 0) {
       // RouterHandler sets each exchange's limit itself: it keeps this one when it is smaller.
-      exchange.putAttachment(RouterHandler.SERVER_BODY_LIMIT, maxRequestBodySize);
+      exchange.putAttachment(Dispatcher.SERVER_BODY_LIMIT, maxRequestBodySize);
     }
     int now = inFlight.incrementAndGet();
     exchange.addExchangeCompleteListener(done); // one listener for all: no allocation

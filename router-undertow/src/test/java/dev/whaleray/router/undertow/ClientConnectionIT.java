@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.whaleray.router.Endpoint;
+import dev.whaleray.router.undertow.internal.proxy.ProxyCall;
 import dev.whaleray.router.undertow.testing.RawHttp;
 import dev.whaleray.router.undertow.testing.TestBackend;
 import dev.whaleray.router.undertow.testing.TestDiscovery;

@@ -1,0 +1,91 @@
+package dev.whaleray.router.undertow.internal.http1;
+
+import io.undertow.util.HttpString;
+import java.util.Arrays;
+
+/** A request head built in a reusable array. */
+public final class HeadWriter {
+  public byte[] buf = new byte[2048];
+  public int len;
+
+  public HeadWriter reset() {
+    len = 0;
+    return this;
+  }
+
+  private void ensure(int n) {
+    if (len + n > buf.length) {
+      buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
+    }
+  }
+
+  /** Latin-1 characters as bytes; anything wider becomes {@code ?}; CR and LF become space. */
+  public HeadWriter ascii(String s) {
+    int n = s.length();
+    ensure(n);
+    byte[] b = buf;
+    int l = len;
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      b[l++] = c == '\r' || c == '\n' ? (byte) ' ' : c < 0x100 ? (byte) c : (byte) '?';
+    }
+    len = l;
+    return this;
+  }
+
+  /** {@code s.substring(from, to)} as {@link #ascii(String)} would write it. */
+  public HeadWriter ascii(String s, int from, int to) {
+    ensure(to - from);
+    byte[] b = buf;
+    int l = len;
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      b[l++] = c == '\r' || c == '\n' ? (byte) ' ' : c < 0x100 ? (byte) c : (byte) '?';
+    }
+    len = l;
+    return this;
+  }
+
+  public HeadWriter bytes(HttpString s) {
+    int n = s.length();
+    ensure(n);
+    s.copyTo(buf, len);
+    len += n;
+    return this;
+  }
+
+  public HeadWriter name(HttpString name) {
+    int n = name.length();
+    ensure(n + 2);
+    name.copyTo(buf, len);
+    len += n;
+    buf[len++] = ':';
+    buf[len++] = ' ';
+    return this;
+  }
+
+  /** A non-negative number in decimal. */
+  public HeadWriter digits(int v) {
+    int n = 1;
+    for (int x = v; x >= 10; x /= 10) {
+      n++;
+    }
+    ensure(n);
+    for (int i = len + n - 1, x = v; i >= len; i--, x /= 10) {
+      buf[i] = (byte) ('0' + x % 10);
+    }
+    len += n;
+    return this;
+  }
+
+  public HeadWriter crlf() {
+    ensure(2);
+    buf[len++] = '\r';
+    buf[len++] = '\n';
+    return this;
+  }
+
+  public HeadWriter header(HttpString name, String value) {
+    return name(name).ascii(value).crlf();
+  }
+}

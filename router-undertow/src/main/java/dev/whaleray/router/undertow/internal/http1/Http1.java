@@ -1,0 +1,48 @@
+package dev.whaleray.router.undertow.internal.http1;
+
+import org.jspecify.annotations.Nullable;
+
+/** Small HTTP/1.1 token helpers shared by the codec and the request checks. */
+public final class Http1 {
+  private Http1() {}
+
+  /** True when the comma-separated {@code value} holds {@code token}, ignoring case. */
+  public static boolean containsToken(@Nullable String value, String token) {
+    if (value == null) {
+      return false;
+    }
+    int start = 0;
+    int n = value.length();
+    while (start < n) {
+      int comma = value.indexOf(',', start);
+      int end = comma < 0 ? n : comma;
+      int s = start;
+      int e = end;
+      while (s < e && value.charAt(s) == ' ') {
+        s++;
+      }
+      while (e > s && value.charAt(e - 1) == ' ') {
+        e--;
+      }
+      if (e - s == token.length() && value.regionMatches(true, s, token, 0, token.length())) {
+        return true;
+      }
+      start = end + 1;
+    }
+    return false;
+  }
+
+  /** The value of a hex digit (a byte or a char), or -1 for anything else. */
+  public static int hex(int c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
+  }
+}

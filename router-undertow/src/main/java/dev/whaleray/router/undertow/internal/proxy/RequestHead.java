@@ -1,0 +1,290 @@
+package dev.whaleray.router.undertow.internal.proxy;
+
+import dev.whaleray.router.undertow.internal.http1.HeadWriter;
+import dev.whaleray.router.undertow.internal.http1.HopByHop;
+import io.undertow.server.ServerConnection;
+import io.undertow.util.AttachmentKey;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import java.net.InetSocketAddress;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The request head written upstream, as bytes straight from the exchange's values: the request
+ * line, the client's headers less hop-by-hop ones, the {@code X-Forwarded-*} headers and the body's
+ * framing. Functions of explicit inputs, so each rule is testable without a socket.
+ */
+final class RequestHead {
+  private RequestHead() {}
+
+  /** A {@code contentLength} meaning: frame the body as the client did (its Content-Length). */
+  static final long AS_RECEIVED = -1;
+
+  /** A {@code contentLength} meaning: the body is streamed upstream in chunks. */
+  static final long CHUNKED = -2;
+
+  /** What the forwarded headers need from the client's connection; the last two only rarely. */
+  interface Origin {
+    /** The client's address as text ({@code localhost} when unknown). */
+    String remote();
+
+    /** True when the client's request came over TLS. */
+    boolean https();
+
+    /** Where the client connected to: stands in for a missing Host header. */
+    InetSocketAddress destination();
+
+    /** The port of the client's connection on the router: replaces a trusted, non-numeric port. */
+    int localPort();
+  }
+
+  /** The request line: {@code path} from {@code pathFrom} (the route's prefix stripped). */
+  static void requestLine(
+      HeadWriter w, HttpString method, String path, int pathFrom, String query) {
+    w.bytes(method).ascii(" ");
+    if (pathFrom >= path.length()) {
+      w.ascii("/");
+    } else {
+      w.ascii(path, pathFrom, path.length());
+    }
+    if (!query.isEmpty()) {
+      w.ascii("?").ascii(query);
+    }
+    w.ascii(" HTTP/1.1").crlf();
+  }
+
+  /**
+   * The headers and the blank line that ends the head.
+   *
+   * @param authority the upstream's {@code host:port}, the Host header unless {@code preserveHost}
+   * @param upgrade the protocol of an upgrade request (a WebSocket handshake), else null
+   * @param contentLength a whole body's length, {@link #AS_RECEIVED} or {@link #CHUNKED}
+   */
+  static void headers(
+      HeadWriter w,
+      HeaderMap in,
+      String authority,
+      boolean preserveHost,
+      boolean trust,
+      @Nullable String upgrade,
+      long contentLength,
+      Origin origin) {
+    String clientHost = in.getFirst(Headers.HOST);
+    if (preserveHost && clientHost != null) {
+      w.header(Headers.HOST, clientHost);
+    } else {
+      w.header(Headers.HOST, authority);
+    }
+    HttpString[] named = HopByHop.named(in.get(Headers.CONNECTION));
+    for (long c = in.fastIterateNonEmpty(); c != -1L; c = in.fiNextNonEmpty(c)) {
+      HeaderValues values = in.fiCurrent(c);
+      HttpString name = values.getHeaderName();
+      if (isWrittenSeparately(name) || HopByHop.isFixed(name) || isNamed(named, name)) {
+        continue;
+      }
+      for (int i = 0, n = values.size(); i < n; i++) {
+        w.header(name, values.get(i));
+      }
+    }
+    forwarded(w, in, clientHost, preserveHost, trust, origin);
+    if (upgrade != null) {
+      w.header(Headers.CONNECTION, "upgrade");
+      w.header(Headers.UPGRADE, upgrade);
+    }
+    if (contentLength >= 0) {
+      w.name(Headers.CONTENT_LENGTH).digits((int) contentLength).crlf(); // read whole: one framing
+    } else if (contentLength == CHUNKED) {
+      w.header(Headers.TRANSFER_ENCODING, "chunked");
+    } else {
+      String length = in.getFirst(Headers.CONTENT_LENGTH);
+      if (length != null) {
+        w.header(Headers.CONTENT_LENGTH, length);
+      }
+    }
+    w.crlf();
+  }
+
+  /** Headers written after the loop, from the router's own rules; by length first. */
+  static boolean isWrittenSeparately(HttpString name) {
+    switch (name.length()) {
+      case 4:
+        return name.equals(Headers.HOST);
+      case 14:
+        return name.equals(Headers.CONTENT_LENGTH);
+      case 15:
+        return name.equals(Headers.X_FORWARDED_FOR);
+      case 16:
+        return name.equals(Headers.X_FORWARDED_HOST) || name.equals(Headers.X_FORWARDED_PORT);
+      case 6:
+        return name.equals(Headers.EXPECT); // answered by the router itself
+      case 17:
+        return name.equals(Headers.TRANSFER_ENCODING) || name.equals(Headers.X_FORWARDED_PROTO);
+      case 18:
+        return name.equals(Headers.X_FORWARDED_SERVER);
+      default:
+        return name.length() > 0 && name.byteAt(0) == ':'; // HTTP/2 pseudo-headers
+    }
+  }
+
+  private static boolean isNamed(HttpString @Nullable [] named, HttpString name) {
+    if (named != null) {
+      for (HttpString n : named) {
+        if (n.equals(name)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * {@code X-Forwarded-*} as Undertow's ProxyHandler writes them: trusted incoming values are kept
+   * (the client address appended to {@code X-Forwarded-For}), else the connection's own.
+   */
+  static void forwarded(
+      HeadWriter w,
+      HeaderMap in,
+      @Nullable String clientHost,
+      boolean preserveHost,
+      boolean trust,
+      Origin origin) {
+    String remote = origin.remote();
+    String xff = trust ? in.getFirst(Headers.X_FORWARDED_FOR) : null;
+    if (xff != null && !xff.isEmpty()) {
+      w.name(Headers.X_FORWARDED_FOR).ascii(xff).ascii(",").ascii(remote).crlf();
+    } else {
+      w.header(Headers.X_FORWARDED_FOR, remote);
+    }
+    boolean https = origin.https();
+    if (!(trust && copyAll(w, in, Headers.X_FORWARDED_PROTO))) {
+      w.header(Headers.X_FORWARDED_PROTO, https ? "https" : "http");
+    }
+    // Host name and port from the Host header read once (Undertow's getHostName() and
+    // getHostPort() each look it up again).
+    String hostName = hostName(clientHost, origin);
+    if (!(trust && copyAll(w, in, Headers.X_FORWARDED_SERVER))) {
+      w.header(Headers.X_FORWARDED_SERVER, hostName);
+    }
+    if (!preserveHost && clientHost != null) {
+      w.header(Headers.X_FORWARDED_HOST, clientHost);
+    } else if (!(trust && copyAll(w, in, Headers.X_FORWARDED_HOST))) {
+      w.header(
+          Headers.X_FORWARDED_HOST,
+          hostName.indexOf(':') >= 0 && !hostName.startsWith("[")
+              ? "[" + hostName + "]"
+              : hostName);
+    }
+    String port = trust ? in.getFirst(Headers.X_FORWARDED_PORT) : null;
+    if (port != null && isPort(port)) {
+      copyAll(w, in, Headers.X_FORWARDED_PORT);
+    } else if (port == null && hasPlainPort(clientHost)) {
+      // The Host header's own digits: what getHostPort() would parse and print back.
+      w.name(Headers.X_FORWARDED_PORT)
+          .ascii(clientHost, clientHost.lastIndexOf(':') + 1, clientHost.length())
+          .crlf();
+    } else {
+      w.name(Headers.X_FORWARDED_PORT)
+          .digits(port != null ? origin.localPort() : hostPort(clientHost, https, origin))
+          .crlf();
+    }
+  }
+
+  /** A Host value ending in {@code :} and 1-5 digits without a leading zero. */
+  static boolean hasPlainPort(@Nullable String host) {
+    if (host == null || host.startsWith("[")) {
+      return false;
+    }
+    int colon = host.lastIndexOf(':');
+    int n = host.length() - colon - 1;
+    if (colon < 0
+        || n < 1
+        || n > 5
+        || host.indexOf(':') != colon
+        || host.charAt(colon + 1) == '0') {
+      return false;
+    }
+    int v = 0;
+    for (int i = colon + 1; i < host.length(); i++) {
+      char c = host.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v <= 65535;
+  }
+
+  private static final AttachmentKey<Object[]> REMOTE_TEXT = AttachmentKey.create(Object[].class);
+
+  /**
+   * The client address as text, kept on the connection: formatting it allocated on every request.
+   * Keyed on the address object, so a handler that sets another source address per request (a
+   * proxy-protocol or forwarded-peer handler) still gets its own.
+   */
+  static String remoteText(ServerConnection c, InetSocketAddress peer) {
+    Object[] cached = c.getAttachment(REMOTE_TEXT);
+    if (cached != null && cached[0] == peer) {
+      return (String) cached[1];
+    }
+    String text = peer.getHostString();
+    c.putAttachment(REMOTE_TEXT, new Object[] {peer, text});
+    return text;
+  }
+
+  /** As {@code HttpServerExchange.getHostName()}, from the Host value already read. */
+  static String hostName(@Nullable String host, Origin origin) {
+    if (host == null) {
+      return origin.destination().getHostString();
+    }
+    if (host.startsWith("[")) {
+      int close = host.indexOf(']');
+      return close < 0 ? host.substring(1) : host.substring(1, close);
+    }
+    int colon = host.indexOf(':');
+    return colon < 0 ? host : host.substring(0, colon);
+  }
+
+  /** As {@code HttpServerExchange.getHostPort()}, from the Host value already read. */
+  static int hostPort(@Nullable String host, boolean https, Origin origin) {
+    if (host == null) {
+      return origin.destination().getPort();
+    }
+    int colon =
+        host.startsWith("[")
+            ? host.indexOf(':', Math.max(0, host.indexOf(']')))
+            : host.indexOf(':');
+    if (colon >= 0) {
+      try {
+        int port = Integer.parseInt(host, colon + 1, host.length(), 10);
+        if (port >= 0 && port <= 65535) {
+          return port;
+        }
+      } catch (NumberFormatException ignored) {
+        // as Undertow: fall back to the scheme's port
+      }
+    }
+    return https ? 443 : 80;
+  }
+
+  private static boolean isPort(String s) {
+    try {
+      Integer.parseInt(s);
+      return true;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  private static boolean copyAll(HeadWriter w, HeaderMap in, HttpString name) {
+    HeaderValues values = in.get(name);
+    if (values == null || values.isEmpty()) {
+      return false;
+    }
+    for (int i = 0, n = values.size(); i < n; i++) {
+      w.header(name, values.get(i));
+    }
+    return true;
+  }
+}

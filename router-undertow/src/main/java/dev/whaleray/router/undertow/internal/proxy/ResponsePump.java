@@ -1,0 +1,410 @@
+package dev.whaleray.router.undertow.internal.proxy;
+
+import dev.whaleray.router.lb.Outcome;
+import dev.whaleray.router.undertow.internal.http1.ChunkedResponseDecoder;
+import dev.whaleray.router.undertow.internal.http1.HopByHop;
+import dev.whaleray.router.undertow.internal.http1.ProtocolException;
+import dev.whaleray.router.undertow.internal.http1.ResponseParser;
+import dev.whaleray.router.undertow.internal.pool.TimeoutList;
+import dev.whaleray.router.undertow.internal.pool.UpstreamPool;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.StatusCodes;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.jspecify.annotations.Nullable;
+import org.xnio.IoUtils;
+import org.xnio.channels.StreamSinkChannel;
+import org.xnio.channels.StreamSourceChannel;
+
+/**
+ * The response's way back: reads and parses the upstream's response head into the exchange,
+ * switches a 101 over to an {@link UpgradeTunnel}, streams the body to the client with backpressure
+ * (de-chunking a chunked one) and flushes the end before the connection goes back to its pool.
+ *
+ * <p>One per call, and that call's response timer too (from the end of the request to the response
+ * head). IO thread only.
+ */
+final class ResponsePump extends TimeoutList.Node {
+  private static final System.Logger LOG = System.getLogger(ResponsePump.class.getName());
+
+  static final int BODY_NONE = 0;
+  static final int BODY_FIXED = 1;
+  static final int BODY_CHUNKED = 2;
+  static final int BODY_TO_EOF = 3;
+
+  /** {@link #transfer}: the body was read to its end. */
+  static final int BODY_READ = 0;
+
+  /** {@link #transfer}: one side has to wait; its event continues. */
+  static final int WAITING = 1;
+
+  /** {@link #transfer}: writing to the client failed, it went away. */
+  static final int CLIENT_GONE = 2;
+
+  private final ProxyCall call;
+
+  boolean started; // the head arrived
+  boolean keepAlive; // the upstream connection can be reused after this response
+  int bodyMode;
+  long remaining;
+  private @Nullable ChunkedResponseDecoder decoder;
+  @Nullable StreamSinkChannel channel; // the client's response channel, once the head is in
+  boolean done; // the body was read to its end
+  private boolean endAfterFlush;
+
+  ResponsePump(ProxyCall call) {
+    this.call = call;
+  }
+
+  /** No response head within the response timeout. */
+  @Override
+  protected void expired() {
+    if (call.state != ProxyCall.ACTIVE || started) {
+      return;
+    }
+    call.closeConnection(); // never back to the pool with a response pending
+    call.end(Outcome.TIMEOUT);
+    if (!call.requestSent) {
+      call.exchange.setPersistent(false);
+    }
+    call.fail(StatusCodes.GATEWAY_TIME_OUT, "upstream timed out");
+  }
+
+  /**
+   * The connection broke before the response head: retry an idempotent request whose body, if any,
+   * was read whole before sending (so it can be sent again).
+   */
+  void brokeBeforeHead(IOException e) {
+    if (call.state != ProxyCall.ACTIVE) {
+      return;
+    }
+    cancel();
+    call.pendingHead = null;
+    call.closeConnection();
+    LOG.log(
+        System.Logger.Level.DEBUG,
+        () ->
+            "upstream "
+                + call.attempts.upstream.endpoint()
+                + (call.reused ? " (reused connection)" : "")
+                + ": "
+                + e.getMessage());
+    RequestPump body = call.request;
+    if ((body == null || body.canResend()) && call.isIdempotent() && !started) {
+      call.attempts.failedBeforeSending(
+          Outcome.RESET, StatusCodes.BAD_GATEWAY, "upstream connection failed", false);
+      return;
+    }
+    call.end(Outcome.RESET);
+    call.fail(StatusCodes.BAD_GATEWAY, "upstream connection failed");
+  }
+
+  /** The upstream connection is readable: the head, or more of the body. */
+  void readable() {
+    if (started) {
+      pump();
+      return;
+    }
+    UpstreamPool.Conn c = call.conn;
+    ByteBuffer b = c.buffer();
+    int n;
+    try {
+      b.compact();
+      try {
+        n = c.source.read(b);
+      } finally {
+        b.flip();
+      }
+    } catch (IOException e) {
+      brokeBeforeHead(e);
+      return;
+    }
+    if (n == -1) {
+      brokeBeforeHead(new IOException("upstream closed the connection before answering"));
+      return;
+    }
+    if (n == 0) {
+      return;
+    }
+    readHead(b);
+  }
+
+  private void readHead(ByteBuffer b) {
+    HeaderMap out = call.exchange.getResponseHeaders();
+    ResponseParser parser = call.thread.parser;
+    try {
+      while (true) {
+        if (!parser.parse(b, out)) {
+          if (b.position() == 0 && b.limit() == b.capacity()) {
+            throw new ProtocolException("response head too large");
+          }
+          return; // wait for more
+        }
+        int status = parser.status;
+        if (status >= 200) {
+          break;
+        }
+        if (status == 101) {
+          String upgrade = call.upgrade;
+          if (upgrade == null) {
+            throw new ProtocolException("101 Switching Protocols without an upgrade request");
+          }
+          if (parser.upgrade == null || !parser.upgrade.equalsIgnoreCase(upgrade)) {
+            throw new ProtocolException("101 Switching Protocols to another protocol");
+          }
+          switchProtocols(out, parser.upgrade);
+          return;
+        }
+        out.clear(); // an interim 1xx answer: skip it
+      }
+    } catch (ProtocolException e) {
+      out.clear();
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "invalid response from " + call.attempts.upstream.endpoint() + ": " + e.getMessage());
+      call.closeConnection();
+      call.end(Outcome.ERROR);
+      call.fail(StatusCodes.BAD_GATEWAY, "invalid response from upstream");
+      return;
+    }
+    started = true;
+    RequestPump body = call.request;
+    if (body != null) {
+      body.freePreread(); // the response is in: never sent again
+    }
+    call.attempts.headArrived(parser.status);
+    cancel();
+    call.exchange.setStatusCode(parser.status);
+    frame(parser, call.head, out);
+    StreamSinkChannel rc = call.exchange.getResponseChannel();
+    channel = rc;
+    rc.getWriteSetter().set(call);
+    pump();
+  }
+
+  /**
+   * How the body that follows the parsed head is framed, and whether the connection can be reused
+   * after it; framing headers that no longer apply leave {@code out}.
+   */
+  void frame(ResponseParser parser, boolean head, HeaderMap out) {
+    int status = parser.status;
+    keepAlive = parser.http11 && !parser.connectionClose;
+    if (head || status == 204 || status == 304) {
+      bodyMode = BODY_NONE;
+    } else if (parser.chunked) {
+      bodyMode = BODY_CHUNKED;
+      if (parser.contentLength >= 0) {
+        keepAlive = false; // both framings: RFC 9112 6.3 says close after
+        out.remove(Headers.CONTENT_LENGTH);
+      }
+      ChunkedResponseDecoder d = decoder;
+      if (d == null) {
+        d = decoder = new ChunkedResponseDecoder();
+      }
+      d.reset();
+    } else if (parser.otherTransferCoding) {
+      bodyMode = BODY_TO_EOF;
+      keepAlive = false;
+      out.remove(Headers.CONTENT_LENGTH);
+    } else if (parser.contentLength >= 0) {
+      bodyMode = BODY_FIXED;
+      remaining = parser.contentLength;
+    } else {
+      bodyMode = BODY_TO_EOF;
+      keepAlive = false;
+    }
+    // Hop-by-hop headers were left out while parsing; remove what Connection named, if anything.
+    HttpString[] named = HopByHop.named(parser.connection);
+    if (named != null) {
+      for (HttpString n : named) {
+        out.remove(n);
+      }
+    }
+  }
+
+  /**
+   * The backend accepted the upgrade: the client gets the 101 with the backend's handshake headers,
+   * then both connections become a {@link UpgradeTunnel}. The upstream connection leaves its pool
+   * for good; the attempt stays in flight (least-connections sees it) until the tunnel closes.
+   */
+  private void switchProtocols(HeaderMap out, String protocol) {
+    started = true;
+    call.attempts.headArrived(StatusCodes.SWITCHING_PROTOCOLS);
+    cancel();
+    call.state = ProxyCall.DONE; // the exchange ends with the 101; the tunnel owns both from here
+    UpstreamPool.Conn c = call.conn;
+    call.conn = null;
+    c.source.getReadSetter().set(null);
+    c.sink.getWriteSetter().set(null);
+    UpgradeTunnel tunnel = new UpgradeTunnel(call.thread, c.connection, c.detach(), call);
+    out.put(Headers.UPGRADE, protocol);
+    call.exchange.upgradeChannel((clientConnection, ex) -> tunnel.start(clientConnection));
+    call.exchange.endExchange();
+  }
+
+  /** The client can take more: go on with the body, or with flushing its end. */
+  void clientWritable() {
+    if (done) {
+      flushEnd();
+      return;
+    }
+    channel.suspendWrites();
+    UpstreamPool.Conn c = call.conn;
+    if (c != null) {
+      c.source.resumeReads();
+    }
+    pump();
+  }
+
+  /** Moves response body bytes from the upstream to the client until one side has to wait. */
+  void pump() {
+    UpstreamPool.Conn c = call.conn;
+    StreamSinkChannel out = channel;
+    if (c == null || out == null) {
+      return;
+    }
+    int result;
+    try {
+      result = transfer(c.source, c.buffer(), out);
+    } catch (IOException | ProtocolException e) {
+      LOG.log(System.Logger.Level.DEBUG, () -> "response body: " + e.getMessage());
+      call.abort(Outcome.ERROR, StatusCodes.BAD_GATEWAY, "upstream connection failed");
+      return;
+    }
+    if (result == BODY_READ) {
+      bodyRead();
+    } else if (result == CLIENT_GONE) {
+      clientGone();
+    }
+  }
+
+  /**
+   * Copies body bytes from {@code source} through {@code b} (in read mode) to {@code out} as the
+   * framing says; when the client cannot take more, reads stop and the client's writes resume.
+   *
+   * @return {@link #BODY_READ}, {@link #WAITING} or {@link #CLIENT_GONE}
+   * @throws IOException the upstream failed or closed mid-body
+   * @throws ProtocolException the upstream's chunked framing is bad
+   */
+  int transfer(StreamSourceChannel source, ByteBuffer b, StreamSinkChannel out)
+      throws IOException, ProtocolException {
+    while (true) {
+      if (bodyMode == BODY_NONE
+          || (bodyMode == BODY_FIXED && remaining == 0)
+          || (bodyMode == BODY_CHUNKED && decoder.isDone())) {
+        return BODY_READ;
+      }
+      int available;
+      if (bodyMode == BODY_CHUNKED) {
+        available = decoder.data(b);
+        if (decoder.isDone()) {
+          continue;
+        }
+      } else {
+        available =
+            bodyMode == BODY_FIXED ? (int) Math.min(remaining, b.remaining()) : b.remaining();
+      }
+      if (available == 0) {
+        b.clear();
+        int n;
+        try {
+          n = source.read(b);
+        } finally {
+          b.flip();
+        }
+        if (n == -1) {
+          if (bodyMode == BODY_TO_EOF) {
+            bodyMode = BODY_NONE;
+            continue;
+          }
+          throw new IOException("upstream closed the connection mid-response");
+        }
+        if (n == 0) {
+          return WAITING; // reads are on: the next event continues
+        }
+        continue;
+      }
+      int limit = b.limit();
+      b.limit(b.position() + available);
+      int written;
+      try {
+        written = out.write(b);
+      } catch (IOException e) {
+        LOG.log(System.Logger.Level.DEBUG, () -> "client gone mid-response: " + e.getMessage());
+        return CLIENT_GONE;
+      } finally {
+        b.limit(limit);
+      }
+      if (bodyMode == BODY_FIXED) {
+        remaining -= written;
+      } else if (bodyMode == BODY_CHUNKED) {
+        decoder.consumed(written);
+      }
+      if (written < available) {
+        source.suspendReads();
+        out.resumeWrites();
+        return WAITING;
+      }
+    }
+  }
+
+  /** Writing to the client failed: it went away mid-response. Not the upstream's fault. */
+  private void clientGone() {
+    call.closeConnection(); // the rest of the response is still on it
+    call.end(Outcome.CLIENT_ABORT);
+    call.state = ProxyCall.DONE;
+    call.freeRequestBuffer();
+    IoUtils.safeClose(call.exchange.getConnection());
+  }
+
+  private void bodyRead() {
+    done = true;
+    call.end(Outcome.SUCCESS);
+    if (call.requestSent) {
+      call.releaseConnection();
+    } else {
+      // Answered before the whole request was sent (an early 413, say): stop sending, and end
+      // the exchange, which then closes the client connection (its body is half read).
+      RequestPump request = call.request;
+      if (request != null) {
+        request.stopReading();
+      }
+      call.freeRequestBuffer();
+      call.closeConnection();
+      call.state = ProxyCall.DONE;
+      call.exchange.setPersistent(false);
+      // The answer is sent in full first: ending the exchange drains (or cuts) the request,
+      // which can close the connection under a response still buffered.
+      endAfterFlush = true;
+    }
+    call.state = ProxyCall.DONE;
+    StreamSinkChannel out = channel;
+    try {
+      out.shutdownWrites();
+    } catch (IOException e) {
+      IoUtils.safeClose(call.exchange.getConnection());
+      return;
+    }
+    flushEnd();
+  }
+
+  private void flushEnd() {
+    StreamSinkChannel out = channel;
+    try {
+      if (out.flush()) {
+        out.suspendWrites();
+        out.getWriteSetter().set(null);
+        if (endAfterFlush) {
+          endAfterFlush = false;
+          call.linger();
+        }
+      } else {
+        out.resumeWrites();
+      }
+    } catch (IOException e) {
+      IoUtils.safeClose(call.exchange.getConnection());
+    }
+  }
+}
