@@ -56,6 +56,7 @@ public final class ReferenceRouter implements AutoCloseable {
               .responseTimeout(config.responseTimeout)
               .preserveHost(config.preserveHost)
               .retries(config.retries)
+              .outlierDetection(config.outliers)
               .clientBodyTimeout(config.limits.clientBody)
               .minUploadRate(config.limits.minUploadRate)
               .requestBufferSize(config.limits.requestBuffer)

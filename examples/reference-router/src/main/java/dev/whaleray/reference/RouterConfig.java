@@ -31,7 +31,8 @@ public final class RouterConfig {
               "zone",
               "shutdownGrace",
               "timeouts",
-              "limits"));
+              "limits",
+              "outlierDetection"));
 
   final @Nullable Path configFile;
   final String host;
@@ -58,6 +59,7 @@ public final class RouterConfig {
   final Duration responseTimeout;
   final boolean preserveHost;
   final int retries;
+  final dev.whaleray.router.core.OutlierDetection outliers;
   final boolean healthCheckConfigured;
   final Limits limits;
 
@@ -108,6 +110,7 @@ public final class RouterConfig {
     this.responseTimeout = b.responseTimeout;
     this.preserveHost = b.preserveHost;
     this.retries = b.retries;
+    this.outliers = b.outliers;
     this.healthCheckConfigured = b.healthCheckConfigured;
     this.limits = b.limits.copy();
   }
@@ -200,6 +203,7 @@ public final class RouterConfig {
     b.responseTimeout = responseTimeout;
     b.preserveHost = preserveHost;
     b.retries = retries;
+    b.outliers = outliers;
     b.healthCheckConfigured = healthCheckConfigured;
     b.limits = limits.copy();
     return b;
@@ -239,6 +243,8 @@ public final class RouterConfig {
     Duration responseTimeout = Duration.ofSeconds(60);
     boolean preserveHost;
     int retries = 1;
+    dev.whaleray.router.core.OutlierDetection outliers =
+        dev.whaleray.router.core.OutlierDetection.defaults();
     boolean healthCheckConfigured;
     Limits limits = new Limits();
 
@@ -378,6 +384,26 @@ public final class RouterConfig {
         }
         if (l.containsKey("minUploadRate")) {
           limits.minUploadRate = size(l.get("minUploadRate"));
+        }
+      }
+      if ((v = top.get("outlierDetection")) != null) {
+        Map<String, YamlFile.Value> o =
+            v.mapping(
+                new LinkedHashSet<>(
+                    List.of(
+                        "enabled", "consecutiveFailures", "baseEjection", "maxEjectedPercent")));
+        if (o.containsKey("consecutiveFailures")) {
+          outliers =
+              outliers.withConsecutiveFailures(o.get("consecutiveFailures").integer(1, 1000));
+        }
+        if (o.containsKey("baseEjection")) {
+          outliers = outliers.withBaseEjection(positive(o.get("baseEjection")));
+        }
+        if (o.containsKey("maxEjectedPercent")) {
+          outliers = outliers.withMaxEjectedPercent(o.get("maxEjectedPercent").integer(0, 100));
+        }
+        if (o.containsKey("enabled") && !o.get("enabled").bool()) {
+          outliers = dev.whaleray.router.core.OutlierDetection.off();
         }
       }
       if ((v = top.get("healthCheck")) != null) {

@@ -244,6 +244,35 @@ class RouterConfigTest {
   }
 
   @Test
+  void readsOutlierDetectionOnByDefault() {
+    RouterConfig defaults = RouterConfig.parse("port: 8080", Map.of());
+    assertThat(defaults.outliers.enabled()).isTrue();
+    assertThat(defaults.outliers.consecutiveFailures()).isEqualTo(5);
+    assertThat(defaults.outliers.baseEjection()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(defaults.outliers.maxEjectedPercent()).isEqualTo(50);
+
+    RouterConfig c =
+        RouterConfig.parse(
+            "outlierDetection: { consecutiveFailures: 3, baseEjection: 10s, maxEjectedPercent: 34 }",
+            Map.of());
+    assertThat(c.outliers.consecutiveFailures()).isEqualTo(3);
+    assertThat(c.outliers.baseEjection()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.outliers.maxEjectedPercent()).isEqualTo(34);
+
+    assertThat(
+            RouterConfig.parse("outlierDetection: { enabled: false }", Map.of()).outliers.enabled())
+        .isFalse();
+    assertThatThrownBy(
+            () -> RouterConfig.parse("outlierDetection: { maxEjectedPercent: 150 }", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("line 1")
+        .hasMessageContaining("maxEjectedPercent");
+    assertThatThrownBy(() -> RouterConfig.parse("outlierDetection: { consecutive: 3 }", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("consecutive");
+  }
+
+  @Test
   void readsEdgeTimeoutsAndLimits() {
     RouterConfig c =
         RouterConfig.parse(

@@ -1,5 +1,6 @@
 package dev.whaleray.router.core;
 
+import dev.whaleray.router.Endpoint;
 import dev.whaleray.router.EndpointSet;
 import dev.whaleray.router.RequestView;
 import dev.whaleray.router.discovery.Discovery;
@@ -10,7 +11,14 @@ import dev.whaleray.router.lb.PickResult;
 import dev.whaleray.router.lb.Picker;
 import dev.whaleray.router.lb.Tried;
 import dev.whaleray.router.lb.Upstream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,11 +40,33 @@ public final class Cluster implements Discovery.Listener {
   private volatile @Nullable Throwable lastError;
   volatile long lastUsed = System.nanoTime();
 
-  Cluster(String key, String service, Discovery discovery, LoadBalancerFactory lbs) {
+  private final OutlierDetection outliers;
+  private final @Nullable ScheduledExecutorService control;
+  private final ConcurrentHashMap<String, EndpointHealth> health = new ConcurrentHashMap<>();
+  private boolean closed;
+
+  Cluster(
+      String key,
+      String service,
+      Discovery discovery,
+      LoadBalancerFactory lbs,
+      OutlierDetection outliers,
+      @Nullable ScheduledExecutorService control) {
     this.key = key;
     this.service = service;
     this.discovery = discovery;
     this.lb = lbs.create(this::publish);
+    this.outliers = control == null ? OutlierDetection.off() : outliers;
+    this.control = control;
+  }
+
+  /** One endpoint's passive health: failures in a row, and its ejection. */
+  private static final class EndpointHealth {
+    final AtomicInteger failures = new AtomicInteger();
+    volatile boolean ejected; // written under the cluster's lock
+    int ejections;
+    long returnedAt;
+    @Nullable ScheduledFuture<?> returning;
   }
 
   /** Builds the cluster's load balancer around the publisher the cluster gives it. */
@@ -130,6 +160,150 @@ public final class Cluster implements Discovery.Listener {
    */
   public void attemptEnded(Upstream upstream, Outcome outcome, int status, long latencyNanos) {
     upstream.onEnd(outcome, status, latencyNanos);
+    if (outliers.enabled()) {
+      record(upstream.endpoint(), outcome.isFailure() || status >= 500);
+    }
+  }
+
+  /**
+   * Counts an attempt towards outlier ejection: lock-free; the ejection itself runs on the control
+   * executor. A success resets the count (read first: no write per success on a healthy endpoint).
+   */
+  private void record(Endpoint endpoint, boolean failure) {
+    String authority = endpoint.authority();
+    EndpointHealth h = health.get(authority);
+    if (h == null) {
+      if (!failure) {
+        return;
+      }
+      h = health.computeIfAbsent(authority, a -> new EndpointHealth());
+    }
+    if (!failure) {
+      if (h.failures.get() != 0) {
+        h.failures.set(0);
+      }
+      return;
+    }
+    ScheduledExecutorService c = control;
+    if (h.failures.incrementAndGet() == outliers.consecutiveFailures() && c != null) {
+      EndpointHealth target = h;
+      c.execute(() -> eject(authority, target));
+    }
+  }
+
+  /** Takes an endpoint out of the picks, unless the service's ejection cap is reached. */
+  private synchronized void eject(String authority, EndpointHealth h) {
+    ClusterSnapshot s = snapshot;
+    if (closed || h.ejected || s == null || health.get(authority) != h) {
+      return;
+    }
+    List<Endpoint> all = s.endpoints().endpoints();
+    int ejectedNow = 0;
+    boolean present = false;
+    for (Endpoint e : all) {
+      EndpointHealth other = health.get(e.authority());
+      if (other != null && other.ejected) {
+        ejectedNow++;
+      }
+      present |= e.authority().equals(authority);
+    }
+    if (!present) {
+      return;
+    }
+    if ((ejectedNow + 1) * 100L > (long) outliers.maxEjectedPercent() * all.size()) {
+      h.failures.set(0);
+      LOG.log(
+          System.Logger.Level.WARNING,
+          () ->
+              "endpoint "
+                  + authority
+                  + " of "
+                  + service
+                  + " not ejected after "
+                  + outliers.consecutiveFailures()
+                  + " failures in a row: "
+                  + outliers.maxEjectedPercent()
+                  + " % of the service is ejected already");
+      return;
+    }
+    long now = System.nanoTime();
+    long base = outliers.baseEjection().toNanos();
+    if (h.returnedAt != 0 && now - h.returnedAt > base * Math.max(1, h.ejections) * 2) {
+      h.ejections = 0; // healthy long enough since it came back: start from the base again
+    }
+    h.ejections++;
+    long nanos = Math.min(base * h.ejections, OutlierDetection.MAX_EJECTION.toNanos());
+    h.ejected = true;
+    rebuild(s.endpoints());
+    int ejections = h.ejections;
+    LOG.log(
+        System.Logger.Level.WARNING,
+        () ->
+            "endpoint "
+                + authority
+                + " of "
+                + service
+                + " ejected for "
+                + nanos / 1_000_000
+                + " ms after "
+                + outliers.consecutiveFailures()
+                + " failures in a row (ejection "
+                + ejections
+                + ")");
+    ScheduledExecutorService c = control;
+    if (c != null) {
+      h.returning = c.schedule(() -> giveBack(authority, h), nanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** The ejection is over: the endpoint takes traffic again, its count starting from zero. */
+  private synchronized void giveBack(String authority, EndpointHealth h) {
+    if (closed || !h.ejected) {
+      return;
+    }
+    h.ejected = false;
+    h.failures.set(0);
+    h.returnedAt = System.nanoTime();
+    ClusterSnapshot s = snapshot;
+    if (s != null) {
+      rebuild(s.endpoints());
+    }
+    LOG.log(
+        System.Logger.Level.INFO,
+        () -> "endpoint " + authority + " of " + service + " back after its ejection");
+  }
+
+  /**
+   * A new picker over {@code endpoints} minus the ejected ones (all of them when every endpoint is
+   * ejected: panic, as Envoy), published with the full list. Under the cluster's lock.
+   */
+  private void rebuild(EndpointSet endpoints) {
+    EndpointSet usable = endpoints;
+    if (!health.isEmpty()) {
+      List<Endpoint> kept = new ArrayList<>(endpoints.endpoints().size());
+      for (Endpoint e : endpoints.endpoints()) {
+        EndpointHealth h = health.get(e.authority());
+        if (h == null || !h.ejected) {
+          kept.add(e);
+        }
+      }
+      if (kept.size() != endpoints.endpoints().size() && !kept.isEmpty()) {
+        usable = EndpointSet.of(endpoints.service(), endpoints.revision(), kept);
+      }
+    }
+    snapshot = new ClusterSnapshot(endpoints, lb.update(usable));
+  }
+
+  /** The addresses ejected now; for diagnostics and tests. */
+  public java.util.Set<String> ejected() {
+    java.util.Set<String> result = new java.util.TreeSet<>();
+    health.forEach(
+        (authority, h) -> {
+          if (h.ejected) {
+            result.add(authority);
+          }
+        });
+    return result;
   }
 
   /** Asks discovery for a fresh lookup (after connect failures on every endpoint tried). */
@@ -143,9 +317,30 @@ public final class Cluster implements Discovery.Listener {
   @Override
   public void onUpdate(EndpointSet endpoints) {
     // Serial per service (discovery contract); build the picker, then publish both at once.
-    Picker picker = lb.update(endpoints);
+    // Under the lock: ejections rebuild the picker too, and the balancer's updates are serial.
     synchronized (this) {
-      snapshot = new ClusterSnapshot(endpoints, picker);
+      if (!health.isEmpty()) {
+        // An endpoint that left forgets its failures and ejection (a new task on that port
+        // starts clean).
+        java.util.Set<String> present = new java.util.HashSet<>();
+        for (Endpoint e : endpoints.endpoints()) {
+          present.add(e.authority());
+        }
+        health
+            .entrySet()
+            .removeIf(
+                entry -> {
+                  if (present.contains(entry.getKey())) {
+                    return false;
+                  }
+                  ScheduledFuture<?> f = entry.getValue().returning;
+                  if (f != null) {
+                    f.cancel(false);
+                  }
+                  return true;
+                });
+      }
+      rebuild(endpoints);
     }
     lastError = null;
     ready.complete(endpoints); // no-op after the first
@@ -171,6 +366,15 @@ public final class Cluster implements Discovery.Listener {
   }
 
   void close() {
+    synchronized (this) {
+      closed = true;
+      for (EndpointHealth h : health.values()) {
+        ScheduledFuture<?> f = h.returning;
+        if (f != null) {
+          f.cancel(false);
+        }
+      }
+    }
     Watch w = watch;
     if (w != null) {
       w.close();

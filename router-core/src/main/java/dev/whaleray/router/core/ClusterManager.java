@@ -46,6 +46,9 @@ public final class ClusterManager implements AutoCloseable {
   private final AtomicInteger routeCounter = new AtomicInteger();
   private final AtomicBoolean makingRoom = new AtomicBoolean();
   private final @Nullable ScheduledFuture<?> sweeper;
+  private final OutlierDetection outliers;
+  private final ScheduledExecutorService control;
+  private final boolean ownControl;
 
   private ClusterManager(Builder b) {
     this.discovery = requireNonNull(b.discovery, "discovery");
@@ -56,6 +59,10 @@ public final class ClusterManager implements AutoCloseable {
     this.idleNanos = b.idleTimeout.toNanos();
     long period = Math.max(1000, Math.min(b.idleTimeout.toMillis() / 2, 30_000));
     ScheduledExecutorService scheduler = b.scheduler;
+    this.outliers = b.outliers;
+    // Ejections and their ends run here, off the IO threads: the given scheduler, else our own.
+    this.ownControl = scheduler == null;
+    this.control = scheduler != null ? scheduler : newControlThread();
     this.sweeper =
         scheduler == null
             ? null
@@ -103,7 +110,9 @@ public final class ClusterManager implements AutoCloseable {
         discovery,
         publisher ->
             LoadBalancers.decorate(
-                provider.newLoadBalancer(context.withPublisher(publisher)), context));
+                provider.newLoadBalancer(context.withPublisher(publisher)), context),
+        outliers,
+        control);
   }
 
   /** How many clusters are held. */
@@ -190,6 +199,22 @@ public final class ClusterManager implements AutoCloseable {
       c.close();
     }
     clusters.clear();
+    if (ownControl) {
+      control.shutdownNow();
+    }
+  }
+
+  private static ScheduledExecutorService newControlThread() {
+    java.util.concurrent.ScheduledThreadPoolExecutor e =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "whaleray-cluster-control");
+              t.setDaemon(true);
+              return t;
+            });
+    e.setRemoveOnCancelPolicy(true);
+    return e;
   }
 
   private LbContext context(String service, Map<String, String> routeOptions) {
@@ -230,6 +255,7 @@ public final class ClusterManager implements AutoCloseable {
     private int maxServices = 10_000;
     private Duration idleTimeout = Duration.ofMinutes(10);
     private @Nullable ScheduledExecutorService scheduler;
+    private OutlierDetection outliers = OutlierDetection.defaults();
 
     private Builder(Discovery discovery) {
       this.discovery = requireNonNull(discovery, "discovery");
@@ -274,6 +300,12 @@ public final class ClusterManager implements AutoCloseable {
     /** Runs the idle sweep; without one, idle services are dropped only when the table is full. */
     public Builder scheduler(@Nullable ScheduledExecutorService scheduler) {
       this.scheduler = scheduler;
+      return this;
+    }
+
+    /** Passive outlier ejection; on by default ({@link OutlierDetection#defaults()}). */
+    public Builder outlierDetection(OutlierDetection outliers) {
+      this.outliers = requireNonNull(outliers, "outliers");
       return this;
     }
 

@@ -219,4 +219,119 @@ class ClusterManagerTest {
     assertThat(manager.size()).isLessThanOrEqualTo(10);
     assertThat(manager.get("keep", null)).isSameAs(keep);
   }
+
+  private static void await(java.util.function.BooleanSupplier condition, String what)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  private ClusterManager ejecting(int failures, Duration base, int maxPercent) {
+    manager.close();
+    return ClusterManager.builder(discovery)
+        .loadBalancer(spy)
+        .outlierDetection(
+            OutlierDetection.defaults()
+                .withConsecutiveFailures(failures)
+                .withBaseEjection(base)
+                .withMaxEjectedPercent(maxPercent))
+        .build();
+  }
+
+  @Test
+  void consecutiveFailuresEjectAnEndpointUntilItsTimeIsUp() throws Exception {
+    manager = ejecting(3, Duration.ofMillis(300), 50);
+    discovery.set("svc", List.of(A, B));
+    Cluster c = manager.get("svc", null);
+    c.ready().get(5, TimeUnit.SECONDS);
+    Upstream a = c.pick(REQUEST, Tried.NONE).upstream();
+    assertThat(a.endpoint()).isEqualTo(A);
+    // Two failures, a success (the count starts again), then three 5xx answers in a row.
+    c.attemptEnded(a, Outcome.CONNECT_FAILURE, 0, 1);
+    c.attemptEnded(a, Outcome.RESET, 0, 1);
+    c.attemptEnded(a, Outcome.SUCCESS, 200, 1);
+    c.attemptEnded(a, Outcome.SUCCESS, 500, 1);
+    c.attemptEnded(a, Outcome.SUCCESS, 503, 1);
+    assertThat(c.ejected()).isEmpty();
+    long start = System.nanoTime();
+    c.attemptEnded(a, Outcome.TIMEOUT, 0, 1);
+    await(() -> c.ejected().contains(A.authority()), "the ejection");
+    assertThat(c.pick(REQUEST, Tried.NONE).upstream().endpoint()).isEqualTo(B);
+    assertThat(c.snapshot().endpoints().endpoints()).containsExactly(A, B); // still discovered
+    await(() -> c.ejected().isEmpty(), "the return");
+    assertThat(System.nanoTime() - start)
+        .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(250));
+    assertThat(c.pick(REQUEST, Tried.NONE).upstream().endpoint()).isEqualTo(A);
+  }
+
+  @Test
+  void aClientAbortOrA4xxIsNotTheEndpointsFailure() throws Exception {
+    manager = ejecting(2, Duration.ofSeconds(30), 50);
+    discovery.set("svc", List.of(A, B));
+    Cluster c = manager.get("svc", null);
+    c.ready().get(5, TimeUnit.SECONDS);
+    Upstream a = c.pick(REQUEST, Tried.NONE).upstream();
+    for (int i = 0; i < 10; i++) {
+      c.attemptEnded(a, Outcome.CLIENT_ABORT, 0, 1);
+      c.attemptEnded(a, Outcome.SUCCESS, 404, 1);
+    }
+    Thread.sleep(50);
+    assertThat(c.ejected()).isEmpty();
+  }
+
+  @Test
+  void neverMoreThanTheCapIsEjected() throws Exception {
+    manager = ejecting(1, Duration.ofSeconds(30), 50);
+    discovery.set("svc", List.of(A, B));
+    Cluster c = manager.get("svc", null);
+    c.ready().get(5, TimeUnit.SECONDS);
+    Upstream a = c.pick(REQUEST, Tried.NONE).upstream();
+    c.attemptEnded(a, Outcome.CONNECT_FAILURE, 0, 1);
+    await(() -> c.ejected().contains(A.authority()), "A's ejection");
+    Upstream b = c.pick(REQUEST, Tried.NONE).upstream();
+    assertThat(b.endpoint()).isEqualTo(B);
+    c.attemptEnded(b, Outcome.CONNECT_FAILURE, 0, 1);
+    c.attemptEnded(b, Outcome.CONNECT_FAILURE, 0, 1);
+    Thread.sleep(100);
+    assertThat(c.ejected()).containsExactly(A.authority()); // B stays: 50 % of 2 is one
+    assertThat(c.pick(REQUEST, Tried.NONE).upstream().endpoint()).isEqualTo(B);
+  }
+
+  @Test
+  void anEndpointThatLeavesForgetsItsEjection() throws Exception {
+    manager = ejecting(1, Duration.ofSeconds(30), 50);
+    discovery.set("svc", List.of(A, B));
+    Cluster c = manager.get("svc", null);
+    c.ready().get(5, TimeUnit.SECONDS);
+    c.attemptEnded(c.pick(REQUEST, Tried.NONE).upstream(), Outcome.CONNECT_FAILURE, 0, 1);
+    await(() -> c.ejected().contains(A.authority()), "A's ejection");
+    discovery.set("svc", List.of(B));
+    discovery.set("svc", List.of(A, B)); // a new task on the same address starts clean
+    assertThat(c.ejected()).isEmpty();
+    assertThat(c.pick(REQUEST, Tried.NONE).upstream().endpoint()).isEqualTo(A);
+  }
+
+  @Test
+  void offEjectsNothing() throws Exception {
+    manager.close();
+    manager =
+        ClusterManager.builder(discovery)
+            .loadBalancer(spy)
+            .outlierDetection(OutlierDetection.off())
+            .build();
+    discovery.set("svc", List.of(A, B));
+    Cluster c = manager.get("svc", null);
+    c.ready().get(5, TimeUnit.SECONDS);
+    Upstream a = c.pick(REQUEST, Tried.NONE).upstream();
+    for (int i = 0; i < 20; i++) {
+      c.attemptEnded(a, Outcome.CONNECT_FAILURE, 0, 1);
+    }
+    Thread.sleep(50);
+    assertThat(c.ejected()).isEmpty();
+  }
 }

@@ -67,6 +67,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             .maxServices(b.maxServices)
             .idleTimeout(b.serviceIdleTimeout)
             .scheduler(b.scheduler)
+            .outlierDetection(b.outliers)
             .build();
     this.upstreams =
         new Upstreams(
@@ -184,6 +185,8 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     private Duration responseTimeout = Duration.ofSeconds(60);
     private Duration discoveryTimeout = Duration.ofSeconds(10);
     private Duration upstreamIdleTimeout = Duration.ofSeconds(30);
+    private dev.whaleray.router.core.OutlierDetection outliers =
+        dev.whaleray.router.core.OutlierDetection.defaults();
     private Duration tunnelIdleTimeout = Duration.ofSeconds(60);
     private Duration serviceIdleTimeout = Duration.ofMinutes(10);
     private boolean preserveHost;
@@ -303,7 +306,18 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     }
 
     /**
-     * Extra attempts on another endpoint when connecting fails (idempotent requests); default 1.
+     * Passive outlier ejection: an endpoint failing {@code consecutiveFailures} attempts in a row
+     * (connect failures, resets, timeouts, 5xx) leaves the picks for a while; default on.
+     */
+    public Builder outlierDetection(dev.whaleray.router.core.OutlierDetection outliers) {
+      this.outliers = java.util.Objects.requireNonNull(outliers, "outliers");
+      return this;
+    }
+
+    /**
+     * Tries after the first, each on an endpoint the request has not tried yet: after a connect
+     * failure, or a reset before any response byte of an idempotent request whose body was read
+     * whole; default 1.
      */
     public Builder retries(int retries) {
       this.retries = atLeast(retries, 0, "retries");
