@@ -57,6 +57,7 @@ public final class ReferenceRouter implements AutoCloseable {
               .preserveHost(config.preserveHost)
               .retries(config.retries)
               .outlierDetection(config.outliers)
+              .retryBudgetPercent(config.retryBudgetPercent)
               .clientBodyTimeout(config.limits.clientBody)
               .minUploadRate(config.limits.minUploadRate)
               .requestBufferSize(config.limits.requestBuffer)

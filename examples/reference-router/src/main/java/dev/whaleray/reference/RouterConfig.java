@@ -32,7 +32,8 @@ public final class RouterConfig {
               "shutdownGrace",
               "timeouts",
               "limits",
-              "outlierDetection"));
+              "outlierDetection",
+              "retries"));
 
   final @Nullable Path configFile;
   final String host;
@@ -59,6 +60,7 @@ public final class RouterConfig {
   final Duration responseTimeout;
   final boolean preserveHost;
   final int retries;
+  final int retryBudgetPercent;
   final dev.whaleray.router.core.OutlierDetection outliers;
   final boolean healthCheckConfigured;
   final Limits limits;
@@ -110,6 +112,7 @@ public final class RouterConfig {
     this.responseTimeout = b.responseTimeout;
     this.preserveHost = b.preserveHost;
     this.retries = b.retries;
+    this.retryBudgetPercent = b.retryBudgetPercent;
     this.outliers = b.outliers;
     this.healthCheckConfigured = b.healthCheckConfigured;
     this.limits = b.limits.copy();
@@ -203,6 +206,7 @@ public final class RouterConfig {
     b.responseTimeout = responseTimeout;
     b.preserveHost = preserveHost;
     b.retries = retries;
+    b.retryBudgetPercent = retryBudgetPercent;
     b.outliers = outliers;
     b.healthCheckConfigured = healthCheckConfigured;
     b.limits = limits.copy();
@@ -242,7 +246,8 @@ public final class RouterConfig {
     Duration connectTimeout = Duration.ofSeconds(5);
     Duration responseTimeout = Duration.ofSeconds(60);
     boolean preserveHost;
-    int retries = 1;
+    int retries = 2; // tries after the first (DESIGN: retries.attempts)
+    int retryBudgetPercent = 20;
     dev.whaleray.router.core.OutlierDetection outliers =
         dev.whaleray.router.core.OutlierDetection.defaults();
     boolean healthCheckConfigured;
@@ -384,6 +389,16 @@ public final class RouterConfig {
         }
         if (l.containsKey("minUploadRate")) {
           limits.minUploadRate = size(l.get("minUploadRate"));
+        }
+      }
+      if ((v = top.get("retries")) != null) {
+        Map<String, YamlFile.Value> r =
+            v.mapping(new LinkedHashSet<>(List.of("attempts", "budgetPercent")));
+        if (r.containsKey("attempts")) {
+          retries = r.get("attempts").integer(0, 10);
+        }
+        if (r.containsKey("budgetPercent")) {
+          retryBudgetPercent = r.get("budgetPercent").integer(0, 100);
         }
       }
       if ((v = top.get("outlierDetection")) != null) {

@@ -244,6 +244,19 @@ class RouterConfigTest {
   }
 
   @Test
+  void readsRetriesAndTheirBudget() {
+    RouterConfig defaults = RouterConfig.parse("port: 8080", Map.of());
+    assertThat(defaults.retries).isEqualTo(2);
+    assertThat(defaults.retryBudgetPercent).isEqualTo(20);
+    RouterConfig c = RouterConfig.parse("retries: { attempts: 1, budgetPercent: 50 }", Map.of());
+    assertThat(c.retries).isEqualTo(1);
+    assertThat(c.retryBudgetPercent).isEqualTo(50);
+    assertThatThrownBy(() -> RouterConfig.parse("retries: { attempts: 11 }", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("attempts");
+  }
+
+  @Test
   void readsOutlierDetectionOnByDefault() {
     RouterConfig defaults = RouterConfig.parse("port: 8080", Map.of());
     assertThat(defaults.outliers.enabled()).isTrue();

@@ -51,14 +51,18 @@ public final class Cluster implements Discovery.Listener {
       Discovery discovery,
       LoadBalancerFactory lbs,
       OutlierDetection outliers,
-      @Nullable ScheduledExecutorService control) {
+      @Nullable ScheduledExecutorService control,
+      int retryBudgetPercent) {
     this.key = key;
     this.service = service;
     this.discovery = discovery;
     this.lb = lbs.create(this::publish);
     this.outliers = control == null ? OutlierDetection.off() : outliers;
     this.control = control;
+    this.budget = retryBudgetPercent >= 100 ? null : new RetryBudget(retryBudgetPercent);
   }
+
+  private final @Nullable RetryBudget budget; // null: retries unbudgeted
 
   /** One endpoint's passive health: failures in a row, and its ejection. */
   private static final class EndpointHealth {
@@ -129,15 +133,23 @@ public final class Cluster implements Discovery.Listener {
   }
 
   /**
-   * The pick for one attempt of a request: none before the first snapshot, and none on a retry when
-   * the picker answers an upstream already tried (a plugin that ignores {@link Tried}): a retry
-   * never goes back to an endpoint that just failed. Lock-free; allocates nothing with the built-in
-   * policies.
+   * The pick for one attempt of a request: none before the first snapshot, none on a retry over the
+   * service's retry budget, and none on a retry when the picker answers an upstream already tried
+   * (a plugin that ignores {@link Tried}): a retry never goes back to an endpoint that just failed.
+   * Lock-free; allocates nothing with the built-in policies.
    */
   public PickResult pick(RequestView request, Tried tried) {
     ClusterSnapshot s = snapshot;
     if (s == null) {
       return PickResult.none();
+    }
+    RetryBudget b = budget;
+    if (b != null) {
+      if (tried.count() == 0) {
+        b.onRequest(System.nanoTime());
+      } else if (!b.tryRetry(System.nanoTime())) {
+        return PickResult.none(); // over the retry budget: the last failure is the answer
+      }
     }
     PickResult result = s.picker().pick(request, tried);
     if (tried.count() > 0) {

@@ -47,6 +47,7 @@ public final class ClusterManager implements AutoCloseable {
   private final AtomicBoolean makingRoom = new AtomicBoolean();
   private final @Nullable ScheduledFuture<?> sweeper;
   private final OutlierDetection outliers;
+  private final int retryBudgetPercent;
   private final ScheduledExecutorService control;
   private final boolean ownControl;
 
@@ -60,6 +61,7 @@ public final class ClusterManager implements AutoCloseable {
     long period = Math.max(1000, Math.min(b.idleTimeout.toMillis() / 2, 30_000));
     ScheduledExecutorService scheduler = b.scheduler;
     this.outliers = b.outliers;
+    this.retryBudgetPercent = b.retryBudgetPercent;
     // Ejections and their ends run here, off the IO threads: the given scheduler, else our own.
     this.ownControl = scheduler == null;
     this.control = scheduler != null ? scheduler : newControlThread();
@@ -112,7 +114,8 @@ public final class ClusterManager implements AutoCloseable {
             LoadBalancers.decorate(
                 provider.newLoadBalancer(context.withPublisher(publisher)), context),
         outliers,
-        control);
+        control,
+        retryBudgetPercent);
   }
 
   /** How many clusters are held. */
@@ -256,6 +259,7 @@ public final class ClusterManager implements AutoCloseable {
     private Duration idleTimeout = Duration.ofMinutes(10);
     private @Nullable ScheduledExecutorService scheduler;
     private OutlierDetection outliers = OutlierDetection.defaults();
+    private int retryBudgetPercent = 20;
 
     private Builder(Discovery discovery) {
       this.discovery = requireNonNull(discovery, "discovery");
@@ -306,6 +310,18 @@ public final class ClusterManager implements AutoCloseable {
     /** Passive outlier ejection; on by default ({@link OutlierDetection#defaults()}). */
     public Builder outlierDetection(OutlierDetection outliers) {
       this.outliers = requireNonNull(outliers, "outliers");
+      return this;
+    }
+
+    /**
+     * Retries a service may make, as a percentage of its requests over 10 s, plus a floor of 10 a
+     * second; default 20. 100 or more: unbudgeted.
+     */
+    public Builder retryBudgetPercent(int percent) {
+      if (percent < 0) {
+        throw new IllegalArgumentException("retryBudgetPercent: " + percent + " (expected: >= 0)");
+      }
+      this.retryBudgetPercent = percent;
       return this;
     }
 

@@ -68,6 +68,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             .idleTimeout(b.serviceIdleTimeout)
             .scheduler(b.scheduler)
             .outlierDetection(b.outliers)
+            .retryBudgetPercent(b.retryBudgetPercent)
             .build();
     this.upstreams =
         new Upstreams(
@@ -187,6 +188,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     private Duration upstreamIdleTimeout = Duration.ofSeconds(30);
     private dev.whaleray.router.core.OutlierDetection outliers =
         dev.whaleray.router.core.OutlierDetection.defaults();
+    private int retryBudgetPercent = 20;
     private Duration tunnelIdleTimeout = Duration.ofSeconds(60);
     private Duration serviceIdleTimeout = Duration.ofMinutes(10);
     private boolean preserveHost;
@@ -321,6 +323,15 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
      */
     public Builder retries(int retries) {
       this.retries = atLeast(retries, 0, "retries");
+      return this;
+    }
+
+    /**
+     * Retries a service may make, as a percentage of its requests over the last 10 s plus a floor
+     * of 10 a second, so a failing service cannot double its load; default 20; 100: unbudgeted.
+     */
+    public Builder retryBudgetPercent(int percent) {
+      this.retryBudgetPercent = atLeast(percent, 0, "retryBudgetPercent");
       return this;
     }
 

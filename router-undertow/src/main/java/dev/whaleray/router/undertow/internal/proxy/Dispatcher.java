@@ -164,7 +164,7 @@ public final class Dispatcher implements HttpHandler {
       JsonErrors.send(exchange, StatusCodes.BAD_GATEWAY, "unknown service", service);
       return;
     }
-    PickResult pick = snapshot.picker().pick(view, Tried.NONE);
+    PickResult pick = cluster.pick(view, Tried.NONE); // counted for the retry budget
     Upstream upstream = pick.upstream();
     if (upstream == null) {
       refuse(exchange, pick, service);
