@@ -136,7 +136,7 @@ public final class Main {
             return;
           }
           try {
-            router.shutdown(config.shutdownGrace);
+            router.shutdown(config.shutdownDrain, config.shutdownGrace);
             if (demoBackends != null) {
               demoBackends.close();
             }

@@ -147,11 +147,11 @@ public final class ReferenceRouter implements AutoCloseable {
    *
    * @return true when every request finished in time
    */
-  public boolean shutdown(Duration grace) {
+  public boolean shutdown(Duration drain, Duration grace) {
     LOG.log(
         System.Logger.Level.INFO,
         "draining: grace " + grace + ", " + server.inFlight() + " request(s) in flight");
-    boolean drained = server.shutdown(grace);
+    boolean drained = server.shutdown(drain, grace);
     release();
     LOG.log(System.Logger.Level.INFO, drained ? "drained, stopped" : "grace period over, stopped");
     return drained;

@@ -30,6 +30,7 @@ public final class RouterConfig {
               "healthCheck",
               "zone",
               "shutdownGrace",
+              "shutdownDrain",
               "timeouts",
               "limits",
               "outlierDetection",
@@ -56,6 +57,7 @@ public final class RouterConfig {
   final Map<String, String> lbOptions;
   final @Nullable String zone;
   final Duration shutdownGrace;
+  final Duration shutdownDrain;
   final Duration connectTimeout;
   final Duration responseTimeout;
   final boolean preserveHost;
@@ -108,6 +110,7 @@ public final class RouterConfig {
     this.lbOptions = Map.copyOf(b.lbOptions);
     this.zone = b.zone;
     this.shutdownGrace = b.shutdownGrace;
+    this.shutdownDrain = b.shutdownDrain;
     this.connectTimeout = b.connectTimeout;
     this.responseTimeout = b.responseTimeout;
     this.preserveHost = b.preserveHost;
@@ -202,6 +205,7 @@ public final class RouterConfig {
     b.lbOptions.putAll(lbOptions);
     b.zone = zone;
     b.shutdownGrace = shutdownGrace;
+    b.shutdownDrain = shutdownDrain;
     b.connectTimeout = connectTimeout;
     b.responseTimeout = responseTimeout;
     b.preserveHost = preserveHost;
@@ -243,6 +247,7 @@ public final class RouterConfig {
     boolean lbPolicyFromEnv;
     @Nullable String zone;
     Duration shutdownGrace = Duration.ofSeconds(20);
+    Duration shutdownDrain = Duration.ofSeconds(5); // /health 503, still serving, before closing
     Duration connectTimeout = Duration.ofSeconds(5);
     Duration responseTimeout = Duration.ofSeconds(60);
     boolean preserveHost;
@@ -282,6 +287,9 @@ public final class RouterConfig {
       }
       if ((v = top.get("zone")) != null) {
         zone = v.isNull() ? null : v.scalar();
+      }
+      if ((v = top.get("shutdownDrain")) != null) {
+        shutdownDrain = v.duration();
       }
       if ((v = top.get("shutdownGrace")) != null) {
         shutdownGrace = v.duration();
@@ -584,6 +592,9 @@ public final class RouterConfig {
         zone = v.isBlank() ? null : v.trim();
       } else if (zone == null) {
         zone = EcsMetadata.zone(env, Duration.ofSeconds(1)); // on ECS: the task's zone
+      }
+      if ((v = env.get("WHALERAY_SHUTDOWN_DRAIN")) != null) {
+        shutdownDrain = Durations.parse("WHALERAY_SHUTDOWN_DRAIN", v);
       }
       if ((v = env.get("WHALERAY_SHUTDOWN_GRACE")) != null) {
         shutdownGrace = Durations.parse("WHALERAY_SHUTDOWN_GRACE", v);

@@ -80,7 +80,7 @@ class ReferenceRouterIT {
   }
 
   @Test
-  void sigtermDrainsTheSlowRequestRefusesNewConnectionsAndExitsZero() throws Exception {
+  void sigtermDrainsWithHealth503ThenRefusesNewConnectionsAndExitsZero() throws Exception {
     try (TestBackend backend = TestBackend.start("backend")) {
       int port = RouterProcess.freePort();
       Path config = dir.resolve("router.yaml");
@@ -89,14 +89,20 @@ class ReferenceRouterIT {
           "discovery:\n  type: static\n  static:\n    app: [ \"" + backend.address() + "\" ]\n");
       try (RouterProcess router =
           RouterProcess.start(
-              Map.of("WHALERAY_PORT", "" + port, "WHALERAY_SHUTDOWN_GRACE", "10s"),
+              Map.of(
+                  "WHALERAY_PORT",
+                  "" + port,
+                  "WHALERAY_SHUTDOWN_DRAIN",
+                  "2s",
+                  "WHALERAY_SHUTDOWN_GRACE",
+                  "10s"),
               "--config",
               config.toString())) {
         router.awaitHealthy(port, Duration.ofSeconds(20));
         CompletableFuture<HttpResponse<String>> slow =
             CLIENT.sendAsync(
                 HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/services/app/slow?ms=2000"))
+                        URI.create("http://127.0.0.1:" + port + "/services/app/slow?ms=5000"))
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -105,19 +111,125 @@ class ReferenceRouterIT {
         }
         assertThat(backend.requests()).as("slow request reached the backend").isEqualTo(1);
 
+        long sigterm = System.nanoTime();
         router.sigterm();
+        // The drain: new connections still served, /health 503 (the ALB's check fails) with
+        // Connection: close, proxied requests still answered.
         deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        HttpResponse<String> health = get(port, "/health");
+        while (health.statusCode() == 200 && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+          health = get(port, "/health");
+        }
+        assertThat(health.statusCode()).as("/health while draining").isEqualTo(503);
+        assertThat(health.body()).contains("draining");
+        HttpResponse<String> during = get(port, "/services/app/during-drain");
+        assertThat(during.statusCode()).isEqualTo(200);
+        assertThat(during.headers().firstValue("Connection")).hasValue("close");
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (RouterProcess.accepts(port) && System.nanoTime() < deadline) {
           Thread.sleep(5);
         }
+        long closedAfterMs = (System.nanoTime() - sigterm) / 1_000_000;
         assertThat(RouterProcess.accepts(port)).as("new connections refused").isFalse();
+        assertThat(closedAfterMs).as("listener closed after the drain").isGreaterThan(1500);
         assertThat(slow.isDone()).as("slow request still in flight").isFalse();
 
         HttpResponse<String> r = slow.get(10, TimeUnit.SECONDS);
         assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.body()).startsWith("backend GET /slow?ms=2000");
+        assertThat(r.body()).startsWith("backend GET /slow?ms=5000");
         assertThat(router.awaitExit(Duration.ofSeconds(10))).isZero();
         assertThat(router.stdout()).as(router.stderr()).contains("drained, stopped");
+      }
+    }
+  }
+
+  @Test
+  void sigtermUnderLoadFailsNoRequestWhenTheBalancerFollowsHealth() throws Exception {
+    try (TestBackend backend = TestBackend.start("backend")) {
+      int port = RouterProcess.freePort();
+      Path config = dir.resolve("router.yaml");
+      Files.writeString(
+          config,
+          "discovery:\n  type: static\n  static:\n    app: [ \"" + backend.address() + "\" ]\n");
+      try (RouterProcess router =
+          RouterProcess.start(
+              Map.of("WHALERAY_PORT", "" + port, "WHALERAY_SHUTDOWN_DRAIN", "2s"),
+              "--config",
+              config.toString())) {
+        router.awaitHealthy(port, Duration.ofSeconds(20));
+        // A load balancer's view: health checked every 100 ms; once it fails, no new requests.
+        java.util.concurrent.atomic.AtomicBoolean out =
+            new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger ok =
+            new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger failed =
+            new java.util.concurrent.atomic.AtomicInteger();
+        java.util.List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.ExecutorService pool =
+            java.util.concurrent.Executors.newFixedThreadPool(9);
+        try {
+          pool.submit(
+              () -> {
+                while (!out.get()) {
+                  try {
+                    if (get(port, "/health").statusCode() != 200) {
+                      out.set(true);
+                    }
+                    Thread.sleep(100);
+                  } catch (Exception e) {
+                    out.set(true);
+                  }
+                }
+                return null;
+              });
+          java.util.List<java.util.concurrent.Future<?>> clients = new java.util.ArrayList<>();
+          for (int c = 0; c < 8; c++) {
+            clients.add(
+                pool.submit(
+                    () -> {
+                      HttpClient client = HttpClient.newHttpClient();
+                      long stop = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                      while (!out.get() && System.nanoTime() < stop) {
+                        try {
+                          HttpResponse<String> r =
+                              client.send(
+                                  HttpRequest.newBuilder(
+                                          URI.create(
+                                              "http://127.0.0.1:"
+                                                  + port
+                                                  + "/services/app/slow?ms=20"))
+                                      .timeout(Duration.ofSeconds(10))
+                                      .build(),
+                                  HttpResponse.BodyHandlers.ofString());
+                          if (r.statusCode() == 200) {
+                            ok.incrementAndGet();
+                          } else {
+                            failed.incrementAndGet();
+                            failures.add("status " + r.statusCode());
+                          }
+                        } catch (java.io.IOException e) {
+                          failed.incrementAndGet();
+                          failures.add(e.toString());
+                        }
+                      }
+                      return null;
+                    }));
+          }
+          Thread.sleep(1000);
+          router.sigterm();
+          for (java.util.concurrent.Future<?> f : clients) {
+            f.get(30, TimeUnit.SECONDS);
+          }
+        } finally {
+          pool.shutdownNow();
+        }
+        System.out.printf(
+            "SIGTERM under load: %d ok, %d failed %s%n", ok.get(), failed.get(), failures);
+        assertThat(out.get()).as("the balancer saw /health fail").isTrue();
+        assertThat(failed.get()).as(failures.toString()).isZero();
+        assertThat(ok.get()).isGreaterThan(50);
+        assertThat(router.awaitExit(Duration.ofSeconds(30))).isZero();
       }
     }
   }

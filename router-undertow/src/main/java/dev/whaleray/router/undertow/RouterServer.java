@@ -132,6 +132,7 @@ public final class RouterServer implements AutoCloseable {
     exchange.addExchangeCompleteListener(done); // one listener for all: no allocation
     if (draining) {
       exchange.setPersistent(false);
+      exchange.putAttachment(Dispatcher.DRAINING, Boolean.TRUE);
     }
     if (maxRequests > 0 && now > maxRequests) {
       // Answered before any framing check: the body is not read, so the connection must close.
@@ -176,7 +177,31 @@ public final class RouterServer implements AutoCloseable {
    * @return true when every request finished within the grace period
    */
   public boolean shutdown(Duration grace) {
+    return shutdown(Duration.ZERO, grace);
+  }
+
+  /**
+   * Drains, then stops: for {@code drain}, requests are still served, new connections too, but a
+   * {@link RouterHandler}'s health path answers 503 and every response carries {@code Connection:
+   * close}, so a load balancer sees the task leave and moves its clients; then the listening socket
+   * closes and requests in flight get up to {@code grace} to finish. Blocks the caller.
+   *
+   * @return true when every request finished within the grace period
+   */
+  public boolean shutdown(Duration drain, Duration grace) {
     draining = true;
+    LOG.log(
+        System.Logger.Level.INFO,
+        "draining for " + drain.toMillis() + " ms, then up to " + grace.toMillis() + " ms");
+    long drainEnd = System.nanoTime() + Math.max(0, Math.min(drain.toNanos(), MAX_GRACE.toNanos()));
+    while (System.nanoTime() < drainEnd) {
+      try {
+        Thread.sleep(Math.max(1, Math.min(100, (drainEnd - System.nanoTime()) / 1_000_000)));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
     IoUtils.safeClose(channel);
     // Saturate: a grace of years would overflow toNanos().
     long graceNanos = grace.compareTo(MAX_GRACE) > 0 ? MAX_GRACE.toNanos() : grace.toNanos();

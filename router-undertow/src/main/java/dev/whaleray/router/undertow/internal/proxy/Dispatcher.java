@@ -46,6 +46,13 @@ public final class Dispatcher implements HttpHandler {
   private final RequestPolicy policy;
   private final @Nullable HttpHandler next;
   private final @Nullable String healthPath;
+
+  /**
+   * Set by the {@code RouterServer} on every exchange while it drains: the health path says 503.
+   */
+  public static final io.undertow.util.AttachmentKey<Boolean> DRAINING =
+      io.undertow.util.AttachmentKey.create(Boolean.class);
+
   private final long maxRequestBodySize;
   private final long discoveryTimeoutMillis;
 
@@ -92,6 +99,11 @@ public final class Dispatcher implements HttpHandler {
           && !exchange.getRequestMethod().equals(Methods.HEAD)) {
         exchange.getResponseHeaders().put(Headers.ALLOW, "GET, HEAD");
         JsonErrors.send(exchange, 405, "method not allowed on the health path", null);
+        return;
+      }
+      if (exchange.getAttachment(DRAINING) != null) {
+        // The server is shutting down: the load balancer's check fails, so it stops sending.
+        JsonErrors.send(exchange, StatusCodes.SERVICE_UNAVAILABLE, "draining", null);
         return;
       }
       exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain");
