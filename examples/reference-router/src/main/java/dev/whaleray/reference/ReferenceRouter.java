@@ -58,6 +58,8 @@ public final class ReferenceRouter implements AutoCloseable {
               .retries(config.retries)
               .outlierDetection(config.outliers)
               .retryBudgetPercent(config.retryBudgetPercent)
+              .rateLimit(config.rateLimit)
+              .serviceRateLimits(config.serviceRateLimits)
               .clientBodyTimeout(config.limits.clientBody)
               .minUploadRate(config.limits.minUploadRate)
               .requestBufferSize(config.limits.requestBuffer)

@@ -34,7 +34,9 @@ public final class RouterConfig {
               "timeouts",
               "limits",
               "outlierDetection",
-              "retries"));
+              "retries",
+              "rateLimit",
+              "services"));
 
   final @Nullable Path configFile;
   final String host;
@@ -63,6 +65,8 @@ public final class RouterConfig {
   final boolean preserveHost;
   final int retries;
   final int retryBudgetPercent;
+  final dev.whaleray.router.core.@Nullable RateLimit rateLimit;
+  final Map<String, dev.whaleray.router.core.RateLimit> serviceRateLimits;
   final dev.whaleray.router.core.OutlierDetection outliers;
   final boolean healthCheckConfigured;
   final Limits limits;
@@ -116,6 +120,8 @@ public final class RouterConfig {
     this.preserveHost = b.preserveHost;
     this.retries = b.retries;
     this.retryBudgetPercent = b.retryBudgetPercent;
+    this.rateLimit = b.rateLimit;
+    this.serviceRateLimits = Map.copyOf(b.serviceRateLimits);
     this.outliers = b.outliers;
     this.healthCheckConfigured = b.healthCheckConfigured;
     this.limits = b.limits.copy();
@@ -211,6 +217,8 @@ public final class RouterConfig {
     b.preserveHost = preserveHost;
     b.retries = retries;
     b.retryBudgetPercent = retryBudgetPercent;
+    b.rateLimit = rateLimit;
+    b.serviceRateLimits.putAll(serviceRateLimits);
     b.outliers = outliers;
     b.healthCheckConfigured = healthCheckConfigured;
     b.limits = limits.copy();
@@ -253,6 +261,9 @@ public final class RouterConfig {
     boolean preserveHost;
     int retries = 2; // tries after the first (DESIGN: retries.attempts)
     int retryBudgetPercent = 20;
+    dev.whaleray.router.core.@Nullable RateLimit rateLimit;
+    final Map<String, dev.whaleray.router.core.RateLimit> serviceRateLimits =
+        new java.util.TreeMap<>();
     dev.whaleray.router.core.OutlierDetection outliers =
         dev.whaleray.router.core.OutlierDetection.defaults();
     boolean healthCheckConfigured;
@@ -399,6 +410,23 @@ public final class RouterConfig {
           limits.minUploadRate = size(l.get("minUploadRate"));
         }
       }
+      if ((v = top.get("rateLimit")) != null) {
+        rateLimit = rateLimit(v);
+      }
+      if ((v = top.get("services")) != null) {
+        for (Map.Entry<String, YamlFile.Value> e : v.mapping(null).entrySet()) {
+          if (!e.getKey().matches("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")) {
+            throw e.getValue()
+                .error("services." + e.getKey() + ": not a service name (expected: a DNS label)");
+          }
+          Map<String, YamlFile.Value> svc =
+              e.getValue().mapping(new LinkedHashSet<>(List.of("rateLimit")));
+          if (svc.containsKey("rateLimit")) {
+            serviceRateLimits.put(
+                e.getKey().toLowerCase(java.util.Locale.ROOT), rateLimit(svc.get("rateLimit")));
+          }
+        }
+      }
       if ((v = top.get("retries")) != null) {
         Map<String, YamlFile.Value> r =
             v.mapping(new LinkedHashSet<>(List.of("attempts", "budgetPercent")));
@@ -435,6 +463,20 @@ public final class RouterConfig {
                 List.of("path", "interval", "timeout", "healthyThreshold", "unhealthyThreshold")));
         healthCheckConfigured = true;
       }
+    }
+
+    /** {@code { requestsPerSecond: 100, burst: 50 }}; the burst defaults to one second's worth. */
+    static dev.whaleray.router.core.RateLimit rateLimit(YamlFile.Value v) {
+      Map<String, YamlFile.Value> m =
+          v.mapping(new LinkedHashSet<>(List.of("requestsPerSecond", "burst")));
+      YamlFile.Value rate = m.get("requestsPerSecond");
+      if (rate == null) {
+        throw v.error(
+            "rateLimit: requestsPerSecond missing (expected: e.g. { requestsPerSecond: 100, burst: 50 })");
+      }
+      int rps = rate.integer(1, 1_000_000);
+      int burst = m.containsKey("burst") ? m.get("burst").integer(1, 1_000_000) : rps;
+      return dev.whaleray.router.core.RateLimit.of(rps, burst);
     }
 
     /** A byte size as nginx writes it: {@code 1024}, {@code 64k}, {@code 10m}, {@code 1g}. */
@@ -601,6 +643,13 @@ public final class RouterConfig {
       }
       if ((v = env.get("WHALERAY_CONNECT_TIMEOUT")) != null) {
         connectTimeout = envPositive("WHALERAY_CONNECT_TIMEOUT", v);
+      }
+      if ((v = env.get("WHALERAY_RATE_LIMIT")) != null) {
+        try {
+          rateLimit = v.isBlank() ? null : dev.whaleray.router.core.RateLimit.parse(v);
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException("WHALERAY_RATE_LIMIT: " + e.getMessage());
+        }
       }
       if ((v = env.get("WHALERAY_RESPONSE_TIMEOUT")) != null) {
         responseTimeout = envPositive("WHALERAY_RESPONSE_TIMEOUT", v);

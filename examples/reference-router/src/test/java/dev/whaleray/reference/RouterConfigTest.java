@@ -257,6 +257,43 @@ class RouterConfigTest {
   }
 
   @Test
+  void readsRateLimitsForEveryServiceAndPerService() {
+    assertThat(RouterConfig.parse("port: 8080", Map.of()).rateLimit).isNull();
+    RouterConfig c =
+        RouterConfig.parse(
+            String.join(
+                "\n",
+                "rateLimit: { requestsPerSecond: 100, burst: 50 }",
+                "services:",
+                "  Catalog:",
+                "    rateLimit: { requestsPerSecond: 10 }"),
+            Map.of());
+    assertThat(c.rateLimit).isEqualTo(dev.whaleray.router.core.RateLimit.of(100, 50));
+    assertThat(c.serviceRateLimits)
+        .containsExactly(Map.entry("catalog", dev.whaleray.router.core.RateLimit.of(10, 10)));
+    RouterConfig env =
+        RouterConfig.parse("port: 8080", Map.of("WHALERAY_RATE_LIMIT", "20/s burst=5"));
+    assertThat(env.rateLimit).isEqualTo(dev.whaleray.router.core.RateLimit.of(20, 5));
+    assertThatThrownBy(
+            () -> RouterConfig.parse("port: 8080", Map.of("WHALERAY_RATE_LIMIT", "lots")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("WHALERAY_RATE_LIMIT")
+        .hasMessageContaining("100/s burst=50");
+    assertThatThrownBy(() -> RouterConfig.parse("rateLimit: { burst: 5 }", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("requestsPerSecond");
+    assertThatThrownBy(
+            () ->
+                RouterConfig.parse(
+                    "services:\n  a.b:\n    rateLimit: { requestsPerSecond: 1 }", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("services.a.b");
+    assertThatThrownBy(() -> RouterConfig.parse("services:\n  ab:\n    rateLimits: {}", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("rateLimits");
+  }
+
+  @Test
   void readsOutlierDetectionOnByDefault() {
     RouterConfig defaults = RouterConfig.parse("port: 8080", Map.of());
     assertThat(defaults.outliers.enabled()).isTrue();

@@ -52,7 +52,8 @@ public final class Cluster implements Discovery.Listener {
       LoadBalancerFactory lbs,
       OutlierDetection outliers,
       @Nullable ScheduledExecutorService control,
-      int retryBudgetPercent) {
+      int retryBudgetPercent,
+      @Nullable RateLimit rateLimit) {
     this.key = key;
     this.service = service;
     this.discovery = discovery;
@@ -60,7 +61,10 @@ public final class Cluster implements Discovery.Listener {
     this.outliers = control == null ? OutlierDetection.off() : outliers;
     this.control = control;
     this.budget = retryBudgetPercent >= 100 ? null : new RetryBudget(retryBudgetPercent);
+    this.limiter = rateLimit == null ? null : new RateLimiter(rateLimit);
   }
+
+  private final @Nullable RateLimiter limiter; // null: no rate limit
 
   private final @Nullable RetryBudget budget; // null: retries unbudgeted
 
@@ -142,6 +146,14 @@ public final class Cluster implements Discovery.Listener {
     ClusterSnapshot s = snapshot;
     if (s == null) {
       return PickResult.none();
+    }
+    RateLimiter l = limiter;
+    if (l != null && tried.count() == 0) {
+      long wait = l.acquire(System.nanoTime());
+      if (wait > 0) {
+        // Retry-After in whole seconds, rounded up: at least 1.
+        return PickResult.rateLimited("rate limited", (wait + 999_999_999L) / 1_000_000_000L);
+      }
     }
     RetryBudget b = budget;
     if (b != null) {

@@ -48,6 +48,8 @@ public final class ClusterManager implements AutoCloseable {
   private final @Nullable ScheduledFuture<?> sweeper;
   private final OutlierDetection outliers;
   private final int retryBudgetPercent;
+  private final @Nullable RateLimit rateLimit;
+  private final Map<String, RateLimit> serviceRateLimits;
   private final ScheduledExecutorService control;
   private final boolean ownControl;
 
@@ -62,6 +64,8 @@ public final class ClusterManager implements AutoCloseable {
     ScheduledExecutorService scheduler = b.scheduler;
     this.outliers = b.outliers;
     this.retryBudgetPercent = b.retryBudgetPercent;
+    this.rateLimit = b.rateLimit;
+    this.serviceRateLimits = b.serviceRateLimits;
     // Ejections and their ends run here, off the IO threads: the given scheduler, else our own.
     this.ownControl = scheduler == null;
     this.control = scheduler != null ? scheduler : newControlThread();
@@ -115,7 +119,8 @@ public final class ClusterManager implements AutoCloseable {
                 provider.newLoadBalancer(context.withPublisher(publisher)), context),
         outliers,
         control,
-        retryBudgetPercent);
+        retryBudgetPercent,
+        serviceRateLimits.getOrDefault(service, rateLimit));
   }
 
   /** How many clusters are held. */
@@ -260,6 +265,8 @@ public final class ClusterManager implements AutoCloseable {
     private @Nullable ScheduledExecutorService scheduler;
     private OutlierDetection outliers = OutlierDetection.defaults();
     private int retryBudgetPercent = 20;
+    private @Nullable RateLimit rateLimit;
+    private Map<String, RateLimit> serviceRateLimits = Map.of();
 
     private Builder(Discovery discovery) {
       this.discovery = requireNonNull(discovery, "discovery");
@@ -322,6 +329,18 @@ public final class ClusterManager implements AutoCloseable {
         throw new IllegalArgumentException("retryBudgetPercent: " + percent + " (expected: >= 0)");
       }
       this.retryBudgetPercent = percent;
+      return this;
+    }
+
+    /** Every service's rate limit per router task (null: none, the default). */
+    public Builder rateLimit(@Nullable RateLimit limit) {
+      this.rateLimit = limit;
+      return this;
+    }
+
+    /** Rate limits of named services, over {@link #rateLimit}. */
+    public Builder serviceRateLimits(Map<String, RateLimit> limits) {
+      this.serviceRateLimits = Map.copyOf(limits);
       return this;
     }
 

@@ -69,6 +69,8 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             .scheduler(b.scheduler)
             .outlierDetection(b.outliers)
             .retryBudgetPercent(b.retryBudgetPercent)
+            .rateLimit(b.rateLimit)
+            .serviceRateLimits(b.serviceRateLimits)
             .build();
     this.upstreams =
         new Upstreams(
@@ -189,6 +191,9 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     private dev.whaleray.router.core.OutlierDetection outliers =
         dev.whaleray.router.core.OutlierDetection.defaults();
     private int retryBudgetPercent = 20;
+    private dev.whaleray.router.core.@Nullable RateLimit rateLimit;
+    private java.util.Map<String, dev.whaleray.router.core.RateLimit> serviceRateLimits =
+        java.util.Map.of();
     private Duration tunnelIdleTimeout = Duration.ofSeconds(60);
     private Duration serviceIdleTimeout = Duration.ofMinutes(10);
     private boolean preserveHost;
@@ -332,6 +337,22 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
      */
     public Builder retryBudgetPercent(int percent) {
       this.retryBudgetPercent = atLeast(percent, 0, "retryBudgetPercent");
+      return this;
+    }
+
+    /**
+     * Every service's request rate limit, per router task: beyond it, 429 with {@code Retry-After};
+     * default none.
+     */
+    public Builder rateLimit(dev.whaleray.router.core.@Nullable RateLimit limit) {
+      this.rateLimit = limit;
+      return this;
+    }
+
+    /** Rate limits of named services, over {@link #rateLimit}. */
+    public Builder serviceRateLimits(
+        java.util.Map<String, dev.whaleray.router.core.RateLimit> limits) {
+      this.serviceRateLimits = java.util.Map.copyOf(limits);
       return this;
     }
 
