@@ -117,10 +117,12 @@ public final class Main {
               + router.port()
               + "/services/demo/");
     }
-    if (config.healthCheckConfigured) {
+    if (config.healthCheck != null) {
+      LOG.log(System.Logger.Level.INFO, "active health checks: " + config.healthCheck);
+    } else if (config.healthCheckConfigured) {
       LOG.log(
-          System.Logger.Level.WARNING,
-          "healthCheck: active health checks are not implemented yet; the section is ignored");
+          System.Logger.Level.INFO,
+          "healthCheck: configured but not enabled (enabled: true, or WHALERAY_HEALTH_CHECK_PATH)");
     }
     awaitTermination(router, demoBackends, config);
   }

@@ -59,6 +59,7 @@ public final class ReferenceRouter implements AutoCloseable {
               .outlierDetection(config.outliers)
               .retryBudgetPercent(config.retryBudgetPercent)
               .rateLimit(config.rateLimit)
+              .healthCheck(config.healthCheck)
               .serviceRateLimits(config.serviceRateLimits)
               .clientBodyTimeout(config.limits.clientBody)
               .minUploadRate(config.limits.minUploadRate)

@@ -69,6 +69,10 @@ public final class RouterConfig {
   final Map<String, dev.whaleray.router.core.RateLimit> serviceRateLimits;
   final dev.whaleray.router.core.OutlierDetection outliers;
   final boolean healthCheckConfigured;
+
+  /** Active health checks, or null when off (the default). */
+  final dev.whaleray.router.core.@Nullable HealthCheck healthCheck;
+
   final Limits limits;
 
   /** Edge limits and client timeouts ({@code timeouts:} and {@code limits:} in the file). */
@@ -124,6 +128,7 @@ public final class RouterConfig {
     this.serviceRateLimits = Map.copyOf(b.serviceRateLimits);
     this.outliers = b.outliers;
     this.healthCheckConfigured = b.healthCheckConfigured;
+    this.healthCheck = b.healthCheck;
     this.limits = b.limits.copy();
   }
 
@@ -221,6 +226,7 @@ public final class RouterConfig {
     b.serviceRateLimits.putAll(serviceRateLimits);
     b.outliers = outliers;
     b.healthCheckConfigured = healthCheckConfigured;
+    b.healthCheck = healthCheck;
     b.limits = limits.copy();
     return b;
   }
@@ -267,6 +273,9 @@ public final class RouterConfig {
     dev.whaleray.router.core.OutlierDetection outliers =
         dev.whaleray.router.core.OutlierDetection.defaults();
     boolean healthCheckConfigured;
+    dev.whaleray.router.core.@Nullable HealthCheck healthCheck;
+    // The file's healthCheck settings even when not enabled: the variable turns them on.
+    dev.whaleray.router.core.@Nullable HealthCheck healthCheckSettings;
     Limits limits = new Limits();
 
     Builder() {
@@ -458,10 +467,41 @@ public final class RouterConfig {
         }
       }
       if ((v = top.get("healthCheck")) != null) {
-        v.mapping(
-            new LinkedHashSet<>(
-                List.of("path", "interval", "timeout", "healthyThreshold", "unhealthyThreshold")));
+        Map<String, YamlFile.Value> h =
+            v.mapping(
+                new LinkedHashSet<>(
+                    List.of(
+                        "path",
+                        "interval",
+                        "timeout",
+                        "healthyThreshold",
+                        "unhealthyThreshold",
+                        "enabled")));
         healthCheckConfigured = true;
+        YamlFile.Value path = h.get("path");
+        String p = path == null ? "/health" : path.scalar().trim();
+        if (!p.startsWith("/")) {
+          throw path.error("healthCheck.path: '" + p + "' (expected: starting with /)");
+        }
+        dev.whaleray.router.core.HealthCheck check = dev.whaleray.router.core.HealthCheck.of(p);
+        if (h.containsKey("interval")) {
+          check = check.withInterval(positive(h.get("interval")));
+        }
+        if (h.containsKey("timeout")) {
+          check = check.withTimeout(positive(h.get("timeout")));
+        }
+        int healthy =
+            h.containsKey("healthyThreshold")
+                ? h.get("healthyThreshold").integer(1, 100)
+                : check.healthyThreshold();
+        int unhealthy =
+            h.containsKey("unhealthyThreshold")
+                ? h.get("unhealthyThreshold").integer(1, 100)
+                : check.unhealthyThreshold();
+        check = check.withThresholds(healthy, unhealthy);
+        // DESIGN: off in the file unless enabled; WHALERAY_HEALTH_CHECK_PATH turns it on.
+        healthCheck = h.containsKey("enabled") && h.get("enabled").bool() ? check : null;
+        healthCheckSettings = check;
       }
     }
 
@@ -643,6 +683,24 @@ public final class RouterConfig {
       }
       if ((v = env.get("WHALERAY_CONNECT_TIMEOUT")) != null) {
         connectTimeout = envPositive("WHALERAY_CONNECT_TIMEOUT", v);
+      }
+      if ((v = env.get("WHALERAY_HEALTH_CHECK_PATH")) != null) {
+        if (v.isBlank()) {
+          healthCheck = null;
+        } else if (!v.trim().startsWith("/")) {
+          throw new ConfigException(
+              "WHALERAY_HEALTH_CHECK_PATH: '" + v + "' (expected: a path starting with /)");
+        } else {
+          dev.whaleray.router.core.HealthCheck base =
+              healthCheckSettings != null
+                  ? healthCheckSettings
+                  : dev.whaleray.router.core.HealthCheck.of(v.trim());
+          healthCheck =
+              dev.whaleray.router.core.HealthCheck.of(v.trim())
+                  .withInterval(base.interval())
+                  .withTimeout(base.timeout())
+                  .withThresholds(base.healthyThreshold(), base.unhealthyThreshold());
+        }
       }
       if ((v = env.get("WHALERAY_RATE_LIMIT")) != null) {
         try {

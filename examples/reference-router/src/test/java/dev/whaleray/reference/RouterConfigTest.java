@@ -294,6 +294,41 @@ class RouterConfigTest {
   }
 
   @Test
+  void healthChecksAreOffUnlessEnabledOrThePathVariableIsSet() {
+    RouterConfig configured =
+        RouterConfig.parse(
+            "healthCheck: { path: /ping, interval: 10s, timeout: 1s, healthyThreshold: 3, unhealthyThreshold: 4 }",
+            Map.of());
+    assertThat(configured.healthCheckConfigured).isTrue();
+    assertThat(configured.healthCheck).isNull(); // DESIGN: off in the file unless enabled
+    RouterConfig enabled =
+        RouterConfig.parse(
+            "healthCheck: { path: /ping, interval: 10s, timeout: 1s, healthyThreshold: 3, unhealthyThreshold: 4, enabled: true }",
+            Map.of());
+    assertThat(enabled.healthCheck.path()).isEqualTo("/ping");
+    assertThat(enabled.healthCheck.interval()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(enabled.healthCheck.timeout()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(enabled.healthCheck.healthyThreshold()).isEqualTo(3);
+    assertThat(enabled.healthCheck.unhealthyThreshold()).isEqualTo(4);
+    // The variable turns checks on, with the file's other settings.
+    RouterConfig byEnv =
+        RouterConfig.parse(
+            "healthCheck: { interval: 7s }", Map.of("WHALERAY_HEALTH_CHECK_PATH", "/health"));
+    assertThat(byEnv.healthCheck.path()).isEqualTo("/health");
+    assertThat(byEnv.healthCheck.interval()).isEqualTo(Duration.ofSeconds(7));
+    assertThat(
+            RouterConfig.parse("port: 1", Map.of("WHALERAY_HEALTH_CHECK_PATH", "/h")).healthCheck)
+        .isNotNull();
+    assertThatThrownBy(
+            () -> RouterConfig.parse("port: 1", Map.of("WHALERAY_HEALTH_CHECK_PATH", "health")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("WHALERAY_HEALTH_CHECK_PATH");
+    assertThatThrownBy(() -> RouterConfig.parse("healthCheck: { path: ping }", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("healthCheck.path");
+  }
+
+  @Test
   void readsOutlierDetectionOnByDefault() {
     RouterConfig defaults = RouterConfig.parse("port: 8080", Map.of());
     assertThat(defaults.outliers.enabled()).isTrue();

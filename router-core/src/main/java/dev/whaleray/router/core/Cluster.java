@@ -53,7 +53,9 @@ public final class Cluster implements Discovery.Listener {
       OutlierDetection outliers,
       @Nullable ScheduledExecutorService control,
       int retryBudgetPercent,
-      @Nullable RateLimit rateLimit) {
+      @Nullable RateLimit rateLimit,
+      @Nullable HealthCheck healthCheck,
+      java.net.http.@Nullable HttpClient probes) {
     this.key = key;
     this.service = service;
     this.discovery = discovery;
@@ -62,6 +64,33 @@ public final class Cluster implements Discovery.Listener {
     this.control = control;
     this.budget = retryBudgetPercent >= 100 ? null : new RetryBudget(retryBudgetPercent);
     this.limiter = rateLimit == null ? null : new RateLimiter(rateLimit);
+    this.checker =
+        healthCheck == null || probes == null || control == null
+            ? null
+            : new HealthChecker(
+                healthCheck, control, probes, service, this::healthChanged, this::healthyAgain);
+  }
+
+  private final @Nullable HealthChecker checker; // null: no active checks
+
+  /** Active checks pass again: an ejected endpoint comes back now, not when its time is up. */
+  private synchronized void healthyAgain(String authority) {
+    EndpointHealth h = health.get(authority);
+    if (h != null && h.ejected) {
+      ScheduledFuture<?> f = h.returning;
+      if (f != null) {
+        f.cancel(false);
+      }
+      giveBack(authority, h);
+    }
+  }
+
+  /** An endpoint turned healthy or unhealthy: a picker without the unhealthy ones. */
+  private synchronized void healthChanged() {
+    ClusterSnapshot s = snapshot;
+    if (s != null && !closed) {
+      rebuild(s.endpoints());
+    }
   }
 
   private final @Nullable RateLimiter limiter; // null: no rate limit
@@ -303,19 +332,31 @@ public final class Cluster implements Discovery.Listener {
    */
   private void rebuild(EndpointSet endpoints) {
     EndpointSet usable = endpoints;
-    if (!health.isEmpty()) {
+    boolean panic = false;
+    HealthChecker hc = checker;
+    if (!health.isEmpty() || hc != null) {
       List<Endpoint> kept = new ArrayList<>(endpoints.endpoints().size());
+      List<Endpoint> healthy = new ArrayList<>(endpoints.endpoints().size());
       for (Endpoint e : endpoints.endpoints()) {
+        if (hc != null && hc.isUnhealthy(e.authority())) {
+          continue;
+        }
+        healthy.add(e);
         EndpointHealth h = health.get(e.authority());
         if (h == null || !h.ejected) {
           kept.add(e);
         }
       }
-      if (kept.size() != endpoints.endpoints().size() && !kept.isEmpty()) {
+      if (healthy.isEmpty() && !endpoints.endpoints().isEmpty()) {
+        panic = true; // every endpoint failed its checks: all of them, rather than none
+      } else if (kept.isEmpty()) {
+        kept = healthy; // ejection never takes the last healthy endpoints
+      }
+      if (!panic && kept.size() != endpoints.endpoints().size()) {
         usable = EndpointSet.of(endpoints.service(), endpoints.revision(), kept);
       }
     }
-    snapshot = new ClusterSnapshot(endpoints, lb.update(usable));
+    snapshot = new ClusterSnapshot(endpoints, lb.update(usable), panic);
   }
 
   /** The addresses ejected now; for diagnostics and tests. */
@@ -366,6 +407,10 @@ public final class Cluster implements Discovery.Listener {
       }
       rebuild(endpoints);
     }
+    HealthChecker hc = checker;
+    if (hc != null) {
+      hc.update(endpoints.endpoints());
+    }
     lastError = null;
     ready.complete(endpoints); // no-op after the first
     LOG.log(System.Logger.Level.DEBUG, () -> "endpoints of " + service + ": " + endpoints);
@@ -398,6 +443,10 @@ public final class Cluster implements Discovery.Listener {
           f.cancel(false);
         }
       }
+    }
+    HealthChecker hc = checker;
+    if (hc != null) {
+      hc.close();
     }
     Watch w = watch;
     if (w != null) {

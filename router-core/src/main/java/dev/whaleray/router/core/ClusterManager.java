@@ -50,6 +50,9 @@ public final class ClusterManager implements AutoCloseable {
   private final int retryBudgetPercent;
   private final @Nullable RateLimit rateLimit;
   private final Map<String, RateLimit> serviceRateLimits;
+  private final @Nullable HealthCheck healthCheck;
+  private final java.util.concurrent.@Nullable ExecutorService probeThreads;
+  private final java.net.http.@Nullable HttpClient probes;
   private final ScheduledExecutorService control;
   private final boolean ownControl;
 
@@ -66,6 +69,25 @@ public final class ClusterManager implements AutoCloseable {
     this.retryBudgetPercent = b.retryBudgetPercent;
     this.rateLimit = b.rateLimit;
     this.serviceRateLimits = b.serviceRateLimits;
+    this.healthCheck = b.healthCheck;
+    this.probeThreads =
+        healthCheck == null
+            ? null
+            : java.util.concurrent.Executors.newFixedThreadPool(
+                2,
+                r -> {
+                  Thread t = new Thread(r, "whaleray-health-check");
+                  t.setDaemon(true);
+                  return t;
+                });
+    this.probes =
+        probeThreads == null
+            ? null
+            : java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .connectTimeout(healthCheck.timeout())
+                .executor(probeThreads)
+                .build();
     // Ejections and their ends run here, off the IO threads: the given scheduler, else our own.
     this.ownControl = scheduler == null;
     this.control = scheduler != null ? scheduler : newControlThread();
@@ -120,7 +142,9 @@ public final class ClusterManager implements AutoCloseable {
         outliers,
         control,
         retryBudgetPercent,
-        serviceRateLimits.getOrDefault(service, rateLimit));
+        serviceRateLimits.getOrDefault(service, rateLimit),
+        healthCheck,
+        probes);
   }
 
   /** How many clusters are held. */
@@ -210,6 +234,9 @@ public final class ClusterManager implements AutoCloseable {
     if (ownControl) {
       control.shutdownNow();
     }
+    if (probeThreads != null) {
+      probeThreads.shutdownNow();
+    }
   }
 
   private static ScheduledExecutorService newControlThread() {
@@ -267,6 +294,7 @@ public final class ClusterManager implements AutoCloseable {
     private int retryBudgetPercent = 20;
     private @Nullable RateLimit rateLimit;
     private Map<String, RateLimit> serviceRateLimits = Map.of();
+    private @Nullable HealthCheck healthCheck;
 
     private Builder(Discovery discovery) {
       this.discovery = requireNonNull(discovery, "discovery");
@@ -329,6 +357,15 @@ public final class ClusterManager implements AutoCloseable {
         throw new IllegalArgumentException("retryBudgetPercent: " + percent + " (expected: >= 0)");
       }
       this.retryBudgetPercent = percent;
+      return this;
+    }
+
+    /**
+     * Active health checks of every endpoint of the services in use (null: none, the default);
+     * unhealthy endpoints leave the picks until they pass again.
+     */
+    public Builder healthCheck(@Nullable HealthCheck check) {
+      this.healthCheck = check;
       return this;
     }
 

@@ -13,10 +13,24 @@ import dev.whaleray.router.lb.Picker;
 public final class ClusterSnapshot {
   private final EndpointSet endpoints;
   private final Picker picker;
+  private final boolean panic;
 
   ClusterSnapshot(EndpointSet endpoints, Picker picker) {
+    this(endpoints, picker, false);
+  }
+
+  ClusterSnapshot(EndpointSet endpoints, Picker picker, boolean panic) {
     this.endpoints = requireNonNull(endpoints, "endpoints");
     this.picker = requireNonNull(picker, "picker");
+    this.panic = panic;
+  }
+
+  /**
+   * True when every endpoint failed its health checks, so the picker spreads traffic over all of
+   * them anyway (Envoy's panic mode): better a chance than a certain 503.
+   */
+  public boolean panic() {
+    return panic;
   }
 
   /** The endpoints of discovery's latest snapshot. */

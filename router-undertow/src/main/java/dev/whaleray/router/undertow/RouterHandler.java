@@ -71,6 +71,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             .retryBudgetPercent(b.retryBudgetPercent)
             .rateLimit(b.rateLimit)
             .serviceRateLimits(b.serviceRateLimits)
+            .healthCheck(b.healthCheck)
             .build();
     this.upstreams =
         new Upstreams(
@@ -192,6 +193,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
         dev.whaleray.router.core.OutlierDetection.defaults();
     private int retryBudgetPercent = 20;
     private dev.whaleray.router.core.@Nullable RateLimit rateLimit;
+    private dev.whaleray.router.core.@Nullable HealthCheck healthCheck;
     private java.util.Map<String, dev.whaleray.router.core.RateLimit> serviceRateLimits =
         java.util.Map.of();
     private Duration tunnelIdleTimeout = Duration.ofSeconds(60);
@@ -346,6 +348,15 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
      */
     public Builder rateLimit(dev.whaleray.router.core.@Nullable RateLimit limit) {
       this.rateLimit = limit;
+      return this;
+    }
+
+    /**
+     * Active health checks of every endpoint of the services in use; default none. An unhealthy
+     * endpoint takes no traffic until it passes again; when all are, all take it (panic).
+     */
+    public Builder healthCheck(dev.whaleray.router.core.@Nullable HealthCheck check) {
+      this.healthCheck = check;
       return this;
     }
 

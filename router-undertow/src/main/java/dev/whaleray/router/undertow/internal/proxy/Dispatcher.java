@@ -47,6 +47,9 @@ public final class Dispatcher implements HttpHandler {
   private final @Nullable HttpHandler next;
   private final @Nullable String healthPath;
 
+  private static final io.undertow.util.HttpString PANIC =
+      new io.undertow.util.HttpString("X-WhaleRay-Panic");
+
   /**
    * Set by the {@code RouterServer} on every exchange while it drains: the health path says 503.
    */
@@ -181,6 +184,10 @@ public final class Dispatcher implements HttpHandler {
     if (upstream == null) {
       refuse(exchange, pick, service);
       return;
+    }
+    if (snapshot.panic()) {
+      // Every endpoint failed its health checks: say so, as the answer may well be an error.
+      exchange.getResponseHeaders().put(PANIC, "all endpoints unhealthy");
     }
     proxy(exchange, view, match, cluster, upstream);
   }
