@@ -60,6 +60,7 @@ public final class ReferenceRouter implements AutoCloseable {
               .retryBudgetPercent(config.retryBudgetPercent)
               .rateLimit(config.rateLimit)
               .healthCheck(config.healthCheck)
+              .circuitBreaker(config.circuitBreaker)
               .serviceRateLimits(config.serviceRateLimits)
               .clientBodyTimeout(config.limits.clientBody)
               .minUploadRate(config.limits.minUploadRate)

@@ -36,7 +36,8 @@ public final class RouterConfig {
               "outlierDetection",
               "retries",
               "rateLimit",
-              "services"));
+              "services",
+              "circuitBreaker"));
 
   final @Nullable Path configFile;
   final String host;
@@ -66,6 +67,7 @@ public final class RouterConfig {
   final int retries;
   final int retryBudgetPercent;
   final dev.whaleray.router.core.@Nullable RateLimit rateLimit;
+  final dev.whaleray.router.core.@Nullable CircuitBreaking circuitBreaker;
   final Map<String, dev.whaleray.router.core.RateLimit> serviceRateLimits;
   final dev.whaleray.router.core.OutlierDetection outliers;
   final boolean healthCheckConfigured;
@@ -125,6 +127,7 @@ public final class RouterConfig {
     this.retries = b.retries;
     this.retryBudgetPercent = b.retryBudgetPercent;
     this.rateLimit = b.rateLimit;
+    this.circuitBreaker = b.circuitBreaker;
     this.serviceRateLimits = Map.copyOf(b.serviceRateLimits);
     this.outliers = b.outliers;
     this.healthCheckConfigured = b.healthCheckConfigured;
@@ -223,6 +226,7 @@ public final class RouterConfig {
     b.retries = retries;
     b.retryBudgetPercent = retryBudgetPercent;
     b.rateLimit = rateLimit;
+    b.circuitBreaker = circuitBreaker;
     b.serviceRateLimits.putAll(serviceRateLimits);
     b.outliers = outliers;
     b.healthCheckConfigured = healthCheckConfigured;
@@ -268,6 +272,7 @@ public final class RouterConfig {
     int retries = 2; // tries after the first (DESIGN: retries.attempts)
     int retryBudgetPercent = 20;
     dev.whaleray.router.core.@Nullable RateLimit rateLimit;
+    dev.whaleray.router.core.@Nullable CircuitBreaking circuitBreaker;
     final Map<String, dev.whaleray.router.core.RateLimit> serviceRateLimits =
         new java.util.TreeMap<>();
     dev.whaleray.router.core.OutlierDetection outliers =
@@ -418,6 +423,32 @@ public final class RouterConfig {
         if (l.containsKey("minUploadRate")) {
           limits.minUploadRate = size(l.get("minUploadRate"));
         }
+      }
+      if ((v = top.get("circuitBreaker")) != null) {
+        Map<String, YamlFile.Value> c =
+            v.mapping(
+                new LinkedHashSet<>(
+                    List.of(
+                        "failureRatePercent", "minimumRequests", "window", "openFor", "enabled")));
+        dev.whaleray.router.core.CircuitBreaking cb =
+            dev.whaleray.router.core.CircuitBreaking.defaults();
+        int rate =
+            c.containsKey("failureRatePercent")
+                ? c.get("failureRatePercent").integer(1, 100)
+                : cb.failureRatePercent();
+        int minimum =
+            c.containsKey("minimumRequests")
+                ? c.get("minimumRequests").integer(1, 1_000_000)
+                : cb.minimumRequests();
+        cb = cb.withFailureRate(rate, minimum);
+        if (c.containsKey("window")) {
+          cb = cb.withWindow(positive(c.get("window")));
+        }
+        if (c.containsKey("openFor")) {
+          cb = cb.withOpenFor(positive(c.get("openFor")));
+        }
+        // On once configured (off without the section), unless enabled: false.
+        circuitBreaker = c.containsKey("enabled") && !c.get("enabled").bool() ? null : cb;
       }
       if ((v = top.get("rateLimit")) != null) {
         rateLimit = rateLimit(v);

@@ -329,6 +329,24 @@ class RouterConfigTest {
   }
 
   @Test
+  void aCircuitBreakerOnceConfigured() {
+    assertThat(RouterConfig.parse("port: 8080", Map.of()).circuitBreaker).isNull();
+    RouterConfig c =
+        RouterConfig.parse(
+            "circuitBreaker: { failureRatePercent: 40, minimumRequests: 10, window: 5s, openFor: 3s }",
+            Map.of());
+    assertThat(c.circuitBreaker.failureRatePercent()).isEqualTo(40);
+    assertThat(c.circuitBreaker.minimumRequests()).isEqualTo(10);
+    assertThat(c.circuitBreaker.window()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.circuitBreaker.openFor()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(RouterConfig.parse("circuitBreaker: { enabled: false }", Map.of()).circuitBreaker)
+        .isNull();
+    assertThatThrownBy(() -> RouterConfig.parse("circuitBreaker: { failureRate: 40 }", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("failureRate");
+  }
+
+  @Test
   void readsOutlierDetectionOnByDefault() {
     RouterConfig defaults = RouterConfig.parse("port: 8080", Map.of());
     assertThat(defaults.outliers.enabled()).isTrue();

@@ -55,7 +55,8 @@ public final class Cluster implements Discovery.Listener {
       int retryBudgetPercent,
       @Nullable RateLimit rateLimit,
       @Nullable HealthCheck healthCheck,
-      java.net.http.@Nullable HttpClient probes) {
+      java.net.http.@Nullable HttpClient probes,
+      @Nullable CircuitBreaking breaking) {
     this.key = key;
     this.service = service;
     this.discovery = discovery;
@@ -64,6 +65,7 @@ public final class Cluster implements Discovery.Listener {
     this.control = control;
     this.budget = retryBudgetPercent >= 100 ? null : new RetryBudget(retryBudgetPercent);
     this.limiter = rateLimit == null ? null : new RateLimiter(rateLimit);
+    this.breaker = breaking == null ? null : breaker(breaking);
     this.checker =
         healthCheck == null || probes == null || control == null
             ? null
@@ -72,6 +74,46 @@ public final class Cluster implements Discovery.Listener {
   }
 
   private final @Nullable HealthChecker checker; // null: no active checks
+  private final dev.failsafe.@Nullable CircuitBreaker<Object> breaker; // null: none
+
+  private static final PickResult CIRCUIT_OPEN = PickResult.drop("circuit open");
+
+  private dev.failsafe.CircuitBreaker<Object> breaker(CircuitBreaking b) {
+    return dev.failsafe.CircuitBreaker.builder()
+        .withFailureRateThreshold(b.failureRatePercent(), b.minimumRequests(), b.window())
+        .withDelay(b.openFor())
+        .onOpen(
+            e ->
+                LOG.log(
+                    System.Logger.Level.WARNING,
+                    () ->
+                        "circuit of "
+                            + service
+                            + " open: "
+                            + b.failureRatePercent()
+                            + " % or more of its requests failed; 503 for "
+                            + b.openFor().toMillis()
+                            + " ms"))
+        .onHalfOpen(
+            e -> LOG.log(System.Logger.Level.INFO, () -> "circuit of " + service + " half-open"))
+        .onClose(e -> LOG.log(System.Logger.Level.INFO, () -> "circuit of " + service + " closed"))
+        .build();
+  }
+
+  /**
+   * A request's end, for the circuit breaker: failed when its answer was a 5xx (the backend's or
+   * the router's). Once per request that passed {@link #pick} on its first attempt.
+   */
+  public void requestEnded(boolean failed) {
+    dev.failsafe.CircuitBreaker<Object> cb = breaker;
+    if (cb != null) {
+      if (failed) {
+        cb.recordFailure();
+      } else {
+        cb.recordSuccess();
+      }
+    }
+  }
 
   /** Active checks pass again: an ejected endpoint comes back now, not when its time is up. */
   private synchronized void healthyAgain(String authority) {
@@ -184,6 +226,10 @@ public final class Cluster implements Discovery.Listener {
         return PickResult.rateLimited("rate limited", (wait + 999_999_999L) / 1_000_000_000L);
       }
     }
+    dev.failsafe.CircuitBreaker<Object> cb = breaker;
+    if (cb != null && tried.count() == 0 && !cb.tryAcquirePermit()) {
+      return CIRCUIT_OPEN; // the service fails as a whole: answer at once
+    }
     RetryBudget b = budget;
     if (b != null) {
       if (tried.count() == 0) {
@@ -193,6 +239,9 @@ public final class Cluster implements Discovery.Listener {
       }
     }
     PickResult result = s.picker().pick(request, tried);
+    if (cb != null && tried.count() == 0 && result.upstream() == null) {
+      cb.recordFailure(); // no request will end to return the permit: nothing to pick is a 503
+    }
     if (tried.count() > 0) {
       Upstream u = result.upstream();
       if (u != null && tried.contains(u)) {

@@ -51,6 +51,7 @@ public final class ClusterManager implements AutoCloseable {
   private final @Nullable RateLimit rateLimit;
   private final Map<String, RateLimit> serviceRateLimits;
   private final @Nullable HealthCheck healthCheck;
+  private final @Nullable CircuitBreaking breaking;
   private final java.util.concurrent.@Nullable ExecutorService probeThreads;
   private final java.net.http.@Nullable HttpClient probes;
   private final ScheduledExecutorService control;
@@ -70,6 +71,7 @@ public final class ClusterManager implements AutoCloseable {
     this.rateLimit = b.rateLimit;
     this.serviceRateLimits = b.serviceRateLimits;
     this.healthCheck = b.healthCheck;
+    this.breaking = b.breaking;
     this.probeThreads =
         healthCheck == null
             ? null
@@ -144,7 +146,8 @@ public final class ClusterManager implements AutoCloseable {
         retryBudgetPercent,
         serviceRateLimits.getOrDefault(service, rateLimit),
         healthCheck,
-        probes);
+        probes,
+        breaking);
   }
 
   /** How many clusters are held. */
@@ -295,6 +298,7 @@ public final class ClusterManager implements AutoCloseable {
     private @Nullable RateLimit rateLimit;
     private Map<String, RateLimit> serviceRateLimits = Map.of();
     private @Nullable HealthCheck healthCheck;
+    private @Nullable CircuitBreaking breaking;
 
     private Builder(Discovery discovery) {
       this.discovery = requireNonNull(discovery, "discovery");
@@ -366,6 +370,12 @@ public final class ClusterManager implements AutoCloseable {
      */
     public Builder healthCheck(@Nullable HealthCheck check) {
       this.healthCheck = check;
+      return this;
+    }
+
+    /** A circuit breaker per service (null: none, the default). */
+    public Builder circuitBreaker(@Nullable CircuitBreaking breaking) {
+      this.breaking = breaking;
       return this;
     }
 

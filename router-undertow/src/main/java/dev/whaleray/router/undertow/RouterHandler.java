@@ -72,6 +72,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             .rateLimit(b.rateLimit)
             .serviceRateLimits(b.serviceRateLimits)
             .healthCheck(b.healthCheck)
+            .circuitBreaker(b.breaking)
             .build();
     this.upstreams =
         new Upstreams(
@@ -194,6 +195,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     private int retryBudgetPercent = 20;
     private dev.whaleray.router.core.@Nullable RateLimit rateLimit;
     private dev.whaleray.router.core.@Nullable HealthCheck healthCheck;
+    private dev.whaleray.router.core.@Nullable CircuitBreaking breaking;
     private java.util.Map<String, dev.whaleray.router.core.RateLimit> serviceRateLimits =
         java.util.Map.of();
     private Duration tunnelIdleTimeout = Duration.ofSeconds(60);
@@ -357,6 +359,15 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
      */
     public Builder healthCheck(dev.whaleray.router.core.@Nullable HealthCheck check) {
       this.healthCheck = check;
+      return this;
+    }
+
+    /**
+     * A circuit breaker per service: a service failing as a whole is answered 503 {@code circuit
+     * open} at once for a while; default none.
+     */
+    public Builder circuitBreaker(dev.whaleray.router.core.@Nullable CircuitBreaking breaking) {
+      this.breaking = breaking;
       return this;
     }
 

@@ -475,6 +475,8 @@ public final class ProxyCall
   @Override
   public void exchangeEvent(HttpServerExchange ex, NextListener next) {
     try {
+      // For the circuit breaker: the status the client got (a client gone counts as a success).
+      cluster.requestEnded(ex.getStatusCode() >= 500);
       LingeringClose l = linger;
       if (l != null) {
         l.exchangeEnded();
