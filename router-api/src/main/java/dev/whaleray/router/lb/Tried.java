@@ -30,4 +30,13 @@ public interface Tried {
 
   /** True when an attempt of this request already went to {@code upstream}'s address. */
   boolean contains(Upstream upstream);
+
+  /**
+   * True when the last attempt failed after the request was sent (a reset), false when it never
+   * reached a backend (a connect failure): only the former adds load to a service, so only it
+   * counts against a retry budget. Default true.
+   */
+  default boolean lastAttemptReachedABackend() {
+    return true;
+  }
 }

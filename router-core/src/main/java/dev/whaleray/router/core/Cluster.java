@@ -234,8 +234,10 @@ public final class Cluster implements Discovery.Listener {
     if (b != null) {
       if (tried.count() == 0) {
         b.onRequest(System.nanoTime());
-      } else if (!b.tryRetry(System.nanoTime())) {
-        return PickResult.none(); // over the retry budget: the last failure is the answer
+      } else if (tried.lastAttemptReachedABackend() && !b.tryRetry(System.nanoTime())) {
+        // Over the retry budget: the last failure is the answer. A retry after a connect failure
+        // is free: the request never reached a backend, so it adds no load.
+        return PickResult.none();
       }
     }
     PickResult result = s.picker().pick(request, tried);

@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -142,6 +143,55 @@ class FailoverIT {
     }
   }
 
+  @Test
+  void withTheDefaultsARefusingAndAKilledBackendCostNoRequestEither() throws Exception {
+    // Ejection on, retry budget 20 %: the failing backend leaves the picks after five failures.
+    int refusing = freePort();
+    BackendProcess c = BackendProcess.start("c", 0);
+    TestDiscovery discovery =
+        new TestDiscovery()
+            .set(
+                "x",
+                List.of(
+                    Endpoint.parse(a.address()),
+                    Endpoint.of("127.0.0.1", refusing),
+                    Endpoint.of("127.0.0.1", c.port())));
+    try (RouterHandler handler =
+            RouterHandler.builder()
+                .discovery(discovery)
+                .loadBalancer(new RoundRobinProvider())
+                .build();
+        RouterServer server = serve(handler)) {
+      Tally tally = new Tally();
+      load(
+          tally,
+          server.port(),
+          Duration.ofSeconds(4),
+          new Runnable() {
+            final long start = System.nanoTime();
+            boolean killed;
+
+            @Override
+            public void run() {
+              if (!killed && System.nanoTime() - start > TimeUnit.SECONDS.toNanos(1)) {
+                killed = true;
+                try {
+                  c.kill();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+            }
+          });
+      System.out.printf("defaults, one refusing and one killed: %s%n", tally);
+      assertThat(tally.errors()).as(tally.toString()).isZero();
+      assertThat(tally.byBackend.keySet()).contains("a");
+    } finally {
+      discovery.close();
+      c.close();
+    }
+  }
+
   private static TestDiscovery discovery(Endpoint third) {
     return new TestDiscovery()
         .set("x", List.of(Endpoint.parse(a.address()), Endpoint.parse(b.address()), third));
@@ -156,6 +206,9 @@ class FailoverIT {
         // Retries alone, as issue 10 measured them: outlier ejection (OutlierIT) would take the
         // failing backend out of the picks after five failures and hide what retries do.
         .outlierDetection(dev.whaleray.router.core.OutlierDetection.off())
+        // Nor the retry budget: without ejection a third of the requests need a retry, more than
+        // the default budget of 20 %; with the defaults, ejection keeps retries rare (below).
+        .retryBudgetPercent(100)
         .connectTimeout(Duration.ofSeconds(2))
         .responseTimeout(Duration.ofSeconds(5))
         .build();

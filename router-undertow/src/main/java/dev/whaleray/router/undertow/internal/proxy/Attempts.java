@@ -149,6 +149,7 @@ final class Attempts extends TimeoutList.Node implements UpstreamPool.Waiter, Tr
     call.state = 0;
     Upstream failed = upstream;
     if (tries < retries && !call.exchange.isComplete()) {
+      lastReached = outcome != Outcome.CONNECT_FAILURE;
       remember(failed);
       tries++;
       Upstream next = cluster.pick(view, this).upstream();
@@ -171,6 +172,13 @@ final class Attempts extends TimeoutList.Node implements UpstreamPool.Waiter, Tr
     if (body != null && body.isFramed() && body.rewind()) {
       call.requestSent = false;
     }
+  }
+
+  private boolean lastReached; // the last failed attempt had reached a backend (not a connect)
+
+  @Override
+  public boolean lastAttemptReachedABackend() {
+    return lastReached;
   }
 
   private void remember(Upstream failed) {
