@@ -42,7 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 public class ClusterPickBenchmark {
 
-  @Param({"none", "all"})
+  @Param({"none", "outliers", "budget", "limit", "breaker", "all"})
   String features;
 
   private ClusterManager manager;
@@ -57,13 +57,15 @@ public class ClusterPickBenchmark {
         ClusterManager.builder(discovery)
             .loadBalancer(LoadBalancerProviders.get("round-robin"))
             .idleTimeout(Duration.ofHours(1));
-    if (features.equals("all")) {
-      b.outlierDetection(OutlierDetection.defaults())
-          .retryBudgetPercent(20)
-          .rateLimit(RateLimit.of(1e9, 1_000_000))
-          .circuitBreaker(CircuitBreaking.defaults());
-    } else {
-      b.outlierDetection(OutlierDetection.off()).retryBudgetPercent(100);
+    boolean all = features.equals("all");
+    b.outlierDetection(
+        all || features.equals("outliers") ? OutlierDetection.defaults() : OutlierDetection.off());
+    b.retryBudgetPercent(all || features.equals("budget") ? 20 : 100);
+    if (all || features.equals("limit")) {
+      b.rateLimit(RateLimit.of(1e9, 1_000_000));
+    }
+    if (all || features.equals("breaker")) {
+      b.circuitBreaker(CircuitBreaking.defaults());
     }
     manager = b.build();
     cluster = manager.get("x", null);

@@ -52,6 +52,8 @@ public final class ClusterManager implements AutoCloseable {
   private final Map<String, RateLimit> serviceRateLimits;
   private final @Nullable HealthCheck healthCheck;
   private final @Nullable CircuitBreaking breaking;
+  private final Cluster.Seconds seconds = new Cluster.Seconds();
+  private final ScheduledFuture<?> ticker;
   private final java.util.concurrent.@Nullable ExecutorService probeThreads;
   private final java.net.http.@Nullable HttpClient probes;
   private final ScheduledExecutorService control;
@@ -93,6 +95,7 @@ public final class ClusterManager implements AutoCloseable {
     // Ejections and their ends run here, off the IO threads: the given scheduler, else our own.
     this.ownControl = scheduler == null;
     this.control = scheduler != null ? scheduler : newControlThread();
+    this.ticker = control.scheduleAtFixedRate(seconds, 100, 100, TimeUnit.MILLISECONDS);
     this.sweeper =
         scheduler == null
             ? null
@@ -147,7 +150,8 @@ public final class ClusterManager implements AutoCloseable {
         serviceRateLimits.getOrDefault(service, rateLimit),
         healthCheck,
         probes,
-        breaking);
+        breaking,
+        seconds);
   }
 
   /** How many clusters are held. */
@@ -234,6 +238,7 @@ public final class ClusterManager implements AutoCloseable {
       c.close();
     }
     clusters.clear();
+    ticker.cancel(false);
     if (ownControl) {
       control.shutdownNow();
     }

@@ -26,15 +26,13 @@ final class RetryBudget {
     }
   }
 
-  /** A request's first attempt. */
-  void onRequest(long nowNanos) {
-    long second = nowNanos / 1_000_000_000L;
+  /** A request's first attempt, in {@code second} (of a monotonic clock). */
+  void onRequest(long second) {
     requests.incrementAndGet(bucket(second));
   }
 
-  /** Whether one more retry fits the budget; counts it when it does. */
-  boolean tryRetry(long nowNanos) {
-    long second = nowNanos / 1_000_000_000L;
+  /** Whether one more retry fits the budget in {@code second}; counts it when it does. */
+  boolean tryRetry(long second) {
     int current = bucket(second);
     long req = 0;
     long ret = 0;
