@@ -170,25 +170,30 @@ class HealthCheckIT {
       AtomicLong upAt = new AtomicLong();
       AtomicLong firstAfterRestart = new AtomicLong();
       long start = System.nanoTime();
-      long end = start + TimeUnit.SECONDS.toNanos(12);
-      ExecutorService pool = Executors.newFixedThreadPool(17);
+      // 20 s, and at least 5 s after the restarted JVM is up (it starts slowly beside 32 clients).
+      java.util.function.LongSupplier end =
+          () ->
+              upAt.get() == 0
+                  ? start + TimeUnit.SECONDS.toNanos(40)
+                  : Math.max(start + TimeUnit.SECONDS.toNanos(20), upAt.get() + 5_000_000_000L);
+      ExecutorService pool = Executors.newFixedThreadPool(33);
       try {
         pool.submit(
             () -> {
-              Thread.sleep(3000);
-              c.kill(); // SIGKILL at 3 s
-              Thread.sleep(3000);
-              restarted[0] = BackendProcess.start("c", port); // back at 6 s
+              Thread.sleep(10_000);
+              c.kill(); // SIGKILL at 10 s
+              Thread.sleep(5_000);
+              restarted[0] = BackendProcess.start("c", port); // back at 15 s
               upAt.set(System.nanoTime());
               return null;
             });
         List<Future<?>> clients = new ArrayList<>();
-        for (int i = 0; i < 16; i++) {
+        for (int i = 0; i < 32; i++) {
           clients.add(
               pool.submit(
                   () -> {
                     HttpClient client = HttpClient.newHttpClient();
-                    while (System.nanoTime() < end) {
+                    while (System.nanoTime() < end.getAsLong()) {
                       try {
                         HttpResponse<String> r =
                             client.send(
@@ -222,7 +227,7 @@ class HealthCheckIT {
       long backMs =
           firstAfterRestart.get() == 0 ? -1 : (firstAfterRestart.get() - upAt.get()) / 1_000_000;
       System.out.printf(
-          "killed at 3 s, back at 6 s, with health checks: %d ok, %d errors %s; by backend %s;"
+          "32 clients, killed at 10 s, back at 15 s, with health checks: %d ok, %d errors %s; by backend %s;"
               + " traffic back %d ms after the restart%n",
           ok.get(),
           errors.size(),
@@ -282,6 +287,40 @@ class HealthCheckIT {
       } finally {
         discovery.close();
       }
+    }
+  }
+
+  @Test
+  void whenEveryEndpointFailsItsChecksTrafficGoesToAllAndTheAnswerSaysSo() throws Exception {
+    TestDiscovery discovery =
+        new TestDiscovery()
+            .set("p", List.of(Endpoint.parse(a.address()), Endpoint.parse(b.address())));
+    try (RouterHandler handler =
+            RouterHandler.builder()
+                .discovery(discovery)
+                // Both backends answer 503 on this path: every check fails.
+                .healthCheck(HealthCheck.of("/status/503").withInterval(Duration.ofMillis(100)))
+                .build();
+        RouterServer server =
+            RouterServer.builder(handler).host("127.0.0.1").port(0).ioThreads(2).start()) {
+      HttpClient client = HttpClient.newHttpClient();
+      URI uri = URI.create("http://127.0.0.1:" + server.port() + "/services/p/work");
+      HttpResponse<String> first =
+          client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(first.headers().firstValue("X-WhaleRay-Panic")).isEmpty();
+      Thread.sleep(1500); // three failed checks each, well past the threshold
+      Map<String, Integer> answered = new java.util.TreeMap<>();
+      for (int i = 0; i < 20; i++) {
+        HttpResponse<String> r =
+            client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("X-WhaleRay-Panic")).hasValue("all endpoints unhealthy");
+        answered.merge(r.headers().firstValue("X-Backend").orElse("?"), 1, Integer::sum);
+      }
+      System.out.printf("panic: every endpoint unhealthy, 20 answers from %s%n", answered);
+      assertThat(answered.keySet()).containsExactly("a", "b");
+    } finally {
+      discovery.close();
     }
   }
 }
