@@ -43,10 +43,12 @@ public final class Route {
   private final @Nullable String policy;
   private final java.util.Map<String, String> policyOptions;
   private final long maxBodySize;
+  private final double rateLimitPerSecond; // 0: none of its own
+  private final int rateLimitBurst;
 
   private Route(
       @Nullable String hostPattern, @Nullable String pathPattern, @Nullable String service) {
-    this(hostPattern, pathPattern, service, null, java.util.Map.of(), -1);
+    this(hostPattern, pathPattern, service, null, java.util.Map.of(), -1, 0, 0);
   }
 
   private Route(
@@ -55,8 +57,12 @@ public final class Route {
       @Nullable String service,
       @Nullable String policy,
       java.util.Map<String, String> policyOptions,
-      long maxBodySize) {
+      long maxBodySize,
+      double rateLimitPerSecond,
+      int rateLimitBurst) {
     this.maxBodySize = maxBodySize;
+    this.rateLimitPerSecond = rateLimitPerSecond;
+    this.rateLimitBurst = rateLimitBurst;
     if (policy != null && policy.isBlank()) {
       throw new IllegalArgumentException("policy: '' (expected: a load-balancing policy name)");
     }
@@ -178,7 +184,15 @@ public final class Route {
     requireNonNull(service, "service");
     return service.equals(this.service)
         ? this
-        : new Route(hostPattern, pathPattern, service, policy, policyOptions, maxBodySize);
+        : new Route(
+            hostPattern,
+            pathPattern,
+            service,
+            policy,
+            policyOptions,
+            maxBodySize,
+            rateLimitPerSecond,
+            rateLimitBurst);
   }
 
   /**
@@ -202,7 +216,15 @@ public final class Route {
   public Route withLoadBalancing(String policy, java.util.Map<String, String> options) {
     requireNonNull(policy, "policy");
     requireNonNull(options, "options");
-    return new Route(hostPattern, pathPattern, service, policy, options, maxBodySize);
+    return new Route(
+        hostPattern,
+        pathPattern,
+        service,
+        policy,
+        options,
+        maxBodySize,
+        rateLimitPerSecond,
+        rateLimitBurst);
   }
 
   /**
@@ -213,7 +235,49 @@ public final class Route {
     if (bytes < 0) {
       throw new IllegalArgumentException("maxBodySize: " + bytes + " (expected: >= 0)");
     }
-    return new Route(hostPattern, pathPattern, service, policy, policyOptions, bytes);
+    return new Route(
+        hostPattern,
+        pathPattern,
+        service,
+        policy,
+        policyOptions,
+        bytes,
+        rateLimitPerSecond,
+        rateLimitBurst);
+  }
+
+  /**
+   * A copy whose matches are rate limited of their own, {@code requestsPerSecond} on average and
+   * {@code burst} at once, per router task (429 with {@code Retry-After} beyond), on top of any
+   * limit of the service.
+   */
+  public Route withRateLimit(double requestsPerSecond, int burst) {
+    if (!(requestsPerSecond > 0) || Double.isInfinite(requestsPerSecond)) {
+      throw new IllegalArgumentException(
+          "requestsPerSecond: " + requestsPerSecond + " (expected: a number above 0)");
+    }
+    if (burst < 1) {
+      throw new IllegalArgumentException("burst: " + burst + " (expected: >= 1)");
+    }
+    return new Route(
+        hostPattern,
+        pathPattern,
+        service,
+        policy,
+        policyOptions,
+        maxBodySize,
+        requestsPerSecond,
+        burst);
+  }
+
+  /** The route's own rate limit in requests a second, or 0 when it has none. */
+  public double rateLimitPerSecond() {
+    return rateLimitPerSecond;
+  }
+
+  /** The burst of the route's own rate limit (0 when it has none). */
+  public int rateLimitBurst() {
+    return rateLimitBurst;
   }
 
   /** The route's own request body limit in bytes (0: none), or -1 for the router's. */
@@ -260,7 +324,9 @@ public final class Route {
         && java.util.Objects.equals(service, r.service)
         && java.util.Objects.equals(policy, r.policy)
         && policyOptions.equals(r.policyOptions)
-        && maxBodySize == r.maxBodySize;
+        && maxBodySize == r.maxBodySize
+        && rateLimitPerSecond == r.rateLimitPerSecond
+        && rateLimitBurst == r.rateLimitBurst;
   }
 
   @Override
@@ -269,7 +335,14 @@ public final class Route {
     if (h == 0) {
       h =
           java.util.Objects.hash(
-              hostPattern, pathPattern, service, policy, policyOptions, maxBodySize);
+              hostPattern,
+              pathPattern,
+              service,
+              policy,
+              policyOptions,
+              maxBodySize,
+              rateLimitPerSecond,
+              rateLimitBurst);
       hash = h; // racy but idempotent, like String.hashCode
     }
     return h;
@@ -282,6 +355,7 @@ public final class Route {
         + (service == null ? "" : " -> " + service)
         + (policy == null ? "" : " lb=" + policy + (policyOptions.isEmpty() ? "" : policyOptions))
         + (maxBodySize < 0 ? "" : " maxBodySize=" + maxBodySize)
+        + (rateLimitPerSecond == 0 ? "" : " rateLimit=" + rateLimitPerSecond + "/s")
         + "}";
   }
 

@@ -592,7 +592,7 @@ public final class RouterConfig {
       Map<String, YamlFile.Value> r =
           item.mapping(
               new LinkedHashSet<>(
-                  List.of("path", "host", "service", "loadBalancing", "maxBodySize")));
+                  List.of("path", "host", "service", "loadBalancing", "maxBodySize", "rateLimit")));
       String path = r.containsKey("path") ? r.get("path").scalar() : null;
       String host = r.containsKey("host") ? r.get("host").scalar() : null;
       String service = r.containsKey("service") ? r.get("service").scalar() : null;
@@ -619,6 +619,11 @@ public final class RouterConfig {
         YamlFile.Value max = r.get("maxBodySize");
         if (max != null) {
           route = route.withMaxBodySize(size(max));
+        }
+        YamlFile.Value limit = r.get("rateLimit");
+        if (limit != null) {
+          dev.whaleray.router.core.RateLimit l = rateLimit(limit);
+          route = route.withRateLimit(l.requestsPerSecond(), l.burst());
         }
         return route;
       } catch (ConfigException e) {

@@ -279,6 +279,19 @@ class RouterConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("WHALERAY_RATE_LIMIT")
         .hasMessageContaining("100/s burst=50");
+    RouterConfig perRoute =
+        RouterConfig.parse(
+            String.join(
+                "\n",
+                "routes:",
+                "  - path: /search",
+                "    service: catalog",
+                "    rateLimit: { requestsPerSecond: 5, burst: 2 }",
+                "  - path: /services/{service}"),
+            Map.of());
+    assertThat(perRoute.routes.get(0).rateLimitPerSecond()).isEqualTo(5.0);
+    assertThat(perRoute.routes.get(0).rateLimitBurst()).isEqualTo(2);
+    assertThat(perRoute.routes.get(1).rateLimitPerSecond()).isZero();
     assertThatThrownBy(() -> RouterConfig.parse("rateLimit: { burst: 5 }", Map.of()))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("requestsPerSecond");

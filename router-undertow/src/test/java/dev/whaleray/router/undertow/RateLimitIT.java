@@ -113,4 +113,60 @@ class RateLimitIT {
       }
     }
   }
+
+  @Test
+  void aRouteLimitsItsOwnRequestsOnly() throws Exception {
+    try (TestBackend backend = TestBackend.start("b")) {
+      TestDiscovery discovery =
+          new TestDiscovery().set("cat", List.of(Endpoint.parse(backend.address())));
+      dev.whaleray.router.Router router =
+          dev.whaleray.router.Router.builder()
+              .route(dev.whaleray.router.Route.path("/search", "cat").withRateLimit(1, 3))
+              .route(dev.whaleray.router.Route.path("/services/{service}"))
+              .build();
+      try (RouterHandler handler =
+              RouterHandler.builder().router(router).discovery(discovery).build();
+          RouterServer server = RouterServer.builder(handler).host("127.0.0.1").port(0).start()) {
+        HttpClient client = HttpClient.newHttpClient();
+        int searchOk = 0;
+        int search429 = 0;
+        for (int i = 0; i < 10; i++) {
+          HttpResponse<String> r =
+              client.send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + server.port() + "/search/q" + i))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+          if (r.statusCode() == 200) {
+            searchOk++;
+          } else if (r.statusCode() == 429) {
+            search429++;
+            assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
+          }
+        }
+        int otherOk = 0;
+        for (int i = 0; i < 10; i++) {
+          if (client
+                  .send(
+                      HttpRequest.newBuilder(
+                              URI.create("http://127.0.0.1:" + server.port() + "/services/cat/x"))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .statusCode()
+              == 200) {
+            otherOk++;
+          }
+        }
+        System.out.printf(
+            "route limit 1/s burst 3: /search %d ok, %d x 429; the same service by another route %d"
+                + " ok%n",
+            searchOk, search429, otherOk);
+        assertThat(searchOk).isBetween(3, 4); // the burst (and at most one refill)
+        assertThat(search429).isEqualTo(10 - searchOk);
+        assertThat(otherOk).isEqualTo(10);
+      } finally {
+        discovery.close();
+      }
+    }
+  }
 }

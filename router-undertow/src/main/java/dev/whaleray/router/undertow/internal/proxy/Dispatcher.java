@@ -179,6 +179,13 @@ public final class Dispatcher implements HttpHandler {
       JsonErrors.send(exchange, StatusCodes.BAD_GATEWAY, "unknown service", service);
       return;
     }
+    // The route's own rate limit, once per request (here, not before a wait for discovery, which
+    // routes the request again).
+    PickResult limited = services.admit(match.route());
+    if (limited != null) {
+      refuse(exchange, limited, service);
+      return;
+    }
     PickResult pick = cluster.pick(view, Tried.NONE); // counted for the retry budget
     Upstream upstream = pick.upstream();
     if (upstream == null) {
