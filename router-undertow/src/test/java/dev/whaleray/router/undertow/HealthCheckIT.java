@@ -300,6 +300,10 @@ class HealthCheckIT {
                 .discovery(discovery)
                 // Both backends answer 503 on this path: every check fails.
                 .healthCheck(HealthCheck.of("/status/503").withInterval(Duration.ofMillis(100)))
+                // Without slow start: an endpoint back from unhealthy ramps up over 30 s, which
+                // would skew the round-robin this test counts on (seen in CI: 20 of 20 on one).
+                .loadBalancerContext(
+                    dev.whaleray.router.lb.LbContext.of("t").withOptions(Map.of("slowStart", "0s")))
                 .build();
         RouterServer server =
             RouterServer.builder(handler).host("127.0.0.1").port(0).ioThreads(2).start()) {
