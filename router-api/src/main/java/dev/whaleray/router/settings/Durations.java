@@ -53,6 +53,20 @@ public final class Durations {
   }
 
   /**
+   * {@code d} when it is above zero, for settings given as a {@link Duration} in code.
+   *
+   * @throws IllegalArgumentException naming the setting, e.g. {@code interval: PT0S (expected: >
+   *     0)}
+   */
+  public static Duration requirePositive(String name, Duration d) {
+    requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
+    }
+    return d;
+  }
+
+  /**
    * The shortest exact form in this grammar: {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}.
    */
   public static String format(Duration duration) {

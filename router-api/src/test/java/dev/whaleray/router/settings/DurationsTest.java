@@ -92,4 +92,15 @@ class DurationsTest {
     assertThat(Durations.format(Duration.ofMillis(millis))).isEqualTo(text);
     assertThat(Durations.parse("f", text)).isEqualTo(Duration.ofMillis(millis));
   }
+
+  @Test
+  void requirePositiveNamesTheSetting() {
+    assertThat(Durations.requirePositive("interval", Duration.ofMillis(1)))
+        .isEqualTo(Duration.ofMillis(1));
+    assertThatThrownBy(() -> Durations.requirePositive("interval", Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("interval: PT0S (expected: > 0)");
+    assertThatThrownBy(() -> Durations.requirePositive("timeout", Duration.ofSeconds(-1)))
+        .hasMessage("timeout: PT-1S (expected: > 0)");
+  }
 }

@@ -1,6 +1,6 @@
 package dev.whaleray.router.core;
 
-import static java.util.Objects.requireNonNull;
+import static dev.whaleray.router.settings.Durations.requirePositive;
 
 import java.time.Duration;
 
@@ -46,21 +46,13 @@ public final class CircuitBreaking {
   /** A copy counting requests over {@code window} (above 0). */
   public CircuitBreaking withWindow(Duration window) {
     return new CircuitBreaking(
-        failureRatePercent, minimumRequests, positive(window, "window"), openFor);
+        failureRatePercent, minimumRequests, requirePositive("window", window), openFor);
   }
 
   /** A copy staying open for {@code openFor} (above 0) before probing. */
   public CircuitBreaking withOpenFor(Duration openFor) {
     return new CircuitBreaking(
-        failureRatePercent, minimumRequests, window, positive(openFor, "openFor"));
-  }
-
-  private static Duration positive(Duration d, String name) {
-    requireNonNull(d, name);
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
-    }
-    return d;
+        failureRatePercent, minimumRequests, window, requirePositive("openFor", openFor));
   }
 
   /** The share of failed requests that opens the circuit. */

@@ -133,10 +133,7 @@ public final class Cluster implements Discovery.Listener {
   private synchronized void healthyAgain(String authority) {
     EndpointHealth h = health.get(authority);
     if (h != null && h.ejected) {
-      ScheduledFuture<?> f = h.returning;
-      if (f != null) {
-        f.cancel(false);
-      }
+      h.cancelReturn();
       giveBack(authority, h);
     }
   }
@@ -160,6 +157,14 @@ public final class Cluster implements Discovery.Listener {
     int ejections;
     long returnedAt;
     @Nullable ScheduledFuture<?> returning;
+
+    /** Drops the scheduled end of the ejection (it ends another way, or no longer matters). */
+    void cancelReturn() {
+      ScheduledFuture<?> f = returning;
+      if (f != null) {
+        f.cancel(false);
+      }
+    }
   }
 
   /** Builds the cluster's load balancer around the publisher the cluster gives it. */
@@ -234,10 +239,9 @@ public final class Cluster implements Discovery.Listener {
     }
     RateLimiter l = limiter;
     if (l != null && tried.count() == 0) {
-      long wait = l.acquire(System.nanoTime());
-      if (wait > 0) {
-        // Retry-After in whole seconds, rounded up: at least 1.
-        return PickResult.rateLimited("rate limited", (wait + 999_999_999L) / 1_000_000_000L);
+      PickResult limited = l.admit(System.nanoTime());
+      if (limited != null) {
+        return limited;
       }
     }
     dev.failsafe.CircuitBreaker<Object> cb = breaker;
@@ -465,10 +469,7 @@ public final class Cluster implements Discovery.Listener {
                   if (present.contains(entry.getKey())) {
                     return false;
                   }
-                  ScheduledFuture<?> f = entry.getValue().returning;
-                  if (f != null) {
-                    f.cancel(false);
-                  }
+                  entry.getValue().cancelReturn();
                   return true;
                 });
       }
@@ -505,10 +506,7 @@ public final class Cluster implements Discovery.Listener {
     synchronized (this) {
       closed = true;
       for (EndpointHealth h : health.values()) {
-        ScheduledFuture<?> f = h.returning;
-        if (f != null) {
-          f.cancel(false);
-        }
+        h.cancelReturn();
       }
     }
     HealthChecker hc = checker;

@@ -1,5 +1,6 @@
 package dev.whaleray.router.core;
 
+import static dev.whaleray.router.settings.Durations.requirePositive;
 import static java.util.Objects.requireNonNull;
 
 import dev.whaleray.loadbalancing.LoadBalancers;
@@ -172,10 +173,7 @@ public final class ClusterManager implements AutoCloseable {
               route,
               r -> new RateLimiter(RateLimit.of(r.rateLimitPerSecond(), r.rateLimitBurst())));
     }
-    long wait = l.acquire(System.nanoTime());
-    return wait == 0
-        ? null
-        : PickResult.rateLimited("rate limited", (wait + 999_999_999L) / 1_000_000_000L);
+    return l.admit(System.nanoTime());
   }
 
   /** How many clusters are held. */
@@ -362,10 +360,7 @@ public final class ClusterManager implements AutoCloseable {
 
     /** How long an unused service is kept. */
     public Builder idleTimeout(Duration idleTimeout) {
-      if (idleTimeout.isNegative() || idleTimeout.isZero()) {
-        throw new IllegalArgumentException("idleTimeout: " + idleTimeout + " (expected: > 0)");
-      }
-      this.idleTimeout = idleTimeout;
+      this.idleTimeout = requirePositive("idleTimeout", idleTimeout);
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.whaleray.router.core;
 
+import static dev.whaleray.router.settings.Durations.requirePositive;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
@@ -54,7 +55,7 @@ public final class HealthCheck {
   public HealthCheck withInterval(Duration d) {
     return new HealthCheck(
         path,
-        positive(d, "interval"),
+        requirePositive("interval", d),
         timeout,
         healthyThreshold,
         unhealthyThreshold,
@@ -68,7 +69,7 @@ public final class HealthCheck {
     return new HealthCheck(
         path,
         interval,
-        positive(d, "timeout"),
+        requirePositive("timeout", d),
         healthyThreshold,
         unhealthyThreshold,
         minStatus,
@@ -113,14 +114,6 @@ public final class HealthCheck {
   public HealthCheck withNewEndpointsWaitingForACheck(boolean wait) {
     return new HealthCheck(
         path, interval, timeout, healthyThreshold, unhealthyThreshold, minStatus, maxStatus, wait);
-  }
-
-  private static Duration positive(Duration d, String name) {
-    requireNonNull(d, name);
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
-    }
-    return d;
   }
 
   private static int threshold(int n, String name) {

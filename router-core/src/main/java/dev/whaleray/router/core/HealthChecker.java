@@ -77,7 +77,15 @@ final class HealthChecker {
     for (Endpoint e : endpoints) {
       now.put(e.authority(), e);
     }
-    boolean removed = probes.keySet().removeIf(a -> !now.containsKey(a) && stop(a));
+    boolean removed = false;
+    for (java.util.Iterator<Probe> it = probes.values().iterator(); it.hasNext(); ) {
+      Probe p = it.next();
+      if (!now.containsKey(p.endpoint.authority())) {
+        p.stop();
+        it.remove();
+        removed = true;
+      }
+    }
     for (Map.Entry<String, Endpoint> e : now.entrySet()) {
       if (!probes.containsKey(e.getKey())) {
         Probe p = new Probe(e.getValue(), !check.newEndpointsWaitForACheck());
@@ -86,14 +94,6 @@ final class HealthChecker {
       }
     }
     publish(removed);
-  }
-
-  private boolean stop(String authority) {
-    Probe p = probes.get(authority);
-    if (p != null) {
-      p.stop();
-    }
-    return true;
   }
 
   private void publish(boolean force) {

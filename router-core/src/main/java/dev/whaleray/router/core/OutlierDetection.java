@@ -1,6 +1,6 @@
 package dev.whaleray.router.core;
 
-import static java.util.Objects.requireNonNull;
+import static dev.whaleray.router.settings.Durations.requirePositive;
 
 import java.time.Duration;
 
@@ -53,11 +53,8 @@ public final class OutlierDetection {
 
   /** A copy with another base ejection time (above 0). */
   public OutlierDetection withBaseEjection(Duration d) {
-    requireNonNull(d, "baseEjection");
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException("baseEjection: " + d + " (expected: > 0)");
-    }
-    return new OutlierDetection(enabled, consecutiveFailures, d, maxEjectedPercent);
+    return new OutlierDetection(
+        enabled, consecutiveFailures, requirePositive("baseEjection", d), maxEjectedPercent);
   }
 
   /** A copy with another cap on the share of a service ejected at once, 0-100. */

@@ -1,6 +1,8 @@
 package dev.whaleray.router.core;
 
+import dev.whaleray.router.lb.PickResult;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link RateLimit} in force: the generic cell rate algorithm (a token bucket kept as one
@@ -15,6 +17,17 @@ final class RateLimiter {
   RateLimiter(RateLimit limit) {
     this.intervalNanos = Math.max(1, (long) (1e9 / limit.requestsPerSecond()));
     this.toleranceNanos = intervalNanos * (limit.burst() - 1L);
+  }
+
+  /**
+   * Null when a request may go now (and it is counted), else the 429 answer, its {@code
+   * Retry-After} the wait rounded up to whole seconds (at least 1). Allocates only to refuse.
+   */
+  @Nullable PickResult admit(long nowNanos) {
+    long wait = acquire(nowNanos);
+    return wait == 0
+        ? null
+        : PickResult.rateLimited("rate limited", (wait + 999_999_999L) / 1_000_000_000L);
   }
 
   /**

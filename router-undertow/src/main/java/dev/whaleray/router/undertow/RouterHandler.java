@@ -1,5 +1,6 @@
 package dev.whaleray.router.undertow;
 
+import static dev.whaleray.router.settings.Durations.requirePositive;
 import static java.util.Objects.requireNonNull;
 
 import dev.whaleray.router.RequestView;
@@ -255,25 +256,25 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
 
     /** How long to wait for a TCP connection to an upstream (then 504); default 5 s. */
     public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = positive(timeout, "connectTimeout");
+      this.connectTimeout = requirePositive("connectTimeout", timeout);
       return this;
     }
 
     /** How long to wait for the upstream's response head (then 504); default 60 s. */
     public Builder responseTimeout(Duration timeout) {
-      this.responseTimeout = positive(timeout, "responseTimeout");
+      this.responseTimeout = requirePositive("responseTimeout", timeout);
       return this;
     }
 
     /** How long a first request waits for a service's first lookup (then 503); default 10 s. */
     public Builder discoveryTimeout(Duration timeout) {
-      this.discoveryTimeout = positive(timeout, "discoveryTimeout");
+      this.discoveryTimeout = requirePositive("discoveryTimeout", timeout);
       return this;
     }
 
     /** Idle upstream keep-alive connections close after this; default 30 s. */
     public Builder upstreamIdleTimeout(Duration timeout) {
-      this.upstreamIdleTimeout = positive(timeout, "upstreamIdleTimeout");
+      this.upstreamIdleTimeout = requirePositive("upstreamIdleTimeout", timeout);
       return this;
     }
 
@@ -282,13 +283,13 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
      * sides; default 60 s. Applications that keep quiet sockets open send pings within it.
      */
     public Builder tunnelIdleTimeout(Duration timeout) {
-      this.tunnelIdleTimeout = positive(timeout, "tunnelIdleTimeout");
+      this.tunnelIdleTimeout = requirePositive("tunnelIdleTimeout", timeout);
       return this;
     }
 
     /** A service unused this long is no longer watched; default 10 min. */
     public Builder serviceIdleTimeout(Duration timeout) {
-      this.serviceIdleTimeout = positive(timeout, "serviceIdleTimeout");
+      this.serviceIdleTimeout = requirePositive("serviceIdleTimeout", timeout);
       return this;
     }
 
@@ -424,7 +425,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
      * started); default 60 s ({@code timeouts.clientBody}).
      */
     public Builder clientBodyTimeout(Duration timeout) {
-      this.clientBodyTimeout = positive(timeout, "clientBodyTimeout");
+      this.clientBodyTimeout = requirePositive("clientBodyTimeout", timeout);
       return this;
     }
 
@@ -444,7 +445,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             "minUploadRate: " + bytesPerSecond + " (expected: >= 0)");
       }
       this.minUploadRate = bytesPerSecond;
-      this.minUploadGrace = positive(grace, "minUploadRate grace");
+      this.minUploadGrace = requirePositive("minUploadRate grace", grace);
       return this;
     }
 
@@ -466,14 +467,6 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
         throw new IllegalStateException("discovery: not set (expected: a Discovery)");
       }
       return new RouterHandler(this);
-    }
-
-    private static Duration positive(Duration d, String name) {
-      requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
-      }
-      return d;
     }
 
     private static int atLeast(int value, int min, String name) {
