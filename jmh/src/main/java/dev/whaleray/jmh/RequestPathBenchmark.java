@@ -3,11 +3,16 @@ package dev.whaleray.jmh;
 import dev.whaleray.router.RequestView;
 import dev.whaleray.router.RouteMatch;
 import dev.whaleray.router.Router;
+import dev.whaleray.router.core.CircuitBreaking;
 import dev.whaleray.router.core.Cluster;
 import dev.whaleray.router.core.ClusterManager;
+import dev.whaleray.router.core.OutlierDetection;
+import dev.whaleray.router.core.RateLimit;
 import dev.whaleray.router.lb.LoadBalancerProviders;
+import dev.whaleray.router.lb.Outcome;
 import dev.whaleray.router.lb.PickResult;
 import dev.whaleray.router.lb.Tried;
+import dev.whaleray.router.lb.Upstream;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -40,6 +45,14 @@ public class RequestPathBenchmark {
   @Param({"round-robin", "least-connections"})
   String policy;
 
+  /**
+   * The cluster's resilience features: {@code off} (the path before they existed), {@code defaults}
+   * (outlier counting and retry budget) or {@code all} (also a rate limit that never bites and a
+   * circuit breaker).
+   */
+  @Param({"off", "defaults", "all"})
+  String resilience;
+
   private final Router router = Router.defaultRoutes();
   private ClusterManager table;
   private ClusterLookupBenchmark.FixedDiscovery discovery;
@@ -49,11 +62,16 @@ public class RequestPathBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     discovery = new ClusterLookupBenchmark.FixedDiscovery();
-    table =
+    ClusterManager.Builder b =
         ClusterManager.builder(discovery)
             .loadBalancer(LoadBalancerProviders.get(policy))
-            .idleTimeout(Duration.ofHours(1))
-            .build();
+            .idleTimeout(Duration.ofHours(1));
+    if (resilience.equals("off")) {
+      b.outlierDetection(OutlierDetection.off()).retryBudgetPercent(100);
+    } else if (resilience.equals("all")) {
+      b.rateLimit(RateLimit.of(1e9, 1_000_000)).circuitBreaker(CircuitBreaking.defaults());
+    }
+    table = b.build();
     // 16 services, each path built anew (as the server parses a new string per request).
     requests = new RequestView[16];
     for (int i = 0; i < requests.length; i++) {
@@ -81,5 +99,24 @@ public class RequestPathBenchmark {
     RouteMatch match = router.match(request);
     Cluster entry = table.get(match.service(), match.route());
     return entry.pick(request, Tried.NONE);
+  }
+
+  /**
+   * As {@link #routeLookupPick}, with the clock reads and reports of a proxied request as the
+   * router makes them: the clock read once before the pick (the rate limits and the attempt's start
+   * share it) and once at the response head, the attempt's start and end (a 200) and the request's
+   * end. What the resilience features cost shows here in full.
+   */
+  @Benchmark
+  public Upstream routeLookupPickReport() {
+    RequestView request = requests[next++ & 15];
+    RouteMatch match = router.match(request);
+    Cluster entry = table.get(match.service(), match.route());
+    long start = System.nanoTime();
+    Upstream u = entry.pick(request, Tried.NONE, start).upstream();
+    entry.attemptStarted(u);
+    entry.attemptEnded(u, Outcome.SUCCESS, 200, System.nanoTime() - start);
+    entry.requestEnded(false);
+    return u;
   }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -232,6 +233,55 @@ class ReferenceRouterIT {
         assertThat(router.awaitExit(Duration.ofSeconds(30))).isZero();
       }
     }
+  }
+
+  @Test
+  void anEjectionAndTheReturnAreJsonLogLinesNamingServiceAndEndpoint() throws Exception {
+    try (TestBackend one = TestBackend.start("one")) {
+      int port = RouterProcess.freePort();
+      int dead = RouterProcess.freePort(); // nothing listens: every connection is refused
+      Path config = dir.resolve("router.yaml");
+      Files.writeString(
+          config,
+          "discovery:\n  static:\n    app: [ \""
+              + one.address()
+              + "\", \"127.0.0.1:"
+              + dead
+              + "\" ]\n"
+              + "outlierDetection: { consecutiveFailures: 3, baseEjection: 1s }\n");
+      try (RouterProcess router =
+          RouterProcess.start(Map.of("WHALERAY_PORT", "" + port), "--config", config.toString())) {
+        router.awaitHealthy(port, Duration.ofSeconds(20));
+        for (int i = 0; i < 12; i++) {
+          assertThat(get(port, "/services/app/").statusCode()).isEqualTo(200); // retried
+        }
+        String ejected = awaitLogLine(router, "ejected for", Duration.ofSeconds(5));
+        String back = awaitLogLine(router, "back after its ejection", Duration.ofSeconds(5));
+        System.out.println("decisions:\n" + ejected + "\n" + back);
+        for (String line : List.of(ejected, back)) {
+          assertThat(line)
+              .startsWith("{\"time\":\"")
+              .endsWith("}")
+              .contains("\"logger\":\"dev.whaleray.router.core.Cluster\"")
+              .contains("endpoint 127.0.0.1:" + dead + " of app ");
+        }
+        assertThat(ejected).contains("\"level\":\"WARN");
+      }
+    }
+  }
+
+  private static String awaitLogLine(RouterProcess router, String text, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      for (String line : router.stdout().split("\n")) {
+        if (line.contains(text)) {
+          return line;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no log line with \"" + text + "\" in:\n" + router.stdout());
   }
 
   @Test

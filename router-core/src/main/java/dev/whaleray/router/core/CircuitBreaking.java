@@ -9,7 +9,10 @@ import java.time.Duration;
  * #failureRatePercent} of the requests of the last {@link #window} failed (a 5xx answer, the
  * router's own 502/503/504), and there were at least {@link #minimumRequests}, the circuit opens:
  * requests are answered 503 {@code circuit open} at once, without a backend, for {@link #openFor};
- * then a few requests probe it (half-open) and a success closes it. Immutable.
+ * then up to {@link #minimumRequests} requests probe it (half-open), and it closes when more than
+ * {@code 100 - failureRatePercent} % of them succeed. The rate is looked at as each failure
+ * arrives, over counts kept lock-free while the circuit is closed; Failsafe runs the states.
+ * Immutable.
  */
 public final class CircuitBreaking {
   private final int failureRatePercent;

@@ -53,10 +53,9 @@ public final class Cluster implements Discovery.Listener {
       OutlierDetection outliers,
       @Nullable ScheduledExecutorService control,
       int retryBudgetPercent,
-      @Nullable RateLimit rateLimit,
+      @Nullable ServiceGuard guard,
       @Nullable HealthCheck healthCheck,
       java.net.http.@Nullable HttpClient probes,
-      @Nullable CircuitBreaking breaking,
       Seconds seconds) {
     this.key = key;
     this.service = service;
@@ -65,8 +64,7 @@ public final class Cluster implements Discovery.Listener {
     this.outliers = control == null ? OutlierDetection.off() : outliers;
     this.control = control;
     this.budget = retryBudgetPercent >= 100 ? null : new RetryBudget(retryBudgetPercent);
-    this.limiter = rateLimit == null ? null : new RateLimiter(rateLimit);
-    this.breaker = breaking == null ? null : breaker(breaking);
+    this.guard = guard;
     this.seconds = seconds;
     this.checker =
         healthCheck == null || probes == null || control == null
@@ -78,54 +76,33 @@ public final class Cluster implements Discovery.Listener {
   private final @Nullable HealthChecker checker; // null: no active checks
   private final Seconds seconds;
 
-  /** A coarse monotonic clock in whole seconds, ticked by the manager's control thread. */
+  /**
+   * A coarse monotonic clock, ticked every {@link #TICK_MS} ms by the manager's control thread: in
+   * whole seconds ({@link #now}) and in ticks ({@link #ticks}). A volatile read, not a clock read.
+   */
   static final class Seconds implements Runnable {
+    static final long TICK_MS = 100;
     volatile long now = System.nanoTime() / 1_000_000_000L;
+    volatile long ticks = System.nanoTime() / (TICK_MS * 1_000_000L);
 
     @Override
     public void run() {
-      now = System.nanoTime() / 1_000_000_000L;
+      long t = System.nanoTime();
+      now = t / 1_000_000_000L;
+      ticks = t / (TICK_MS * 1_000_000L);
     }
   }
 
-  private final dev.failsafe.@Nullable CircuitBreaker<Object> breaker; // null: none
-
-  private static final PickResult CIRCUIT_OPEN = PickResult.drop("circuit open");
-
-  private dev.failsafe.CircuitBreaker<Object> breaker(CircuitBreaking b) {
-    return dev.failsafe.CircuitBreaker.builder()
-        .withFailureRateThreshold(b.failureRatePercent(), b.minimumRequests(), b.window())
-        .withDelay(b.openFor())
-        .onOpen(
-            e ->
-                LOG.log(
-                    System.Logger.Level.WARNING,
-                    () ->
-                        "circuit of "
-                            + service
-                            + " open: "
-                            + b.failureRatePercent()
-                            + " % or more of its requests failed; 503 for "
-                            + b.openFor().toMillis()
-                            + " ms"))
-        .onHalfOpen(
-            e -> LOG.log(System.Logger.Level.INFO, () -> "circuit of " + service + " half-open"))
-        .onClose(e -> LOG.log(System.Logger.Level.INFO, () -> "circuit of " + service + " closed"))
-        .build();
-  }
+  private final @Nullable ServiceGuard guard; // null: no rate limit, no circuit breaker
 
   /**
    * A request's end, for the circuit breaker: failed when its answer was a 5xx (the backend's or
    * the router's). Once per request that passed {@link #pick} on its first attempt.
    */
   public void requestEnded(boolean failed) {
-    dev.failsafe.CircuitBreaker<Object> cb = breaker;
-    if (cb != null) {
-      if (failed) {
-        cb.recordFailure();
-      } else {
-        cb.recordSuccess();
-      }
+    ServiceGuard g = guard;
+    if (g != null) {
+      g.ended(failed);
     }
   }
 
@@ -145,8 +122,6 @@ public final class Cluster implements Discovery.Listener {
       rebuild(s.endpoints());
     }
   }
-
-  private final @Nullable RateLimiter limiter; // null: no rate limit
 
   private final @Nullable RetryBudget budget; // null: retries unbudgeted
 
@@ -233,20 +208,26 @@ public final class Cluster implements Discovery.Listener {
    * Lock-free; allocates nothing with the built-in policies.
    */
   public PickResult pick(RequestView request, Tried tried) {
+    ServiceGuard g = guard;
+    return pick(request, tried, g == null || !g.limits() ? 0 : System.nanoTime());
+  }
+
+  /**
+   * {@link #pick(RequestView, Tried)} at {@code nowNanos} ({@link System#nanoTime()}), for a
+   * transport that reads the clock for the request anyway: the rate limit reads no clock of its
+   * own.
+   */
+  public PickResult pick(RequestView request, Tried tried, long nowNanos) {
     ClusterSnapshot s = snapshot;
     if (s == null) {
       return PickResult.none();
     }
-    RateLimiter l = limiter;
-    if (l != null && tried.count() == 0) {
-      PickResult limited = l.admit(System.nanoTime());
-      if (limited != null) {
-        return limited;
+    ServiceGuard g = guard;
+    if (g != null && tried.count() == 0) {
+      PickResult refused = g.admit(nowNanos); // 429 rate limited, 503 circuit open
+      if (refused != null) {
+        return refused;
       }
-    }
-    dev.failsafe.CircuitBreaker<Object> cb = breaker;
-    if (cb != null && tried.count() == 0 && !cb.tryAcquirePermit()) {
-      return CIRCUIT_OPEN; // the service fails as a whole: answer at once
     }
     RetryBudget b = budget;
     if (b != null) {
@@ -261,8 +242,8 @@ public final class Cluster implements Discovery.Listener {
       }
     }
     PickResult result = s.picker().pick(request, tried);
-    if (cb != null && tried.count() == 0 && result.upstream() == null) {
-      cb.recordFailure(); // no request will end to return the permit: nothing to pick is a 503
+    if (g != null && tried.count() == 0 && result.upstream() == null) {
+      g.ended(true); // no request will end to return the permit: nothing to pick is a 503
     }
     if (tried.count() > 0) {
       Upstream u = result.upstream();

@@ -149,11 +149,34 @@ public final class ClusterManager implements AutoCloseable {
         outliers,
         control,
         retryBudgetPercent,
-        serviceRateLimits.getOrDefault(service, rateLimit),
+        guard(service),
         healthCheck,
         probes,
-        breaking,
         seconds);
+  }
+
+  /** Every cluster of a service shares its rate limit and circuit: one per service. */
+  private final ConcurrentHashMap<String, ServiceGuard> guards = new ConcurrentHashMap<>();
+
+  private @Nullable ServiceGuard guard(String service) {
+    RateLimit limit = serviceRateLimits.getOrDefault(service, rateLimit);
+    if (limit == null && breaking == null) {
+      return null;
+    }
+    return guards.computeIfAbsent(service, s -> new ServiceGuard(s, limit, breaking, seconds));
+  }
+
+  /** A cluster left the table: its service's guard goes too once no cluster of it is left. */
+  private void removed(Cluster c) {
+    c.close();
+    if (!guards.isEmpty()) {
+      for (Cluster other : clusters.values()) {
+        if (other.service().equals(c.service())) {
+          return;
+        }
+      }
+      guards.remove(c.service());
+    }
   }
 
   private final ConcurrentHashMap<Route, RateLimiter> routeLimiters = new ConcurrentHashMap<>();
@@ -163,6 +186,13 @@ public final class ClusterManager implements AutoCloseable {
    * the 429 answer. Lock-free; routes without a limit of their own cost one field read.
    */
   public @Nullable PickResult admit(@Nullable Route route) {
+    return route == null || route.rateLimitPerSecond() == 0
+        ? null
+        : admit(route, System.nanoTime());
+  }
+
+  /** {@link #admit(Route)} at {@code nowNanos} ({@link System#nanoTime()}). */
+  public @Nullable PickResult admit(@Nullable Route route, long nowNanos) {
     if (route == null || route.rateLimitPerSecond() == 0) {
       return null;
     }
@@ -173,7 +203,7 @@ public final class ClusterManager implements AutoCloseable {
               route,
               r -> new RateLimiter(RateLimit.of(r.rateLimitPerSecond(), r.rateLimitBurst())));
     }
-    return l.admit(System.nanoTime());
+    return l.admit(nowNanos);
   }
 
   /** How many clusters are held. */
@@ -203,7 +233,7 @@ public final class ClusterManager implements AutoCloseable {
       long idle = now - c.lastUsed;
       if ((idle > idleNanos || (c.isNegative() && idle > negativeNanos))
           && clusters.remove(c.key, c)) {
-        c.close();
+        removed(c);
       }
     }
   }
@@ -225,7 +255,7 @@ public final class ClusterManager implements AutoCloseable {
           break;
         }
         if (c.isNegative() && clusters.remove(c.key, c)) {
-          c.close();
+          removed(c);
         }
       }
       if (clusters.size() > target) {
@@ -240,7 +270,7 @@ public final class ClusterManager implements AutoCloseable {
             break;
           }
           if (clusters.remove(a.cluster().key, a.cluster())) {
-            a.cluster().close();
+            removed(a.cluster());
           }
         }
       }
@@ -260,6 +290,7 @@ public final class ClusterManager implements AutoCloseable {
       c.close();
     }
     clusters.clear();
+    guards.clear();
     ticker.cancel(false);
     if (ownControl) {
       control.shutdownNow();

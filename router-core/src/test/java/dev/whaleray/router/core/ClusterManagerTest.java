@@ -334,4 +334,73 @@ class ClusterManagerTest {
     Thread.sleep(50);
     assertThat(c.ejected()).isEmpty();
   }
+
+  @Test
+  void aServiceFailingAsAWholeOpensItsCircuitThenProbesAndClosesIt() throws Exception {
+    manager.close();
+    manager =
+        ClusterManager.builder(discovery)
+            .loadBalancer(spy)
+            .outlierDetection(OutlierDetection.off())
+            .circuitBreaker(
+                CircuitBreaking.defaults()
+                    .withFailureRate(50, 4)
+                    .withOpenFor(Duration.ofMillis(300)))
+            .build();
+    discovery.set("svc", List.of(A));
+    Cluster c = manager.get("svc", null);
+    c.ready().get(5, TimeUnit.SECONDS);
+    // Three failures and one success: 75 % of 4, but only a failure looks at the threshold.
+    for (int i = 0; i < 3; i++) {
+      assertThat(c.pick(REQUEST, Tried.NONE).upstream()).isNotNull();
+      c.requestEnded(true);
+    }
+    assertThat(c.pick(REQUEST, Tried.NONE).upstream()).isNotNull();
+    c.requestEnded(false);
+    assertThat(c.pick(REQUEST, Tried.NONE).upstream()).as("not looked at on a success").isNotNull();
+    c.requestEnded(true); // 4 of 5
+    PickResult open = c.pick(REQUEST, Tried.NONE);
+    assertThat(open.upstream()).isNull();
+    assertThat(open.dropReason()).isEqualTo("circuit open");
+    // After openFor, half-open: probes pass, and enough successes close the circuit.
+    Thread.sleep(400);
+    for (int i = 0; i < 4; i++) {
+      assertThat(c.pick(REQUEST, Tried.NONE).upstream()).as("probe " + i).isNotNull();
+    }
+    assertThat(c.pick(REQUEST, Tried.NONE).upstream()).as("only 4 probes at once").isNull();
+    for (int i = 0; i < 4; i++) {
+      c.requestEnded(false);
+    }
+    // Closed, and the failures that opened it are forgotten: one more does not reopen it.
+    assertThat(c.pick(REQUEST, Tried.NONE).upstream()).isNotNull();
+    c.requestEnded(true);
+    assertThat(c.pick(REQUEST, Tried.NONE).upstream()).isNotNull();
+  }
+
+  @Test
+  void aRouteWithAPolicyOfItsOwnSharesTheServicesRateLimit() throws Exception {
+    manager.close();
+    manager =
+        ClusterManager.builder(discovery)
+            .loadBalancer(spy)
+            .rateLimit(RateLimit.of(0.01, 3)) // a burst of 3, then one per 100 s
+            .build();
+    discovery.set("svc", List.of(A));
+    Cluster plain = manager.get("svc", null);
+    Cluster own =
+        manager.get(
+            "svc",
+            dev.whaleray.router.Route.path("/x/**", "svc").withLoadBalancing("random", Map.of()));
+    assertThat(own).isNotSameAs(plain);
+    plain.ready().get(5, TimeUnit.SECONDS);
+    own.ready().get(5, TimeUnit.SECONDS);
+    assertThat(plain.pick(REQUEST, Tried.NONE).upstream()).isNotNull();
+    assertThat(own.pick(REQUEST, Tried.NONE).upstream()).isNotNull();
+    assertThat(plain.pick(REQUEST, Tried.NONE).upstream()).isNotNull();
+    PickResult fourth = own.pick(REQUEST, Tried.NONE);
+    assertThat(fourth.isRateLimited())
+        .as("one burst for the service, not one per cluster")
+        .isTrue();
+    assertThat(plain.pick(REQUEST, Tried.NONE).isRateLimited()).isTrue();
+  }
 }

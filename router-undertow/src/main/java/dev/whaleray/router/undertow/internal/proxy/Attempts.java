@@ -50,9 +50,14 @@ final class Attempts extends TimeoutList.Node implements UpstreamPool.Waiter, Tr
 
   /** Starts an attempt on {@link #upstream}: a pooled connection, or a wait for one. */
   void start() {
+    start(System.nanoTime());
+  }
+
+  /** {@link #start()} at {@code nowNanos}, a clock read just made. */
+  void start(long nowNanos) {
     call.state = ProxyCall.CONNECTING;
     ended = false;
-    attemptStart = System.nanoTime();
+    attemptStart = nowNanos;
     cluster.attemptStarted(upstream);
     UpstreamPool p = call.thread.pool(upstream.endpoint());
     pool = p;

@@ -181,12 +181,14 @@ public final class Dispatcher implements HttpHandler {
     }
     // The route's own rate limit, once per request (here, not before a wait for discovery, which
     // routes the request again).
-    PickResult limited = services.admit(match.route());
+    // One clock read for the request: both rate limits and the first attempt's latency use it.
+    long now = System.nanoTime();
+    PickResult limited = services.admit(match.route(), now);
     if (limited != null) {
       refuse(exchange, limited, service);
       return;
     }
-    PickResult pick = cluster.pick(view, Tried.NONE); // counted for the retry budget
+    PickResult pick = cluster.pick(view, Tried.NONE, now); // counted for the retry budget
     Upstream upstream = pick.upstream();
     if (upstream == null) {
       refuse(exchange, pick, service);
@@ -196,7 +198,7 @@ public final class Dispatcher implements HttpHandler {
       // Every endpoint failed its health checks: say so, as the answer may well be an error.
       exchange.getResponseHeaders().put(PANIC, "all endpoints unhealthy");
     }
-    proxy(exchange, view, match, cluster, upstream);
+    proxy(exchange, view, match, cluster, upstream, now);
   }
 
   /** No upstream for the request: 429 when rate limited, else 503 with the picker's reason. */
@@ -262,7 +264,8 @@ public final class Dispatcher implements HttpHandler {
       ExchangeRequestView view,
       RouteMatch match,
       Cluster cluster,
-      Upstream upstream)
+      Upstream upstream,
+      long now)
       throws Exception {
     int strip = match.strippedPrefixLength();
     HeaderMap requestHeaders = exchange.getRequestHeaders();
@@ -307,6 +310,6 @@ public final class Dispatcher implements HttpHandler {
     // buffers, unlocked.
     exchange.dispatch(
         exchange.isInIoThread() ? SameThreadExecutor.INSTANCE : exchange.getIoThread(),
-        new ProxyCall(upstreams, exchange, cluster, view, upstream, view.path(), strip));
+        new ProxyCall(upstreams, exchange, cluster, view, upstream, view.path(), strip, now));
   }
 }

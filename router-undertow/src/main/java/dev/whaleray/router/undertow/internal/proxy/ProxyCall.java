@@ -76,6 +76,8 @@ public final class ProxyCall
   /** The attempts: connecting, retries, and what the cluster is told. */
   final Attempts attempts;
 
+  private final long startNanos; // System.nanoTime() when the request was picked for
+
   public ProxyCall(
       Upstreams config,
       HttpServerExchange exchange,
@@ -83,12 +85,14 @@ public final class ProxyCall
       RequestView view,
       Upstream upstream,
       String path,
-      int pathFrom) {
+      int pathFrom,
+      long startNanos) {
     this.config = config;
     this.thread = config.thread(exchange);
     this.exchange = exchange;
     this.cluster = cluster;
     this.attempts = new Attempts(this, cluster, view, upstream, config.retries);
+    this.startNanos = startNanos;
     this.path = path;
     this.pathFrom = pathFrom;
     this.head = exchange.getRequestMethod().equals(Methods.HEAD);
@@ -119,7 +123,7 @@ public final class ProxyCall
         body.start(exchange);
         return;
       }
-      attempts.start();
+      attempts.start(startNanos); // at once: the pick's clock read is the attempt's start
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.ERROR, "proxying " + exchange.getRequestURI(), e);
       abort(Outcome.ERROR, StatusCodes.INTERNAL_SERVER_ERROR, "proxy error");
