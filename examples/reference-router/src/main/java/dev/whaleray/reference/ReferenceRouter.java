@@ -30,6 +30,7 @@ public final class ReferenceRouter implements AutoCloseable {
   private final Discovery discovery;
   private final RouterHandler handler;
   private final RouterServer server;
+  private final @Nullable AdminServer admin; // null: adminPort 0
 
   private ReferenceRouter(RouterConfig config, @Nullable Discovery given) {
     this.config = config;
@@ -42,6 +43,8 @@ public final class ReferenceRouter implements AutoCloseable {
             });
     Discovery d = null;
     RouterHandler h = null;
+    RouterServer srv = null;
+    AdminServer adm = null;
     try {
       LoadBalancerProvider lb = LoadBalancerProviders.get(config.lbPolicy);
       d = given != null ? given : newDiscovery(config, scheduler);
@@ -69,7 +72,7 @@ public final class ReferenceRouter implements AutoCloseable {
               .tunnelIdleTimeout(config.limits.idle) // a WebSocket idles out as a keep-alive does
               .scheduler(scheduler)
               .build();
-      this.server =
+      srv =
           RouterServer.builder(h)
               .host(config.host)
               .port(config.port)
@@ -80,7 +83,14 @@ public final class ReferenceRouter implements AutoCloseable {
               .maxConnectionsPerClient(config.limits.maxConnectionsPerClient)
               .maxRequests(config.limits.maxRequests)
               .start();
+      if (config.adminPort != 0) {
+        adm = new AdminServer(config.host, config.adminPort);
+        adm.start();
+      }
     } catch (RuntimeException e) {
+      if (srv != null) {
+        srv.close();
+      }
       if (h != null) {
         h.close();
       }
@@ -92,6 +102,8 @@ public final class ReferenceRouter implements AutoCloseable {
     }
     this.discovery = d;
     this.handler = h;
+    this.server = srv;
+    this.admin = adm;
   }
 
   /**
@@ -140,6 +152,12 @@ public final class ReferenceRouter implements AutoCloseable {
     return server.port();
   }
 
+  /** The bound admin port, or 0 when the admin listener is off. */
+  public int adminPort() {
+    AdminServer a = admin;
+    return a == null ? 0 : a.port();
+  }
+
   /** The config it runs with. */
   public RouterConfig config() {
     return config;
@@ -168,6 +186,9 @@ public final class ReferenceRouter implements AutoCloseable {
   }
 
   private void release() {
+    if (admin != null) {
+      admin.close();
+    }
     handler.close();
     discovery.close();
     scheduler.shutdownNow();

@@ -196,6 +196,13 @@ public final class RouterConfig {
     return b.build();
   }
 
+  /** A copy with another admin port (0: no admin listener). */
+  RouterConfig withAdminPort(int adminPort) {
+    Builder b = toBuilder();
+    b.adminPort = adminPort;
+    return b.build();
+  }
+
   /** A copy bound to another address. */
   RouterConfig withHost(String host) {
     Builder b = toBuilder();

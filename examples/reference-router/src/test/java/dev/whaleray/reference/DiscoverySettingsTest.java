@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class DiscoverySettingsTest {
 
   private static RouterConfig config(String yaml, Map<String, String> env) {
-    return RouterConfig.parse(yaml, env).withHost("127.0.0.1").withPort(0);
+    return RouterConfig.parse(yaml, env).withHost("127.0.0.1").withPort(0).withAdminPort(0);
   }
 
   private static void starts(RouterConfig config) {

@@ -67,7 +67,8 @@ class EcsMetadataTest {
         RouterConfig.parse(
                 "", Map.of("WHALERAY_DISCOVERY", "cloudmap-dns", "WHALERAY_DNS_SERVERS", "x:y"))
             .withHost("127.0.0.1")
-            .withPort(0);
+            .withPort(0)
+            .withAdminPort(0);
     assertThatThrownBy(() -> ReferenceRouter.start(config).close())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("discovery cloudmap-dns: WHALERAY_DNS_SERVERS / dnsServers: 'x:y'");

@@ -43,6 +43,10 @@ final class RouterProcess implements AutoCloseable {
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().keySet().removeIf(k -> k.startsWith("WHALERAY_"));
+    if (!env.containsKey("WHALERAY_ADMIN_PORT")) {
+      // Not the default 9901: routers of several tests, or a developer's own, must not collide.
+      pb.environment().put("WHALERAY_ADMIN_PORT", Integer.toString(freePort()));
+    }
     pb.environment().putAll(env);
     long started = System.nanoTime();
     return new RouterProcess(pb.start(), started);
