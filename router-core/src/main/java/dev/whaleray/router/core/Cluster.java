@@ -54,6 +54,7 @@ public final class Cluster implements Discovery.Listener {
       @Nullable ScheduledExecutorService control,
       int retryBudgetPercent,
       @Nullable ServiceGuard guard,
+      @Nullable ServiceMeters meters,
       @Nullable HealthCheck healthCheck,
       java.net.http.@Nullable HttpClient probes,
       Seconds seconds) {
@@ -65,6 +66,7 @@ public final class Cluster implements Discovery.Listener {
     this.control = control;
     this.budget = retryBudgetPercent >= 100 ? null : new RetryBudget(retryBudgetPercent);
     this.guard = guard;
+    this.meters = meters;
     this.seconds = seconds;
     this.checker =
         healthCheck == null || probes == null || control == null
@@ -94,6 +96,8 @@ public final class Cluster implements Discovery.Listener {
   }
 
   private final @Nullable ServiceGuard guard; // null: no rate limit, no circuit breaker
+  private final @Nullable ServiceMeters meters; // null: no metrics
+  private final long createdNanos = System.nanoTime();
 
   /**
    * A request's end, for the circuit breaker: failed when its answer was a 5xx (the backend's or
@@ -169,6 +173,39 @@ public final class Cluster implements Discovery.Listener {
     }
   }
 
+  /** How many of the discovered endpoints are in {@code state}: healthy, unhealthy or ejected. */
+  int endpointCount(String state) {
+    ClusterSnapshot s = snapshot;
+    if (s == null) {
+      return 0;
+    }
+    int healthy = 0;
+    int unhealthy = 0;
+    int ejected = 0;
+    HealthChecker hc = checker;
+    for (Endpoint e : s.endpoints().endpoints()) {
+      EndpointHealth h = health.get(e.authority());
+      if (hc != null && hc.isUnhealthy(e.authority())) {
+        unhealthy++;
+      } else if (h != null && h.ejected) {
+        ejected++;
+      } else {
+        healthy++;
+      }
+    }
+    return switch (state) {
+      case "healthy" -> healthy;
+      case "unhealthy" -> unhealthy;
+      default -> ejected;
+    };
+  }
+
+  /** The circuit's state: closed (also without a breaker), open or half_open. */
+  String circuitState() {
+    ServiceGuard g = guard;
+    return g == null ? "closed" : g.state();
+  }
+
   /** The service's name. */
   public String service() {
     return service;
@@ -226,6 +263,10 @@ public final class Cluster implements Discovery.Listener {
     if (g != null && tried.count() == 0) {
       PickResult refused = g.admit(nowNanos); // 429 rate limited, 503 circuit open
       if (refused != null) {
+        ServiceMeters m = meters;
+        if (m != null) {
+          (refused.isRateLimited() ? m.rateLimited : m.circuitOpen).increment();
+        }
         return refused;
       }
     }
@@ -250,6 +291,10 @@ public final class Cluster implements Discovery.Listener {
       if (u != null && tried.contains(u)) {
         return PickResult.none();
       }
+      ServiceMeters m = meters;
+      if (m != null && u != null) {
+        m.retries.increment();
+      }
     }
     return result;
   }
@@ -265,6 +310,10 @@ public final class Cluster implements Discovery.Listener {
    */
   public void attemptEnded(Upstream upstream, Outcome outcome, int status, long latencyNanos) {
     upstream.onEnd(outcome, status, latencyNanos);
+    ServiceMeters m = meters;
+    if (m != null && outcome.isFailure()) {
+      m.attemptFailed(outcome);
+    }
     if (outliers.enabled()) {
       record(upstream.endpoint(), outcome.isFailure() || status >= 500);
     }
@@ -340,6 +389,10 @@ public final class Cluster implements Discovery.Listener {
     long nanos = Math.min(base * h.ejections, OutlierDetection.MAX_EJECTION.toNanos());
     h.ejected = true;
     rebuild(s.endpoints());
+    ServiceMeters m = meters;
+    if (m != null) {
+      m.ejections.increment();
+    }
     int ejections = h.ejections;
     LOG.log(
         System.Logger.Level.WARNING,
@@ -461,6 +514,13 @@ public final class Cluster implements Discovery.Listener {
       hc.update(endpoints.endpoints());
     }
     lastError = null;
+    ServiceMeters m = meters;
+    if (m != null) {
+      m.discoveryUpdates.increment();
+      if (!ready.isDone()) {
+        m.discoveryLookup.record(System.nanoTime() - createdNanos, TimeUnit.NANOSECONDS);
+      }
+    }
     ready.complete(endpoints); // no-op after the first
     LOG.log(System.Logger.Level.DEBUG, () -> "endpoints of " + service + ": " + endpoints);
   }
@@ -478,6 +538,10 @@ public final class Cluster implements Discovery.Listener {
   @Override
   public void onError(String service, Throwable error) {
     lastError = error;
+    ServiceMeters m = meters;
+    if (m != null) {
+      m.discoveryErrors.increment();
+    }
     LOG.log(
         System.Logger.Level.WARNING,
         () -> "discovery of " + service + " failed (keeping last endpoints): " + error);

@@ -54,6 +54,7 @@ public final class ClusterManager implements AutoCloseable {
   private final Map<String, RateLimit> serviceRateLimits;
   private final @Nullable HealthCheck healthCheck;
   private final @Nullable CircuitBreaking breaking;
+  private final @Nullable RouterMetrics metrics;
   private final Cluster.Seconds seconds = new Cluster.Seconds();
   private final ScheduledFuture<?> ticker;
   private final java.util.concurrent.@Nullable ExecutorService probeThreads;
@@ -76,6 +77,7 @@ public final class ClusterManager implements AutoCloseable {
     this.serviceRateLimits = b.serviceRateLimits;
     this.healthCheck = b.healthCheck;
     this.breaking = b.breaking;
+    this.metrics = b.metrics;
     this.probeThreads =
         healthCheck == null
             ? null
@@ -150,6 +152,7 @@ public final class ClusterManager implements AutoCloseable {
         control,
         retryBudgetPercent,
         guard(service),
+        meters(service),
         healthCheck,
         probes,
         seconds);
@@ -166,17 +169,54 @@ public final class ClusterManager implements AutoCloseable {
     return guards.computeIfAbsent(service, s -> new ServiceGuard(s, limit, breaking, seconds));
   }
 
-  /** A cluster left the table: its service's guard goes too once no cluster of it is left. */
+  private final ConcurrentHashMap<String, ServiceMeters> meters = new ConcurrentHashMap<>();
+
+  private @Nullable ServiceMeters meters(String service) {
+    RouterMetrics m = metrics;
+    return m == null
+        ? null
+        : meters.computeIfAbsent(service, s -> new ServiceMeters(m.registry(), s, this));
+  }
+
+  /** The meters in use, when the manager has any (the transports time requests there). */
+  public @Nullable RouterMetrics metrics() {
+    return metrics;
+  }
+
+  /**
+   * A cluster left the table: its service's guard and meters go too once no cluster of it is left
+   * (a service seen once must not keep its meters forever).
+   */
   private void removed(Cluster c) {
     c.close();
-    if (!guards.isEmpty()) {
+    if (!guards.isEmpty() || !meters.isEmpty()) {
       for (Cluster other : clusters.values()) {
         if (other.service().equals(c.service())) {
           return;
         }
       }
       guards.remove(c.service());
+      ServiceMeters m = meters.remove(c.service());
+      if (m != null) {
+        m.remove();
+      }
+      RouterMetrics rm = metrics;
+      if (rm != null) {
+        rm.forget(c.service());
+      }
     }
+  }
+
+  /** For the endpoint gauges: the service's endpoints in {@code state}. */
+  int endpointCount(String service, String state) {
+    Cluster c = clusters.get(service);
+    return c == null ? 0 : c.endpointCount(state);
+  }
+
+  /** For the circuit gauges: the service's circuit state. */
+  String circuitState(String service) {
+    Cluster c = clusters.get(service);
+    return c == null ? "closed" : c.circuitState();
   }
 
   private final ConcurrentHashMap<Route, RateLimiter> routeLimiters = new ConcurrentHashMap<>();
@@ -357,6 +397,7 @@ public final class ClusterManager implements AutoCloseable {
     private Map<String, RateLimit> serviceRateLimits = Map.of();
     private @Nullable HealthCheck healthCheck;
     private @Nullable CircuitBreaking breaking;
+    private @Nullable RouterMetrics metrics;
 
     private Builder(Discovery discovery) {
       this.discovery = requireNonNull(discovery, "discovery");
@@ -431,6 +472,12 @@ public final class ClusterManager implements AutoCloseable {
     /** A circuit breaker per service (null: none, the default). */
     public Builder circuitBreaker(@Nullable CircuitBreaking breaking) {
       this.breaking = breaking;
+      return this;
+    }
+
+    /** Records the services' meters there (null: none, the default; nothing is paid). */
+    public Builder metrics(@Nullable RouterMetrics metrics) {
+      this.metrics = metrics;
       return this;
     }
 

@@ -62,6 +62,15 @@ final class ServiceGuard {
     return null;
   }
 
+  /** The circuit's state: closed (also without a breaker), open or half_open. */
+  String state() {
+    dev.failsafe.CircuitBreaker<Object> cb = breaker;
+    if (cb == null || cb.isClosed()) {
+      return "closed";
+    }
+    return cb.isOpen() ? "open" : "half_open";
+  }
+
   /** A request let through by {@link #admit} ended, failed when its answer was a 5xx. */
   void ended(boolean failed) {
     dev.failsafe.CircuitBreaker<Object> cb = breaker;

@@ -6,6 +6,7 @@ import static java.util.Objects.requireNonNull;
 import dev.whaleray.router.RequestView;
 import dev.whaleray.router.Router;
 import dev.whaleray.router.core.ClusterManager;
+import dev.whaleray.router.core.RouterMetrics;
 import dev.whaleray.router.discovery.Discovery;
 import dev.whaleray.router.lb.LbContext;
 import dev.whaleray.router.lb.LoadBalancerProvider;
@@ -59,7 +60,12 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
   private final Dispatcher dispatcher;
   private final java.util.concurrent.@Nullable ScheduledFuture<?> poolSweeper;
 
+  private final @Nullable RequestObserver observer; // null: no metrics, no access log
+  private final @Nullable AccessLog accessLog;
+
   private RouterHandler(Builder b) {
+    RouterMetrics metrics = b.meterRegistry == null ? null : RouterMetrics.of(b.meterRegistry);
+    this.accessLog = b.accessLog;
     this.services =
         ClusterManager.builder(b.discovery)
             .loadBalancer(b.loadBalancer)
@@ -74,6 +80,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             .serviceRateLimits(b.serviceRateLimits)
             .healthCheck(b.healthCheck)
             .circuitBreaker(b.breaking)
+            .metrics(metrics)
             .build();
     this.upstreams =
         new Upstreams(
@@ -90,6 +97,10 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             b.minUploadRate,
             b.minUploadGrace.toNanos(),
             b.tunnelIdleTimeout.toMillis());
+    this.observer =
+        metrics == null && b.accessLog == null
+            ? null
+            : new RequestObserver(metrics, b.accessLog, this); // reads upstreams, set above
     this.dispatcher =
         new Dispatcher(
             b.router,
@@ -99,7 +110,9 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             b.next,
             b.healthPath,
             b.maxRequestBodySize,
-            b.discoveryTimeout.toMillis());
+            b.discoveryTimeout.toMillis(),
+            observer,
+            b.createTraceparent);
     this.poolSweeper =
         b.scheduler == null
             ? null
@@ -174,6 +187,14 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     }
     services.close();
     upstreams.close();
+    RequestObserver o = observer;
+    if (o != null) {
+      o.close();
+    }
+    AccessLog log = accessLog;
+    if (log != null) {
+      log.close(); // what is queued is written
+    }
   }
 
   /**
@@ -215,6 +236,9 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     private Duration minUploadGrace = Duration.ofSeconds(20);
     private long maxRequestBodySize;
     private @Nullable ScheduledExecutorService scheduler;
+    private io.micrometer.core.instrument.@Nullable MeterRegistry meterRegistry;
+    private @Nullable AccessLog accessLog;
+    private boolean createTraceparent;
 
     private Builder() {}
 
@@ -458,6 +482,35 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
         throw new IllegalArgumentException("maxRequestBodySize: " + bytes + " (expected: >= 0)");
       }
       this.maxRequestBodySize = bytes;
+      return this;
+    }
+
+    /**
+     * Records the router's meters there ({@code whaleray.requests} by service, route and status
+     * class, upstream errors, retries, ejections, circuits, endpoints, discovery, connections;
+     * names in the README). Without one, the default, nothing is recorded and nothing is paid.
+     */
+    public Builder meterRegistry(io.micrometer.core.instrument.@Nullable MeterRegistry registry) {
+      this.meterRegistry = registry;
+      return this;
+    }
+
+    /**
+     * Writes one JSON line per request there (off by default); the handler closes it, writing what
+     * is queued, when it closes.
+     */
+    public Builder accessLog(@Nullable AccessLog log) {
+      this.accessLog = log;
+      return this;
+    }
+
+    /**
+     * Creates a W3C {@code traceparent} for a request that has none, so the backend and the access
+     * log share a trace id (off by default; {@code traceparent}, {@code tracestate} and {@code
+     * X-Amzn-Trace-Id} always pass through).
+     */
+    public Builder createTraceparent(boolean create) {
+      this.createTraceparent = create;
       return this;
     }
 

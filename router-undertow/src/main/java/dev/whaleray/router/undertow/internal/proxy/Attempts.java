@@ -40,7 +40,16 @@ final class Attempts extends TimeoutList.Node implements UpstreamPool.Waiter, Tr
   private long headNanos; // when the response head arrived: the attempt's latency
   private int status; // the response's status code, 0 until its head
 
-  Attempts(ProxyCall call, Cluster cluster, RequestView view, Upstream first, int retries) {
+  private final @Nullable RequestRecord record; // null: no metrics, no access log
+
+  Attempts(
+      ProxyCall call,
+      Cluster cluster,
+      RequestView view,
+      Upstream first,
+      int retries,
+      @Nullable RequestRecord record) {
+    this.record = record;
     this.call = call;
     this.cluster = cluster;
     this.view = view;
@@ -59,6 +68,11 @@ final class Attempts extends TimeoutList.Node implements UpstreamPool.Waiter, Tr
     ended = false;
     attemptStart = nowNanos;
     cluster.attemptStarted(upstream);
+    RequestRecord r = record;
+    if (r != null) {
+      r.endpoint = upstream.endpoint().authority();
+      r.retries = tries;
+    }
     UpstreamPool p = call.thread.pool(upstream.endpoint());
     pool = p;
     call.thread.connectTimeouts.add(this);
@@ -230,6 +244,10 @@ final class Attempts extends TimeoutList.Node implements UpstreamPool.Waiter, Tr
       ended = true;
       long latency = (headNanos != 0 ? headNanos : System.nanoTime()) - attemptStart;
       cluster.attemptEnded(upstream, outcome, status, latency);
+      RequestRecord r = record;
+      if (r != null) {
+        r.upstreamNanos += latency;
+      }
     }
   }
 }

@@ -58,6 +58,10 @@ public final class Dispatcher implements HttpHandler {
 
   private final long maxRequestBodySize;
   private final long discoveryTimeoutMillis;
+  private final RequestRecord.@Nullable Sink sink; // null: no metrics, no access log
+  private final boolean createTraceparent;
+  private final java.util.concurrent.ConcurrentHashMap<dev.whaleray.router.Route, String>
+      routeTags = new java.util.concurrent.ConcurrentHashMap<>();
 
   public Dispatcher(
       Router router,
@@ -67,7 +71,11 @@ public final class Dispatcher implements HttpHandler {
       @Nullable HttpHandler next,
       @Nullable String healthPath,
       long maxRequestBodySize,
-      long discoveryTimeoutMillis) {
+      long discoveryTimeoutMillis,
+      RequestRecord.@Nullable Sink sink,
+      boolean createTraceparent) {
+    this.sink = sink;
+    this.createTraceparent = createTraceparent;
     this.router = router;
     this.services = services;
     this.upstreams = upstreams;
@@ -80,6 +88,13 @@ public final class Dispatcher implements HttpHandler {
 
   @Override
   public void handleRequest(HttpServerExchange exchange) throws Exception {
+    RequestRecord.Sink k = sink;
+    if (k != null) {
+      RequestRecord record = new RequestRecord(k, System.nanoTime());
+      exchange.putAttachment(RequestRecord.KEY, record);
+      exchange.addExchangeCompleteListener(record);
+      k.started();
+    }
     if (!policy.admit(exchange)) {
       return;
     }
@@ -161,6 +176,11 @@ public final class Dispatcher implements HttpHandler {
   private void route(HttpServerExchange exchange, ExchangeRequestView view, RouteMatch match)
       throws Exception {
     String service = match.service();
+    RequestRecord record = sink == null ? null : exchange.getAttachment(RequestRecord.KEY);
+    if (record != null) {
+      record.route = routeTag(match.route());
+      record.requestedService = service;
+    }
     Cluster cluster;
     try {
       cluster = services.get(service, match.route());
@@ -178,6 +198,15 @@ public final class Dispatcher implements HttpHandler {
     if (!snapshot.endpoints().isKnown()) {
       JsonErrors.send(exchange, StatusCodes.BAD_GATEWAY, "unknown service", service);
       return;
+    }
+    if (record != null) {
+      record.service = service; // discovery knows it: a bounded tag
+    }
+    if (createTraceparent || record != null) {
+      String trace = Traceparent.ensure(exchange.getRequestHeaders(), createTraceparent);
+      if (record != null) {
+        record.traceId = trace;
+      }
     }
     // The route's own rate limit, once per request (here, not before a wait for discovery, which
     // routes the request again).
@@ -198,7 +227,22 @@ public final class Dispatcher implements HttpHandler {
       // Every endpoint failed its health checks: say so, as the answer may well be an error.
       exchange.getResponseHeaders().put(PANIC, "all endpoints unhealthy");
     }
-    proxy(exchange, view, match, cluster, upstream, now);
+    proxy(exchange, view, match, cluster, upstream, now, record);
+  }
+
+  /** The route's tag for metrics: its patterns (a handful per router), never a request's path. */
+  private String routeTag(dev.whaleray.router.@Nullable Route route) {
+    if (route == null) {
+      return "default";
+    }
+    String tag = routeTags.get(route);
+    if (tag == null) {
+      String host = route.hostPattern();
+      String path = route.pathPattern();
+      String t = host == null ? (path == null ? "*" : path) : (path == null ? host : host + path);
+      tag = routeTags.computeIfAbsent(route, r -> t);
+    }
+    return tag;
   }
 
   /** No upstream for the request: 429 when rate limited, else 503 with the picker's reason. */
@@ -265,7 +309,8 @@ public final class Dispatcher implements HttpHandler {
       RouteMatch match,
       Cluster cluster,
       Upstream upstream,
-      long now)
+      long now,
+      @Nullable RequestRecord record)
       throws Exception {
     int strip = match.strippedPrefixLength();
     HeaderMap requestHeaders = exchange.getRequestHeaders();
@@ -310,6 +355,7 @@ public final class Dispatcher implements HttpHandler {
     // buffers, unlocked.
     exchange.dispatch(
         exchange.isInIoThread() ? SameThreadExecutor.INSTANCE : exchange.getIoThread(),
-        new ProxyCall(upstreams, exchange, cluster, view, upstream, view.path(), strip, now));
+        new ProxyCall(
+            upstreams, exchange, cluster, view, upstream, view.path(), strip, now, record));
   }
 }

@@ -78,6 +78,12 @@ public final class ProxyCall
 
   private final long startNanos; // System.nanoTime() when the request was picked for
 
+  /** Request body bytes read from the client so far. */
+  long requestBodyBytes() {
+    RequestPump r = request;
+    return r == null ? 0 : r.bodyBytes();
+  }
+
   public ProxyCall(
       Upstreams config,
       HttpServerExchange exchange,
@@ -86,13 +92,17 @@ public final class ProxyCall
       Upstream upstream,
       String path,
       int pathFrom,
-      long startNanos) {
+      long startNanos,
+      @Nullable RequestRecord record) {
     this.config = config;
     this.thread = config.thread(exchange);
     this.exchange = exchange;
     this.cluster = cluster;
-    this.attempts = new Attempts(this, cluster, view, upstream, config.retries);
+    this.attempts = new Attempts(this, cluster, view, upstream, config.retries, record);
     this.startNanos = startNanos;
+    if (record != null) {
+      record.call = this;
+    }
     this.path = path;
     this.pathFrom = pathFrom;
     this.head = exchange.getRequestMethod().equals(Methods.HEAD);

@@ -82,6 +82,11 @@ final class RequestPump extends TimeoutList.Node {
   private long clientWaitStart;
   private long clientWaitNanos;
 
+  /** Body bytes read from the client so far. */
+  long bodyBytes() {
+    return bodyBytes;
+  }
+
   /**
    * @param chunked the client sent the body chunked (no Content-Length)
    */

@@ -1,0 +1,170 @@
+package dev.whaleray.router.undertow;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One JSON line per request (time, method, path, service, route, endpoint, status, bytes in and
+ * out, total and upstream milliseconds, retries, trace id, client address), written by a thread of
+ * its own: the IO thread only offers an entry to a bounded queue and never blocks; when the writer
+ * falls behind, entries are dropped and counted ({@link #dropped()}). Off unless given to {@link
+ * RouterHandler.Builder#accessLog}.
+ */
+public final class AccessLog implements AutoCloseable {
+  private static final JsonFactory JSON = new JsonFactory();
+  private static final Entry STOP =
+      new Entry(0, "", "", "", "", null, 0, 0, 0, 0, 0, 0, null, null);
+
+  private final double sample;
+  private final ArrayBlockingQueue<Entry> queue;
+  private final LongAdder dropped = new LongAdder();
+  private final LongAdder written = new LongAdder();
+  private final Thread writer;
+  private final OutputStream out;
+  private volatile boolean closed;
+
+  private AccessLog(OutputStream out, double sample, int capacity) {
+    if (!(sample > 0 && sample <= 1)) {
+      throw new IllegalArgumentException("sample: " + sample + " (expected: above 0, at most 1)");
+    }
+    this.out = out;
+    this.sample = sample;
+    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.writer = new Thread(this::drain, "whaleray-access-log");
+    writer.setDaemon(true);
+    writer.start();
+  }
+
+  /** Every request, on standard output. */
+  public static AccessLog toStdout() {
+    return to(new FileOutputStream(FileDescriptor.out), 1.0);
+  }
+
+  /**
+   * A share of the requests ({@code sample}: above 0, at most 1; 1 logs every request) to {@code
+   * out}, which the log owns and closes.
+   */
+  public static AccessLog to(OutputStream out, double sample) {
+    return new AccessLog(requireNonNull(out, "out"), sample, 65_536);
+  }
+
+  /** Whether this request is logged: every one, or the sampled share. */
+  boolean sampled() {
+    return sample >= 1 || ThreadLocalRandom.current().nextDouble() < sample;
+  }
+
+  /** Queues a line; never blocks (counted as dropped when the queue is full or closed). */
+  void offer(Entry e) {
+    if (closed || !queue.offer(e)) {
+      dropped.increment();
+    }
+  }
+
+  /** Lines dropped because the writer fell behind. */
+  public long dropped() {
+    return dropped.sum();
+  }
+
+  /** Lines written so far. */
+  public long written() {
+    return written.sum();
+  }
+
+  /** Writes what is queued, then stops the writer and closes the stream. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      queue.put(STOP);
+      writer.join(TimeUnit.SECONDS.toMillis(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void drain() {
+    try (BufferedOutputStream buffered = new BufferedOutputStream(out, 64 * 1024);
+        JsonGenerator g = JSON.createGenerator(buffered, JsonEncoding.UTF8)) {
+      g.setRootValueSeparator(null);
+      while (true) {
+        Entry e = queue.poll();
+        if (e == null) {
+          g.flush(); // idle: what was written reaches the stream now
+          e = queue.take();
+        }
+        if (e == STOP) {
+          g.flush();
+          return;
+        }
+        write(g, e);
+        g.flush();
+        buffered.write('\n');
+        written.increment();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void write(JsonGenerator g, Entry e) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("time", Instant.ofEpochMilli(e.startMillis).toString());
+    g.writeStringField("method", e.method);
+    g.writeStringField("path", e.path);
+    g.writeStringField("service", e.service);
+    g.writeStringField("route", e.route);
+    if (e.endpoint != null) {
+      g.writeStringField("endpoint", e.endpoint);
+    }
+    g.writeNumberField("status", e.status);
+    g.writeNumberField("bytesIn", e.bytesIn);
+    g.writeNumberField("bytesOut", e.bytesOut);
+    g.writeNumberField("totalMs", e.totalNanos / 1e6);
+    g.writeNumberField("upstreamMs", e.upstreamNanos / 1e6);
+    g.writeNumberField("retries", e.retries);
+    if (e.traceId != null) {
+      g.writeStringField("traceId", e.traceId);
+    }
+    if (e.client != null) {
+      g.writeStringField("client", e.client);
+    }
+    g.writeEndObject();
+  }
+
+  /** One request's line, made when the exchange completes. */
+  record Entry(
+      long startMillis,
+      String method,
+      String path,
+      String service,
+      String route,
+      @Nullable String endpoint,
+      int status,
+      long bytesIn,
+      long bytesOut,
+      long totalNanos,
+      long upstreamNanos,
+      int retries,
+      @Nullable String traceId,
+      @Nullable String client) {}
+}
