@@ -7,8 +7,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,7 +16,12 @@ import org.jspecify.annotations.Nullable;
  */
 final class EcsMetadata {
   private static final System.Logger LOG = System.getLogger(EcsMetadata.class.getName());
-  private static final Pattern ZONE = Pattern.compile("\"AvailabilityZone\"\\s*:\\s*\"([^\"]+)\"");
+
+  /** Made only on ECS: a Jackson mapper loads hundreds of classes a start-up need not. */
+  private static final class Json {
+    static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+  }
 
   private EcsMetadata() {}
 
@@ -40,8 +43,9 @@ final class EcsMetadata {
             "ECS task metadata answered " + r.statusCode() + ": no zone-aware routing");
         return null;
       }
-      Matcher m = ZONE.matcher(r.body());
-      return m.find() ? m.group(1) : null;
+      com.fasterxml.jackson.databind.JsonNode zone =
+          Json.MAPPER.readTree(r.body()).get("AvailabilityZone");
+      return zone != null && zone.isTextual() && !zone.asText().isBlank() ? zone.asText() : null;
     } catch (IOException | IllegalArgumentException e) {
       LOG.log(
           System.Logger.Level.WARNING,

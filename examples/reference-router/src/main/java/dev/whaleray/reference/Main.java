@@ -2,18 +2,12 @@ package dev.whaleray.reference;
 
 import dev.whaleray.discovery.staticlist.StaticDiscovery;
 import dev.whaleray.router.Endpoint;
-import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogManager;
-import java.util.logging.Logger;
-import java.util.logging.StreamHandler;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
@@ -23,10 +17,10 @@ import org.jspecify.annotations.Nullable;
  * WHALERAY_SHUTDOWN_GRACE} and exits 0.
  */
 public final class Main {
-  private static final System.Logger LOG = System.getLogger(Main.class.getName());
-
-  // Strong references: JUL holds loggers weakly, and a collected logger forgets its level.
-  private static final Logger[] QUIET = new Logger[3];
+  /** Made on first use, not at class load: logging starts on a thread of its own (below). */
+  private static final class Log {
+    static final System.Logger LOG = System.getLogger(Main.class.getName());
+  }
 
   private Main() {}
 
@@ -37,7 +31,12 @@ public final class Main {
 
   public static void main(String[] args) {
     long startNanos = System.nanoTime();
-    setUpLogging();
+    // Logback's set-up and the meter registry's classes load on the second core while this one
+    // reads the config and binds the listener: a new task answers its first health check sooner.
+    Thread logging = new Thread(Main::setUpLogging, "whaleray-log-init");
+    logging.setDaemon(true);
+    logging.start();
+    ReferenceRouter.prepare();
     Path configFile = null;
     boolean demo = false;
     for (int i = 0; i < args.length; i++) {
@@ -88,7 +87,7 @@ public final class Main {
     }
     long startedMillis = (System.nanoTime() - startNanos) / 1_000_000;
     long sinceJvm = ManagementFactory.getRuntimeMXBean().getUptime();
-    LOG.log(
+    Log.LOG.log(
         System.Logger.Level.INFO,
         "WhaleRay Router listening on "
             + config.host
@@ -107,7 +106,7 @@ public final class Main {
             + sinceJvm
             + " ms since JVM start)");
     if (demoBackends != null) {
-      LOG.log(
+      Log.LOG.log(
           System.Logger.Level.INFO,
           "demo: /services/demo/ goes round-robin to "
               + demoBackends.endpoints().stream()
@@ -118,9 +117,9 @@ public final class Main {
               + "/services/demo/");
     }
     if (config.healthCheck != null) {
-      LOG.log(System.Logger.Level.INFO, "active health checks: " + config.healthCheck);
+      Log.LOG.log(System.Logger.Level.INFO, "active health checks: " + config.healthCheck);
     } else if (config.healthCheckConfigured) {
-      LOG.log(
+      Log.LOG.log(
           System.Logger.Level.INFO,
           "healthCheck: configured but not enabled (enabled: true, or WHALERAY_HEALTH_CHECK_PATH)");
     }
@@ -143,7 +142,7 @@ public final class Main {
               demoBackends.close();
             }
           } catch (RuntimeException | Error e) {
-            LOG.log(System.Logger.Level.ERROR, "shutdown failed", e);
+            Log.LOG.log(System.Logger.Level.ERROR, "shutdown failed", e);
             failed.set(true);
           } finally {
             flushLogs();
@@ -176,36 +175,20 @@ public final class Main {
     System.exit(2);
   }
 
+  /**
+   * Every log line through SLF4J to Logback's JSON encoder (logback.xml): System.Logger by the
+   * slf4j-jdk-platform-logging provider, java.util.logging by the jul-to-slf4j bridge.
+   */
   private static void setUpLogging() {
     if (System.getProperty("java.util.logging.config.file") != null) {
       return; // the operator's own logging.properties wins
     }
-    LogManager.getLogManager().reset();
-    Logger root = Logger.getLogger("");
-    PrintStream out = System.out;
-    Handler handler =
-        new StreamHandler(out, new JsonLogFormatter()) {
-          @Override
-          public synchronized void publish(java.util.logging.LogRecord record) {
-            super.publish(record);
-            flush();
-          }
-        };
-    handler.setLevel(Level.ALL);
-    root.addHandler(handler);
-    root.setLevel(Level.INFO);
-    // Undertow and XNIO announce their versions at INFO; keep stdout for the router's own lines.
-    String[] quiet = {"io.undertow", "org.xnio", "org.jboss"};
-    for (int i = 0; i < quiet.length; i++) {
-      QUIET[i] = Logger.getLogger(quiet[i]);
-      QUIET[i].setLevel(Level.WARNING);
-    }
+    org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+    org.slf4j.bridge.SLF4JBridgeHandler.install();
+    org.slf4j.LoggerFactory.getILoggerFactory(); // Logback reads its configuration now
   }
 
   private static void flushLogs() {
-    for (Handler h : Logger.getLogger("").getHandlers()) {
-      h.flush();
-    }
     System.out.flush();
     System.err.flush();
   }

@@ -10,8 +10,22 @@ import dev.whaleray.router.discovery.DiscoveryProviders;
 import dev.whaleray.router.lb.LbContext;
 import dev.whaleray.router.lb.LoadBalancerProvider;
 import dev.whaleray.router.lb.LoadBalancerProviders;
+import dev.whaleray.router.undertow.AccessLog;
 import dev.whaleray.router.undertow.RouterHandler;
 import dev.whaleray.router.undertow.RouterServer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.Methods;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -31,6 +45,7 @@ public final class ReferenceRouter implements AutoCloseable {
   private final RouterHandler handler;
   private final RouterServer server;
   private final @Nullable AdminServer admin; // null: adminPort 0
+  private final PrometheusMeterRegistry metrics = takeRegistry();
 
   private ReferenceRouter(RouterConfig config, @Nullable Discovery given) {
     this.config = config;
@@ -71,6 +86,9 @@ public final class ReferenceRouter implements AutoCloseable {
               .maxRequestBodySize(config.limits.maxBodySize)
               .tunnelIdleTimeout(config.limits.idle) // a WebSocket idles out as a keep-alive does
               .scheduler(scheduler)
+              .meterRegistry(metrics)
+              .accessLog(config.accessLog ? AccessLog.toStdout(config.accessLogSample) : null)
+              .createTraceparent(config.createTraceparent)
               .build();
       srv =
           RouterServer.builder(h)
@@ -85,6 +103,7 @@ public final class ReferenceRouter implements AutoCloseable {
               .start();
       if (config.adminPort != 0) {
         adm = new AdminServer(config.host, config.adminPort);
+        adm.exact("/metrics", this::scrape);
         adm.start();
       }
     } catch (RuntimeException e) {
@@ -104,6 +123,76 @@ public final class ReferenceRouter implements AutoCloseable {
     this.handler = h;
     this.server = srv;
     this.admin = adm;
+    scheduler.execute(this::bindJvmMeters);
+  }
+
+  /**
+   * The Prometheus registry with the JVM's and the process's meters beside the router's. Shared by
+   * no one else: each router has its own.
+   */
+  private static PrometheusMeterRegistry newRegistry() {
+    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  }
+
+  private static volatile java.util.concurrent.@Nullable CompletableFuture<PrometheusMeterRegistry>
+      early;
+
+  /**
+   * Starts making the meter registry on another thread (Micrometer and the Prometheus client load
+   * some 250 classes): on a 2-core task the listener then answers its first health check sooner.
+   */
+  static void prepare() {
+    java.util.concurrent.CompletableFuture<PrometheusMeterRegistry> f =
+        new java.util.concurrent.CompletableFuture<>();
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                f.complete(newRegistry());
+              } catch (RuntimeException | Error e) {
+                f.completeExceptionally(e);
+              }
+            },
+            "whaleray-metrics-init");
+    t.setDaemon(true);
+    t.start();
+    early = f;
+  }
+
+  /** The registry {@link #prepare} made (once), else a new one. */
+  private static PrometheusMeterRegistry takeRegistry() {
+    java.util.concurrent.CompletableFuture<PrometheusMeterRegistry> f = early;
+    early = null;
+    return f == null ? newRegistry() : f.join();
+  }
+
+  /**
+   * The JVM's and the process's meters, bound off the start-up path (they load JMX: a new task
+   * answers its first health check sooner); a scrape has them a moment after start.
+   */
+  private void bindJvmMeters() {
+    PrometheusMeterRegistry r = metrics;
+    new ClassLoaderMetrics().bindTo(r);
+    new JvmMemoryMetrics().bindTo(r);
+    new JvmGcMetrics().bindTo(r);
+    new JvmThreadMetrics().bindTo(r);
+    new ProcessorMetrics().bindTo(r);
+    new UptimeMetrics().bindTo(r);
+    new FileDescriptorMetrics().bindTo(r);
+  }
+
+  /** {@code GET /metrics}: every meter in Prometheus text format. */
+  private void scrape(HttpServerExchange exchange) {
+    if (!exchange.getRequestMethod().equals(Methods.GET)
+        && !exchange.getRequestMethod().equals(Methods.HEAD)) {
+      exchange.getResponseHeaders().put(Headers.ALLOW, "GET, HEAD");
+      AdminServer.error(exchange, 405, "method not allowed: GET /metrics");
+      return;
+    }
+    exchange
+        .getResponseHeaders()
+        .put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+    exchange.getResponseSender().send(metrics.scrape(), StandardCharsets.UTF_8);
   }
 
   /**

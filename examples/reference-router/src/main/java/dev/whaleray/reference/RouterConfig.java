@@ -37,7 +37,9 @@ public final class RouterConfig {
               "retries",
               "rateLimit",
               "services",
-              "circuitBreaker"));
+              "circuitBreaker",
+              "accessLog",
+              "tracing"));
 
   final @Nullable Path configFile;
   final String host;
@@ -68,6 +70,15 @@ public final class RouterConfig {
   final int retryBudgetPercent;
   final dev.whaleray.router.core.@Nullable RateLimit rateLimit;
   final dev.whaleray.router.core.@Nullable CircuitBreaking circuitBreaker;
+
+  /** One JSON line per request on stdout (on by default), for this share of requests. */
+  final boolean accessLog;
+
+  final double accessLogSample;
+
+  /** A W3C traceparent for requests without one (on by default). */
+  final boolean createTraceparent;
+
   final Map<String, dev.whaleray.router.core.RateLimit> serviceRateLimits;
   final dev.whaleray.router.core.OutlierDetection outliers;
   final boolean healthCheckConfigured;
@@ -128,6 +139,9 @@ public final class RouterConfig {
     this.retryBudgetPercent = b.retryBudgetPercent;
     this.rateLimit = b.rateLimit;
     this.circuitBreaker = b.circuitBreaker;
+    this.accessLog = b.accessLog;
+    this.accessLogSample = b.accessLogSample;
+    this.createTraceparent = b.createTraceparent;
     this.serviceRateLimits = Map.copyOf(b.serviceRateLimits);
     this.outliers = b.outliers;
     this.healthCheckConfigured = b.healthCheckConfigured;
@@ -234,6 +248,9 @@ public final class RouterConfig {
     b.retryBudgetPercent = retryBudgetPercent;
     b.rateLimit = rateLimit;
     b.circuitBreaker = circuitBreaker;
+    b.accessLog = accessLog;
+    b.accessLogSample = accessLogSample;
+    b.createTraceparent = createTraceparent;
     b.serviceRateLimits.putAll(serviceRateLimits);
     b.outliers = outliers;
     b.healthCheckConfigured = healthCheckConfigured;
@@ -253,6 +270,21 @@ public final class RouterConfig {
         + " routes="
         + routes
         + (configFile == null ? "" : " config=" + configFile);
+  }
+
+  /** A share of requests: above 0, at most 1. */
+  private static double share(YamlFile.Value v) {
+    String text = v.scalar();
+    double d;
+    try {
+      d = Double.parseDouble(text.trim());
+    } catch (NumberFormatException e) {
+      throw v.error("'" + text + "' (expected: a number above 0, at most 1)");
+    }
+    if (!(d > 0 && d <= 1)) {
+      throw v.error("'" + text + "' (expected: a number above 0, at most 1)");
+    }
+    return d;
   }
 
   private static final class Builder {
@@ -280,6 +312,9 @@ public final class RouterConfig {
     int retryBudgetPercent = 20;
     dev.whaleray.router.core.@Nullable RateLimit rateLimit;
     dev.whaleray.router.core.@Nullable CircuitBreaking circuitBreaker;
+    boolean accessLog = true;
+    double accessLogSample = 1.0;
+    boolean createTraceparent = true;
     final Map<String, dev.whaleray.router.core.RateLimit> serviceRateLimits =
         new java.util.TreeMap<>();
     dev.whaleray.router.core.OutlierDetection outliers =
@@ -459,6 +494,23 @@ public final class RouterConfig {
       }
       if ((v = top.get("rateLimit")) != null) {
         rateLimit = rateLimit(v);
+      }
+      if ((v = top.get("accessLog")) != null) {
+        Map<String, YamlFile.Value> a =
+            v.mapping(new LinkedHashSet<>(List.of("enabled", "sample")));
+        if (a.containsKey("enabled")) {
+          accessLog = a.get("enabled").bool();
+        }
+        if (a.containsKey("sample")) {
+          accessLogSample = share(a.get("sample"));
+        }
+      }
+      if ((v = top.get("tracing")) != null) {
+        Map<String, YamlFile.Value> t =
+            v.mapping(new LinkedHashSet<>(List.of("createTraceparent")));
+        if (t.containsKey("createTraceparent")) {
+          createTraceparent = t.get("createTraceparent").bool();
+        }
       }
       if ((v = top.get("services")) != null) {
         for (Map.Entry<String, YamlFile.Value> e : v.mapping(null).entrySet()) {
@@ -744,6 +796,13 @@ public final class RouterConfig {
                   .withTimeout(base.timeout())
                   .withThresholds(base.healthyThreshold(), base.unhealthyThreshold());
         }
+      }
+      if ((v = env.get("WHALERAY_ACCESS_LOG")) != null) {
+        String on = v.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!on.equals("true") && !on.equals("false")) {
+          throw new ConfigException("WHALERAY_ACCESS_LOG: '" + v + "' (expected: true or false)");
+        }
+        accessLog = on.equals("true");
       }
       if ((v = env.get("WHALERAY_RATE_LIMIT")) != null) {
         try {

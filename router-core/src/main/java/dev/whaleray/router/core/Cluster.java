@@ -54,7 +54,7 @@ public final class Cluster implements Discovery.Listener {
       @Nullable ScheduledExecutorService control,
       int retryBudgetPercent,
       @Nullable ServiceGuard guard,
-      @Nullable ServiceMeters meters,
+      java.util.function.@Nullable Supplier<ServiceMeters> meterFactory,
       @Nullable HealthCheck healthCheck,
       java.net.http.@Nullable HttpClient probes,
       Seconds seconds) {
@@ -66,7 +66,7 @@ public final class Cluster implements Discovery.Listener {
     this.control = control;
     this.budget = retryBudgetPercent >= 100 ? null : new RetryBudget(retryBudgetPercent);
     this.guard = guard;
-    this.meters = meters;
+    this.meterFactory = meterFactory;
     this.seconds = seconds;
     this.checker =
         healthCheck == null || probes == null || control == null
@@ -96,7 +96,9 @@ public final class Cluster implements Discovery.Listener {
   }
 
   private final @Nullable ServiceGuard guard; // null: no rate limit, no circuit breaker
-  private final @Nullable ServiceMeters meters; // null: no metrics
+  // Made once discovery knows the service: a name nobody runs never gets meters (bounded tags).
+  private volatile @Nullable ServiceMeters meters; // null: no metrics, or not known (yet)
+  private final java.util.function.@Nullable Supplier<ServiceMeters> meterFactory;
   private final long createdNanos = System.nanoTime();
 
   /**
@@ -515,6 +517,10 @@ public final class Cluster implements Discovery.Listener {
     }
     lastError = null;
     ServiceMeters m = meters;
+    if (m == null && meterFactory != null && endpoints.isKnown()) {
+      m = meterFactory.get();
+      meters = m;
+    }
     if (m != null) {
       m.discoveryUpdates.increment();
       if (!ready.isDone()) {

@@ -152,7 +152,7 @@ public final class ClusterManager implements AutoCloseable {
         control,
         retryBudgetPercent,
         guard(service),
-        meters(service),
+        metrics == null ? null : () -> meters(service),
         healthCheck,
         probes,
         seconds);
@@ -171,11 +171,9 @@ public final class ClusterManager implements AutoCloseable {
 
   private final ConcurrentHashMap<String, ServiceMeters> meters = new ConcurrentHashMap<>();
 
-  private @Nullable ServiceMeters meters(String service) {
-    RouterMetrics m = metrics;
-    return m == null
-        ? null
-        : meters.computeIfAbsent(service, s -> new ServiceMeters(m.registry(), s, this));
+  private ServiceMeters meters(String service) {
+    RouterMetrics m = requireNonNull(metrics);
+    return meters.computeIfAbsent(service, s -> new ServiceMeters(m.registry(), s, this));
   }
 
   /** The meters in use, when the manager has any (the transports time requests there). */

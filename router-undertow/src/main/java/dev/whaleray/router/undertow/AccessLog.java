@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -26,7 +25,6 @@ import org.jspecify.annotations.Nullable;
  * RouterHandler.Builder#accessLog}.
  */
 public final class AccessLog implements AutoCloseable {
-  private static final JsonFactory JSON = new JsonFactory();
   private static final Entry STOP =
       new Entry(0, "", "", "", "", null, 0, 0, 0, 0, 0, 0, null, null);
 
@@ -50,9 +48,24 @@ public final class AccessLog implements AutoCloseable {
     writer.start();
   }
 
-  /** Every request, on standard output. */
-  public static AccessLog toStdout() {
-    return to(new FileOutputStream(FileDescriptor.out), 1.0);
+  /**
+   * A share of the requests ({@code sample}: above 0, at most 1) on standard output, which stays
+   * open when the log closes (the application's log lines go on there).
+   */
+  public static AccessLog toStdout(double sample) {
+    return to(
+        new java.io.FilterOutputStream(new FileOutputStream(FileDescriptor.out)) {
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len); // FilterOutputStream's own writes byte by byte
+          }
+
+          @Override
+          public void close() throws IOException {
+            flush();
+          }
+        },
+        sample);
   }
 
   /**
@@ -101,28 +114,92 @@ public final class AccessLog implements AutoCloseable {
   }
 
   private void drain() {
-    try (BufferedOutputStream buffered = new BufferedOutputStream(out, 64 * 1024);
-        JsonGenerator g = JSON.createGenerator(buffered, JsonEncoding.UTF8)) {
+    LineBatch batch = new LineBatch(out);
+    // Made here, on the writer thread: Jackson's classes never load on a start-up or IO path.
+    try (JsonGenerator g = new JsonFactory().createGenerator(batch, JsonEncoding.UTF8)) {
       g.setRootValueSeparator(null);
       while (true) {
         Entry e = queue.poll();
         if (e == null) {
-          g.flush(); // idle: what was written reaches the stream now
+          batch.flush(); // idle: what was written reaches the stream now
           e = queue.take();
         }
         if (e == STOP) {
-          g.flush();
+          batch.flush();
+          out.close();
           return;
         }
         write(g, e);
-        g.flush();
-        buffered.write('\n');
+        g.flush(); // into the batch, not the stream
+        batch.endLine();
         written.increment();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Lines gathered into writes of whole lines, each at most a pipe's atomic size (4 KiB) when the
+   * lines allow: another writer on the same stdout (the application log) never splits a line.
+   */
+  private static final class LineBatch extends OutputStream {
+    private static final int ATOMIC = 4096;
+    private final OutputStream out;
+    private byte[] buf = new byte[16 * 1024];
+    private int len;
+    private int whole; // bytes [0, whole) are whole lines
+
+    LineBatch(OutputStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public void write(int b) {
+      ensure(1);
+      buf[len++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int n) {
+      ensure(n);
+      System.arraycopy(b, off, buf, len, n);
+      len += n;
+    }
+
+    private void ensure(int n) {
+      if (len + n > buf.length) {
+        buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
+      }
+    }
+
+    /** The line is complete: written out with those before it once they would pass 4 KiB. */
+    void endLine() throws IOException {
+      write('\n');
+      if (len > ATOMIC && whole > 0) {
+        out.write(buf, 0, whole);
+        System.arraycopy(buf, whole, buf, 0, len - whole);
+        len -= whole;
+      }
+      whole = len;
+    }
+
+    @Override
+    public void flush() throws IOException {
+      if (whole > 0) {
+        out.write(buf, 0, whole);
+        System.arraycopy(buf, whole, buf, 0, len - whole);
+        len -= whole;
+        whole = 0;
+        out.flush();
+      }
+    }
+
+    @Override
+    public void close() {
+      // the log closes the stream itself, after the last flush
     }
   }
 
