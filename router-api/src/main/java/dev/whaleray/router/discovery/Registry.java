@@ -36,7 +36,10 @@ public interface Registry extends AutoCloseable {
   /** The live registrations of every service, sorted by service, then endpoint. */
   List<Registration> registrations();
 
-  /** The live registered endpoints of {@code service}, sorted; empty when none. */
+  /**
+   * The live registered endpoints of {@code service} to merge into discovery, sorted; empty when
+   * none, or when the registrations come back through the configured discovery itself (Cloud Map).
+   */
   List<Endpoint> endpoints(String service);
 
   /**
