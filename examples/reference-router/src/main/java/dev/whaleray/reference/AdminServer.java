@@ -46,6 +46,33 @@ final class AdminServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * As {@link #prefix}, with the handler made on the first request to it: what it loads (Jackson)
+   * stays off the start-up path.
+   */
+  AdminServer prefixLazily(String prefix, java.util.function.Supplier<HttpHandler> factory) {
+    return prefix(
+        prefix,
+        new HttpHandler() {
+          private volatile @org.jspecify.annotations.Nullable HttpHandler made;
+
+          @Override
+          public void handleRequest(HttpServerExchange exchange) throws Exception {
+            HttpHandler h = made;
+            if (h == null) {
+              synchronized (this) {
+                h = made;
+                if (h == null) {
+                  h = factory.get();
+                  made = h;
+                }
+              }
+            }
+            h.handleRequest(exchange);
+          }
+        });
+  }
+
   AdminServer start() {
     server.start();
     return this;

@@ -3,10 +3,12 @@ package dev.whaleray.reference;
 import static java.util.Objects.requireNonNull;
 
 import dev.whaleray.router.Router;
+import dev.whaleray.router.core.registry.RegistryDiscovery;
 import dev.whaleray.router.discovery.Discovery;
 import dev.whaleray.router.discovery.DiscoveryContext;
 import dev.whaleray.router.discovery.DiscoveryProvider;
 import dev.whaleray.router.discovery.DiscoveryProviders;
+import dev.whaleray.router.discovery.Registry;
 import dev.whaleray.router.lb.LbContext;
 import dev.whaleray.router.lb.LoadBalancerProvider;
 import dev.whaleray.router.lb.LoadBalancerProviders;
@@ -46,6 +48,7 @@ public final class ReferenceRouter implements AutoCloseable {
   private final RouterServer server;
   private final @Nullable AdminServer admin; // null: adminPort 0
   private final PrometheusMeterRegistry metrics = takeRegistry();
+  private final @Nullable Registry registry; // null: adminPort 0
 
   private ReferenceRouter(RouterConfig config, @Nullable Discovery given) {
     this.config = config;
@@ -60,9 +63,15 @@ public final class ReferenceRouter implements AutoCloseable {
     RouterHandler h = null;
     RouterServer srv = null;
     AdminServer adm = null;
+    Registry reg = null;
     try {
       LoadBalancerProvider lb = LoadBalancerProviders.get(config.lbPolicy);
       d = given != null ? given : newDiscovery(config, scheduler);
+      if (config.adminPort != 0) {
+        // Registered endpoints are one more discovery source, merged with the configured one.
+        reg = AdminRegistries.newRegistry(config, scheduler);
+        d = RegistryDiscovery.of(d, reg, scheduler);
+      }
       h =
           RouterHandler.builder()
               .router(Router.builder().routes(config.routes).build())
@@ -104,6 +113,13 @@ public final class ReferenceRouter implements AutoCloseable {
       if (config.adminPort != 0) {
         adm = new AdminServer(config.host, config.adminPort);
         adm.exact("/metrics", this::scrape);
+        RouterHandler handlerForAdmin = h;
+        Registry registryForAdmin = reg;
+        adm.prefixLazily(
+            "/admin",
+            () ->
+                new AdminApi(
+                    handlerForAdmin, registryForAdmin, config.admin.token, config.discovery));
         adm.start();
       }
     } catch (RuntimeException e) {
@@ -116,6 +132,9 @@ public final class ReferenceRouter implements AutoCloseable {
       if (d != null) {
         d.close();
       }
+      if (reg != null) {
+        reg.close();
+      }
       scheduler.shutdownNow();
       throw e;
     }
@@ -123,6 +142,7 @@ public final class ReferenceRouter implements AutoCloseable {
     this.handler = h;
     this.server = srv;
     this.admin = adm;
+    this.registry = reg;
     scheduler.execute(this::bindJvmMeters);
   }
 
@@ -280,6 +300,9 @@ public final class ReferenceRouter implements AutoCloseable {
     }
     handler.close();
     discovery.close();
+    if (registry != null) {
+      registry.close();
+    }
     scheduler.shutdownNow();
   }
 }

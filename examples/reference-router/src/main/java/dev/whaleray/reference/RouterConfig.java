@@ -39,7 +39,8 @@ public final class RouterConfig {
               "services",
               "circuitBreaker",
               "accessLog",
-              "tracing"));
+              "tracing",
+              "admin"));
 
   final @Nullable Path configFile;
   final String host;
@@ -87,6 +88,9 @@ public final class RouterConfig {
   final dev.whaleray.router.core.@Nullable HealthCheck healthCheck;
 
   final Limits limits;
+
+  /** The admin API's token and registry ({@code admin:}). */
+  final AdminSettings admin;
 
   /** Edge limits and client timeouts ({@code timeouts:} and {@code limits:} in the file). */
   static final class Limits {
@@ -147,6 +151,7 @@ public final class RouterConfig {
     this.healthCheckConfigured = b.healthCheckConfigured;
     this.healthCheck = b.healthCheck;
     this.limits = b.limits.copy();
+    this.admin = b.admin;
   }
 
   /** The defaults, with no file and no environment. */
@@ -256,6 +261,7 @@ public final class RouterConfig {
     b.healthCheckConfigured = healthCheckConfigured;
     b.healthCheck = healthCheck;
     b.limits = limits.copy();
+    b.admin = admin;
     return b;
   }
 
@@ -324,6 +330,7 @@ public final class RouterConfig {
     // The file's healthCheck settings even when not enabled: the variable turns them on.
     dev.whaleray.router.core.@Nullable HealthCheck healthCheckSettings;
     Limits limits = new Limits();
+    AdminSettings admin = AdminSettings.DEFAULTS;
 
     Builder() {
       discoverySettings.put("namespace", "whaleray.local");
@@ -351,6 +358,9 @@ public final class RouterConfig {
       }
       if ((v = top.get("adminPort")) != null) {
         adminPort = v.integer(0, 65535);
+      }
+      if ((v = top.get("admin")) != null) {
+        admin = admin.withFile(v);
       }
       if ((v = top.get("zone")) != null) {
         zone = v.isNull() ? null : v.scalar();
@@ -757,6 +767,7 @@ public final class RouterConfig {
       if ((v = env.get("WHALERAY_ADMIN_PORT")) != null) {
         adminPort = envInt("WHALERAY_ADMIN_PORT", v, 0, 65535);
       }
+      admin = admin.withEnv(env);
       if ((v = env.get("WHALERAY_DISCOVERY")) != null) {
         discovery = v.trim();
       }

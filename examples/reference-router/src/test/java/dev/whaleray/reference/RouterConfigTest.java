@@ -152,6 +152,47 @@ class RouterConfigTest {
   }
 
   @Test
+  void readsTheAdminSectionAndItsVariables() {
+    RouterConfig d = RouterConfig.parse("", Map.of());
+    assertThat(d.admin.token).isNull();
+    assertThat(d.admin.registry).isEqualTo("memory");
+    RouterConfig f = RouterConfig.parse("admin: { token: abc123, registry: cloudmap }\n", Map.of());
+    assertThat(f.admin.token).isEqualTo("abc123");
+    assertThat(f.admin.registry).isEqualTo("cloudmap");
+    assertThat(
+            RouterConfig.parse("admin: { token: null, registry: memory }\n", Map.of()).admin.token)
+        .isNull();
+    RouterConfig e =
+        RouterConfig.parse(
+            "admin: { token: abc123 }\n",
+            Map.of("WHALERAY_ADMIN_TOKEN", "from-env", "WHALERAY_REGISTRY", "cloudmap"));
+    assertThat(e.admin.token).isEqualTo("from-env");
+    assertThat(e.admin.registry).isEqualTo("cloudmap");
+    assertThat(
+            RouterConfig.parse("admin: { token: abc }\n", Map.of("WHALERAY_ADMIN_TOKEN", ""))
+                .admin
+                .token)
+        .isNull();
+
+    assertThatThrownBy(() -> RouterConfig.parse("port: 1\nadmin:\n  tokn: x\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("config line 3: admin.tokn: unknown key (expected one of: token, registry)");
+    assertThatThrownBy(() -> RouterConfig.parse("admin:\n  registry: redis\n", Map.of()))
+        .hasMessage("config line 2: admin.registry: 'redis' (expected: memory or cloudmap)");
+    assertThatThrownBy(() -> RouterConfig.parse("admin:\n  token: \"a b\"\n", Map.of()))
+        .hasMessageStartingWith("config line 2: admin.token: character 2 is not visible ASCII")
+        .hasMessageNotContaining("a b");
+    assertThatThrownBy(() -> RouterConfig.parse("admin: [ memory ]\n", Map.of()))
+        .hasMessageStartingWith("config line 1: admin: expected a mapping");
+    assertThatThrownBy(() -> RouterConfig.parse("", Map.of("WHALERAY_REGISTRY", "etcd")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("WHALERAY_REGISTRY: 'etcd' (expected: memory or cloudmap)");
+    assertThatThrownBy(() -> RouterConfig.parse("", Map.of("WHALERAY_ADMIN_TOKEN", "tab\there")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("WHALERAY_ADMIN_TOKEN: character 4 is not visible ASCII");
+  }
+
+  @Test
   void anEmptyFileMeansDefaults() {
     RouterConfig c = RouterConfig.parse("", Map.of());
     assertThat(c.port).isEqualTo(8080);

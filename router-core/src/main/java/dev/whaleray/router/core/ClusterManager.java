@@ -249,6 +249,11 @@ public final class ClusterManager implements AutoCloseable {
     return clusters.size();
   }
 
+  /** The clusters held now (several per service when routes name their own policy); a copy. */
+  public List<Cluster> clusters() {
+    return List.copyOf(clusters.values());
+  }
+
   /** The {@code host:port} of every endpoint of every service in use. */
   public Set<String> authoritiesInUse() {
     Set<String> result = new HashSet<>();

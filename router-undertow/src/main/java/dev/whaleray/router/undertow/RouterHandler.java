@@ -169,6 +169,14 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     return services.size();
   }
 
+  /**
+   * The clusters of the services in use, for read-only listings (the admin API); a copy. Their
+   * picks and attempt reports belong to the handler.
+   */
+  public java.util.List<dev.whaleray.router.core.Cluster> clusters() {
+    return services.clusters();
+  }
+
   /** The number of upstream connections open now, over every endpoint. */
   public int openUpstreamConnections() {
     return upstreams.openConnections();

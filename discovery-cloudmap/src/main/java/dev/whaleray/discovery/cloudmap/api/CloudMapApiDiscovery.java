@@ -287,7 +287,10 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
         }
         lastStartNanos = System.nanoTime();
         known = revision;
-        full = known == null || lastStartNanos - lastFullNanos >= fullRefreshNanos;
+        full =
+            known == null
+                || lastStartNanos - lastFullNanos >= fullRefreshNanos
+                || RegistrationExpiry.due(current(service), System.currentTimeMillis());
       }
       try {
         ServiceDiscoveryClient client = CloudMapApiDiscovery.this.client.join();
@@ -457,6 +460,10 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
     }
     if (host == null || host.isBlank()) {
       skip(instance, "no AWS_INSTANCE_IPV4 or AWS_INSTANCE_IPV6 attribute");
+      return null;
+    }
+    if (RegistrationExpiry.lapsed(attributes, System.currentTimeMillis())) {
+      skip(instance, CloudMapRegistry.EXPIRES_AT_ATTRIBUTE + " has passed");
       return null;
     }
     int port = backendPort;

@@ -23,8 +23,12 @@ import org.jspecify.annotations.Nullable;
 /**
  * A small in-process AWS Cloud Map: a JDK HTTP server on 127.0.0.1 and an ephemeral port that
  * speaks the service's JSON 1.1 protocol ({@code X-Amz-Target: Route53AutoNaming_v20170314.*},
- * {@code Content-Type: application/x-amz-json-1.1}) for {@code DiscoverInstances} and {@code
- * DiscoverInstancesRevision}, with the request and response shapes of the published API model.
+ * {@code Content-Type: application/x-amz-json-1.1}) for {@code DiscoverInstances}, {@code
+ * DiscoverInstancesRevision}, {@code RegisterInstance}, {@code DeregisterInstance}, {@code
+ * ListNamespaces} (filter {@code NAME}) and {@code ListServices} (filter {@code NAMESPACE_ID}),
+ * with the request and response shapes of the published API model. A namespace's id is {@code
+ * ns-<name>}, a service's {@code srv-<namespace>-<name>}; a registration or removal bumps the
+ * service's revision.
  *
  * <p>It checks what a real client must send (target, content type, a SigV4 {@code Authorization}
  * header, {@code NamespaceName} and {@code ServiceName}; {@code HealthStatus} when {@link
@@ -199,6 +203,10 @@ public final class CloudMapStub implements AutoCloseable {
           revisionCalls.incrementAndGet();
           discover(exchange, body, false);
         }
+        case "RegisterInstance" -> register(exchange, body);
+        case "DeregisterInstance" -> deregister(exchange, body);
+        case "ListNamespaces" -> listNamespaces(exchange, body);
+        case "ListServices" -> listServices(exchange, body);
         default -> problem(exchange, "operation " + operation + " is not served by the stub");
       }
     }
@@ -270,6 +278,137 @@ public final class CloudMapStub implements AutoCloseable {
     }
     sb.append("],\"InstancesRevision\":").append(s.revision()).append('}');
     json(exchange, 200, sb.toString());
+  }
+
+  /** The instances of a service now (registered through the API included). */
+  public List<Instance> instances(String namespace, String service) {
+    Service s = services.get(namespace + "/" + service);
+    return s == null ? List.of() : s.instances();
+  }
+
+  private static String serviceId(String key) {
+    return "srv-" + key.replace('/', '-');
+  }
+
+  private @Nullable String keyOfServiceId(@Nullable Object id) {
+    for (String key : services.keySet()) {
+      if (serviceId(key).equals(id)) {
+        return key;
+      }
+    }
+    return null;
+  }
+
+  private final AtomicInteger operations = new AtomicInteger();
+
+  private void register(HttpExchange exchange, Map<String, Object> body) throws IOException {
+    Object instanceId = body.get("InstanceId");
+    if (!(instanceId instanceof String) || !(body.get("Attributes") instanceof Map<?, ?> attrs)) {
+      problem(exchange, "RegisterInstance needs InstanceId and Attributes: " + body);
+      return;
+    }
+    String key = keyOfServiceId(body.get("ServiceId"));
+    if (key == null) {
+      error(exchange, "ServiceNotFound", "No service exists with the id " + body.get("ServiceId"));
+      return;
+    }
+    Map<String, String> attributes = new LinkedHashMap<>();
+    attrs.forEach((k, v) -> attributes.put(String.valueOf(k), String.valueOf(v)));
+    services.compute(
+        key,
+        (k, old) -> {
+          List<Instance> list = new ArrayList<>();
+          for (Instance i : old.instances()) {
+            if (!i.id().equals(instanceId)) {
+              list.add(i);
+            }
+          }
+          list.add(new Instance((String) instanceId, "HEALTHY", attributes));
+          return new Service(old.revision() + 1, List.copyOf(list));
+        });
+    json(exchange, 200, "{\"OperationId\":\"op-" + operations.incrementAndGet() + "\"}");
+  }
+
+  private void deregister(HttpExchange exchange, Map<String, Object> body) throws IOException {
+    Object instanceId = body.get("InstanceId");
+    String key = keyOfServiceId(body.get("ServiceId"));
+    if (key == null) {
+      error(exchange, "ServiceNotFound", "No service exists with the id " + body.get("ServiceId"));
+      return;
+    }
+    boolean[] found = new boolean[1];
+    services.compute(
+        key,
+        (k, old) -> {
+          List<Instance> list = new ArrayList<>();
+          for (Instance i : old.instances()) {
+            if (i.id().equals(instanceId)) {
+              found[0] = true;
+            } else {
+              list.add(i);
+            }
+          }
+          return found[0] ? new Service(old.revision() + 1, List.copyOf(list)) : old;
+        });
+    if (!found[0]) {
+      error(exchange, "InstanceNotFound", "No instance exists with the id " + instanceId);
+      return;
+    }
+    json(exchange, 200, "{\"OperationId\":\"op-" + operations.incrementAndGet() + "\"}");
+  }
+
+  /** The value of the filter named {@code name} (condition EQ), or null when there is none. */
+  private static @Nullable String filter(Map<String, Object> body, String name) {
+    if (body.get("Filters") instanceof List<?> filters) {
+      for (Object f : filters) {
+        if (f instanceof Map<?, ?> m
+            && name.equals(m.get("Name"))
+            && m.get("Values") instanceof List<?> values
+            && !values.isEmpty()) {
+          return String.valueOf(values.get(0));
+        }
+      }
+    }
+    return null;
+  }
+
+  private void listNamespaces(HttpExchange exchange, Map<String, Object> body) throws IOException {
+    String name = filter(body, "NAME");
+    StringBuilder sb = new StringBuilder("{\"Namespaces\":[");
+    boolean first = true;
+    for (String ns : new java.util.TreeSet<>(namespaces.keySet())) {
+      if (name != null && !name.equals(ns)) {
+        continue;
+      }
+      sb.append(first ? "" : ",")
+          .append("{\"Id\":")
+          .append(quote("ns-" + ns))
+          .append(",\"Name\":")
+          .append(quote(ns))
+          .append(",\"Type\":\"DNS_PRIVATE\"}");
+      first = false;
+    }
+    json(exchange, 200, sb.append("]}").toString());
+  }
+
+  private void listServices(HttpExchange exchange, Map<String, Object> body) throws IOException {
+    String namespaceId = filter(body, "NAMESPACE_ID");
+    StringBuilder sb = new StringBuilder("{\"Services\":[");
+    boolean first = true;
+    for (String key : new java.util.TreeSet<>(services.keySet())) {
+      String ns = key.substring(0, key.indexOf('/'));
+      if (namespaceId != null && !namespaceId.equals("ns-" + ns)) {
+        continue;
+      }
+      sb.append(first ? "" : ",")
+          .append("{\"Id\":")
+          .append(quote(serviceId(key)))
+          .append(",\"Name\":")
+          .append(quote(key.substring(key.indexOf('/') + 1)))
+          .append('}');
+      first = false;
+    }
+    json(exchange, 200, sb.append("]}").toString());
   }
 
   private static List<Instance> filter(List<Instance> all, String health) {
@@ -386,6 +525,9 @@ public final class CloudMapStub implements AutoCloseable {
       if (c == '{') {
         return objectAt();
       }
+      if (c == '[') {
+        return arrayAt();
+      }
       if (s.startsWith("true", i)) {
         i += 4;
         return true;
@@ -409,6 +551,28 @@ public final class CloudMapStub implements AutoCloseable {
       return n.contains(".") || n.contains("e") || n.contains("E")
           ? (Object) Double.parseDouble(n)
           : (Object) Long.parseLong(n);
+    }
+
+    private List<Object> arrayAt() {
+      expect('[');
+      List<Object> list = new ArrayList<>();
+      skipSpace();
+      if (peek() == ']') {
+        i++;
+        return list;
+      }
+      while (true) {
+        skipSpace();
+        list.add(value());
+        skipSpace();
+        char c = next();
+        if (c == ']') {
+          return list;
+        }
+        if (c != ',') {
+          throw new IllegalArgumentException("expected , or ] at " + (i - 1));
+        }
+      }
     }
 
     private String string() {
