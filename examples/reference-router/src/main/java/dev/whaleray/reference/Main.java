@@ -33,6 +33,9 @@ public final class Main {
     long startNanos = System.nanoTime();
     // Logback's set-up and the meter registry's classes load on the second core while this one
     // reads the config and binds the listener: a new task answers its first health check sooner.
+    // Lines logged meanwhile are queued by SLF4J and replayed through Logback's levels once it is
+    // set up; SLF4J's own notice that it did so is not for operators' stderr.
+    System.setProperty("slf4j.internal.verbosity", "ERROR");
     Thread logging = new Thread(Main::setUpLogging, "whaleray-log-init");
     logging.setDaemon(true);
     logging.start();
