@@ -95,7 +95,7 @@ public final class ReferenceRouter implements AutoCloseable {
               .maxRequestBodySize(config.limits.maxBodySize)
               .tunnelIdleTimeout(config.limits.idle) // a WebSocket idles out as a keep-alive does
               .scheduler(scheduler)
-              .meterRegistry(metrics)
+              .meterRegistry(config.adminPort == 0 ? null : metrics) // no one could scrape
               .accessLog(config.accessLog ? AccessLog.toStdout(config.accessLogSample) : null)
               .createTraceparent(config.createTraceparent)
               .build();

@@ -85,6 +85,18 @@ class ObservabilityRouterIT {
         double p99 = p99(samples, "slow", "2xx");
         System.out.printf("metrics: p99 of a backend sleeping 50 ms = %.1f ms%n", p99 * 1e3);
         assertThat(p99).isBetween(0.050, 0.080);
+        // Every series the README's PromQL and the Grafana dashboard read is there.
+        Set<String> names = new HashSet<>();
+        samples.forEach(x -> names.add(x.name()));
+        java.util.regex.Matcher used =
+            java.util.regex.Pattern.compile("whaleray_[a-z_]+")
+                .matcher(Files.readString(Path.of("grafana-dashboard.json")));
+        int dashboardSeries = 0;
+        while (used.find()) {
+          assertThat(names).as("dashboard series").contains(used.group());
+          dashboardSeries++;
+        }
+        assertThat(dashboardSeries).isGreaterThan(8);
         assertThat(samples).anyMatch(s -> s.name().equals("jvm_memory_used_bytes"));
         assertThat(samples).anyMatch(s -> s.name().equals("process_cpu_usage"));
         assertThat(samples)

@@ -29,6 +29,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Cluster implements Discovery.Listener {
   private static final System.Logger LOG = System.getLogger(Cluster.class.getName());
+  static final org.slf4j.Logger DECISIONS = org.slf4j.LoggerFactory.getLogger(Cluster.class);
 
   final String key;
   private final String service;
@@ -368,8 +369,12 @@ public final class Cluster implements Discovery.Listener {
     }
     if ((ejectedNow + 1) * 100L > (long) outliers.maxEjectedPercent() * all.size()) {
       h.failures.set(0);
-      LOG.log(
-          System.Logger.Level.WARNING,
+      Decisions.log(
+          DECISIONS,
+          org.slf4j.event.Level.WARN,
+          "not_ejected",
+          service,
+          authority,
           () ->
               "endpoint "
                   + authority
@@ -396,8 +401,12 @@ public final class Cluster implements Discovery.Listener {
       m.ejections.increment();
     }
     int ejections = h.ejections;
-    LOG.log(
-        System.Logger.Level.WARNING,
+    Decisions.log(
+        DECISIONS,
+        org.slf4j.event.Level.WARN,
+        "ejected",
+        service,
+        authority,
         () ->
             "endpoint "
                 + authority
@@ -428,8 +437,12 @@ public final class Cluster implements Discovery.Listener {
     if (s != null) {
       rebuild(s.endpoints());
     }
-    LOG.log(
-        System.Logger.Level.INFO,
+    Decisions.log(
+        DECISIONS,
+        org.slf4j.event.Level.INFO,
+        "returned",
+        service,
+        authority,
         () -> "endpoint " + authority + " of " + service + " back after its ejection");
   }
 

@@ -21,7 +21,6 @@ import org.jspecify.annotations.Nullable;
  * themselves are asynchronous requests of a shared {@link HttpClient}.
  */
 final class HealthChecker {
-  private static final System.Logger LOG = System.getLogger(HealthChecker.class.getName());
 
   private final HealthCheck check;
   private final ScheduledExecutorService control;
@@ -166,8 +165,12 @@ final class HealthChecker {
         if (!healthy && ++passes >= check.healthyThreshold()) {
           healthy = true;
           passes = 0;
-          LOG.log(
-              System.Logger.Level.INFO,
+          Decisions.log(
+              Cluster.DECISIONS,
+              org.slf4j.event.Level.INFO,
+              "healthy",
+              service,
+              endpoint.authority(),
               () -> "endpoint " + endpoint.authority() + " of " + service + " healthy");
           healthyAgain.accept(endpoint.authority()); // an ejection ends: the checks vouch for it
           publish(false);
@@ -177,8 +180,12 @@ final class HealthChecker {
         if (healthy && ++failures >= check.unhealthyThreshold()) {
           healthy = false;
           failures = 0;
-          LOG.log(
-              System.Logger.Level.WARNING,
+          Decisions.log(
+              Cluster.DECISIONS,
+              org.slf4j.event.Level.WARN,
+              "unhealthy",
+              service,
+              endpoint.authority(),
               () ->
                   "endpoint "
                       + endpoint.authority()

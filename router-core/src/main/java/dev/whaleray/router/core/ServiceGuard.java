@@ -12,7 +12,6 @@ import org.jspecify.annotations.Nullable;
  * open delay and the half-open probes.
  */
 final class ServiceGuard {
-  private static final System.Logger LOG = System.getLogger(Cluster.class.getName());
   private static final PickResult CIRCUIT_OPEN = PickResult.drop("circuit open");
 
   private final String service;
@@ -99,8 +98,12 @@ final class ServiceGuard {
         .withDelay(b.openFor())
         .onOpen(
             e ->
-                LOG.log(
-                    System.Logger.Level.WARNING,
+                Decisions.log(
+                    Cluster.DECISIONS,
+                    org.slf4j.event.Level.WARN,
+                    "circuit_open",
+                    service,
+                    null,
                     () ->
                         "circuit of "
                             + service
@@ -110,14 +113,27 @@ final class ServiceGuard {
                             + b.openFor().toMillis()
                             + " ms"))
         .onHalfOpen(
-            e -> LOG.log(System.Logger.Level.INFO, () -> "circuit of " + service + " half-open"))
+            e ->
+                Decisions.log(
+                    Cluster.DECISIONS,
+                    org.slf4j.event.Level.INFO,
+                    "circuit_half_open",
+                    service,
+                    null,
+                    () -> "circuit of " + service + " half-open"))
         .onClose(
             e -> {
               FailureWindow w = closedCounts;
               if (w != null) {
                 w.clear(); // the failures that opened it are history
               }
-              LOG.log(System.Logger.Level.INFO, () -> "circuit of " + service + " closed");
+              Decisions.log(
+                  Cluster.DECISIONS,
+                  org.slf4j.event.Level.INFO,
+                  "circuit_closed",
+                  service,
+                  null,
+                  () -> "circuit of " + service + " closed");
             })
         .build();
   }
