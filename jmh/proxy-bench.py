@@ -180,7 +180,8 @@ def start_undertow(backend_port):
     return s
 
 
-def start_whaleray(backend_port, jar=None, name="whaleray", observed=False):
+def start_whaleray(backend_port, jar=None, name="whaleray", observed=False, log=None,
+                   metrics=None):
     """The reference router; as nginx here, without access log and metrics, unless observed:
     then with its defaults, the JSON access log (to a file, as stdout) and metrics (admin port
     on: with it off nothing is recorded)."""
@@ -189,8 +190,10 @@ def start_whaleray(backend_port, jar=None, name="whaleray", observed=False):
     with open(conf, "w") as f:
         f.write('discovery:\n  static:\n    demo: [ "127.0.0.1:%d" ]\n' % backend_port)
     env = {"WHALERAY_PORT": str(port), "WHALERAY_ADMIN_PORT": "0", "WHALERAY_ACCESS_LOG": "false"}
-    if observed:
-        env.update({"WHALERAY_ADMIN_PORT": str(free_port()), "WHALERAY_ACCESS_LOG": "true"})
+    if observed or metrics:
+        env["WHALERAY_ADMIN_PORT"] = str(free_port())
+    if observed or log:
+        env["WHALERAY_ACCESS_LOG"] = "true"
     s = Server(name, [JAVA] + JAVA_OPTS + ["-jar", jar or ROUTER_JAR, "--config", conf], port, 0,
                env=env)
     wait_http(port, PATH)
@@ -252,6 +255,9 @@ def main():
                     "undertow": start_undertow, "whaleray": start_whaleray,
                     "whaleray-observed": lambda p: start_whaleray(
                         p, None, "whaleray-observed", observed=True),
+                    "whaleray-log": lambda p: start_whaleray(p, None, "whaleray-log", log=True),
+                    "whaleray-metrics": lambda p: start_whaleray(
+                        p, None, "whaleray-metrics", metrics=True),
                     "whaleray-before": lambda p: start_whaleray(
                         p, os.path.abspath(args.before_jar), "whaleray-before")}
         for n in names:

@@ -26,10 +26,11 @@ import java.util.TreeMap;
  * its weight, zone, health, requests in flight and source. Built on demand from the clusters'
  * snapshots; stateless.
  *
- * <p>Health: {@code healthy}; {@code ejected} (outlier detection); {@code unhealthy} (failing its
- * active checks, or not yet routed); {@code unknown} for a registered endpoint of a service no
- * request has used yet. In flight comes from the picker's upstreams, found by asking the picker for
- * every upstream not tried yet (a round-robin turn moves on by that many picks: a listing is rare).
+ * <p>Health, from the cluster: {@code healthy}; {@code ejected} (outlier detection); {@code
+ * unhealthy} (failing its active checks, or not yet routed); {@code unknown} for a registered
+ * endpoint of a service no request has used yet. In flight comes from the picker's upstreams, found
+ * by asking the picker for every upstream not tried yet (a round-robin turn moves on by that many
+ * picks: a listing is rare).
  */
 final class ServiceListing {
   /** The Cloud Map attribute that marks an endpoint registered through an admin API. */
@@ -102,17 +103,10 @@ final class ServiceListing {
     if (set == null) {
       return node;
     }
-    Set<String> ejected = c.ejected();
     for (Endpoint e : set.endpoints()) {
       String authority = e.authority();
-      String health;
-      if (ejected.contains(authority)) {
-        health = "ejected";
-      } else if (s == null || s.panic() || !inFlight.containsKey(authority)) {
-        health = "unhealthy"; // every endpoint failing its checks (panic), or this one
-      } else {
-        health = "healthy";
-      }
+      // As the cluster sees it: failing its active checks, ejected, or healthy.
+      String health = c.endpointState(authority);
       Registration r = registered.get(authority);
       String source =
           r != null || e.attributes().containsKey(REGISTERED_ATTRIBUTE)

@@ -176,6 +176,19 @@ public final class Cluster implements Discovery.Listener {
     }
   }
 
+  /**
+   * An endpoint's state as the cluster sees it: {@code unhealthy} (failing its active checks),
+   * {@code ejected} (outlier detection), else {@code healthy}. Read-only, for listings.
+   */
+  public String endpointState(String authority) {
+    HealthChecker hc = checker;
+    if (hc != null && hc.isUnhealthy(authority)) {
+      return "unhealthy";
+    }
+    EndpointHealth h = health.get(authority);
+    return h != null && h.ejected ? "ejected" : "healthy";
+  }
+
   /** How many of the discovered endpoints are in {@code state}: healthy, unhealthy or ejected. */
   int endpointCount(String state) {
     ClusterSnapshot s = snapshot;

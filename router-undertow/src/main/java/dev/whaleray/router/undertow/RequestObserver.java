@@ -70,9 +70,7 @@ final class RequestObserver implements RequestRecord.Sink {
               r.upstreamNanos,
               r.retries,
               r.traceId,
-              source == null || source.getAddress() == null
-                  ? null
-                  : source.getAddress().getHostAddress()));
+              source)); // formatted by the log's writer, off the IO thread
     }
   }
 
