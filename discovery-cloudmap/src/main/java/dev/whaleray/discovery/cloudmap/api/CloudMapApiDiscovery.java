@@ -773,18 +773,29 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
     }
 
     /** What the client is built from: a copy, so the builder may be reused. */
-    private record ClientConfig(
+    record ClientConfig(
         Region region,
         @Nullable AwsCredentialsProvider credentials,
         @Nullable URI endpoint,
         Duration timeout) {}
 
     private static ServiceDiscoveryClient newClient(ClientConfig config) {
+      return newClient(config, false); // a failed lookup is retried by the next refresh
+    }
+
+    /**
+     * A Cloud Map client with short timeouts over the JDK's HTTP client; with {@code retries}, the
+     * SDK's standard retries (for writes: a registration must not be lost to a throttle).
+     */
+    static ServiceDiscoveryClient newClient(ClientConfig config, boolean retries) {
       Duration timeout = config.timeout();
       URI endpoint = config.endpoint();
       ClientOverrideConfiguration.Builder override =
           ClientOverrideConfiguration.builder()
-              .retryStrategy(AwsRetryStrategy.doNotRetry())
+              .retryStrategy(
+                  retries
+                      ? AwsRetryStrategy.standardRetryStrategy()
+                      : AwsRetryStrategy.doNotRetry())
               .apiCallTimeout(timeout);
       ServiceDiscoveryClientBuilder b =
           ServiceDiscoveryClient.builder()

@@ -16,14 +16,10 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.servicediscovery.ServiceDiscoveryClient;
-import software.amazon.awssdk.services.servicediscovery.ServiceDiscoveryClientBuilder;
 import software.amazon.awssdk.services.servicediscovery.model.FilterCondition;
 import software.amazon.awssdk.services.servicediscovery.model.InstanceNotFoundException;
 import software.amazon.awssdk.services.servicediscovery.model.ListNamespacesResponse;
@@ -375,25 +371,11 @@ public final class CloudMapRegistry implements Registry {
               "AWS region: not found (" + e.getMessage() + "); set AWS_REGION", e);
         }
       }
-      ServiceDiscoveryClientBuilder b =
-          ServiceDiscoveryClient.builder()
-              .region(r)
-              .httpClientBuilder(
-                  UrlConnectionHttpClient.builder()
-                      .connectionTimeout(Duration.ofSeconds(2))
-                      .socketTimeout(timeout))
-              .overrideConfiguration(
-                  ClientOverrideConfiguration.builder()
-                      .retryStrategy(AwsRetryStrategy.standardRetryStrategy())
-                      .apiCallTimeout(timeout)
-                      .build());
-      if (endpoint != null) {
-        b.endpointOverride(endpoint);
-      }
-      if (credentials != null) {
-        b.credentialsProvider(credentials);
-      }
-      return new CloudMapRegistry(this, b.build(), true);
+      ServiceDiscoveryClient built =
+          CloudMapApiDiscovery.Builder.newClient(
+              new CloudMapApiDiscovery.Builder.ClientConfig(r, credentials, endpoint, timeout),
+              true);
+      return new CloudMapRegistry(this, built, true);
     }
   }
 }
