@@ -12,6 +12,7 @@ import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpOpenListener;
+import io.undertow.server.protocol.http2.Http2UpgradeHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -75,6 +76,7 @@ public final class RouterServer implements AutoCloseable {
             .set(UndertowOptions.MAX_HEADER_SIZE, b.maxHeaderSize)
             .set(UndertowOptions.MAX_ENTITY_SIZE, b.maxRequestBodySize)
             .set(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
+            .set(UndertowOptions.ENABLE_HTTP2, b.http2)
             .getMap();
     HttpOpenListener openListener = new HttpOpenListener(buffers, serverOptions);
     HttpHandler handler = b.handler;
@@ -86,7 +88,10 @@ public final class RouterServer implements AutoCloseable {
             b.maxConnections,
             b.maxConnectionsPerClient,
             b.clientHeaderTimeout.toMillis());
-    openListener.setRootHandler(exchange -> handle(exchange, handler));
+    HttpHandler root = exchange -> handle(exchange, handler);
+    // h2c: by prior knowledge (HttpOpenListener sees the preface with ENABLE_HTTP2) and by
+    // Upgrade: h2c on an HTTP/1.1 request.
+    openListener.setRootHandler(b.http2 ? new Http2UpgradeHandler(root) : root);
     ChannelListener<AcceptingChannel<StreamConnection>> acceptListener =
         ChannelListeners.openListenerAdapter(guard);
     OptionMap socketOptions =
@@ -246,6 +251,7 @@ public final class RouterServer implements AutoCloseable {
     private String host = "0.0.0.0";
     private int port = 8080;
     private int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private boolean http2 = true;
     private String name = "whaleray";
     private Duration idleTimeout = Duration.ofSeconds(75);
     private Duration clientHeaderTimeout = Duration.ofSeconds(30);
@@ -275,6 +281,15 @@ public final class RouterServer implements AutoCloseable {
     }
 
     /** IO threads; default the number of processors. */
+    /**
+     * HTTP/2 on the plain port beside HTTP/1.1 (default on): h2c by prior knowledge and by {@code
+     * Upgrade: h2c}. Every route, discovery and policy works the same for both.
+     */
+    public Builder http2(boolean enabled) {
+      this.http2 = enabled;
+      return this;
+    }
+
     public Builder ioThreads(int ioThreads) {
       if (ioThreads < 1) {
         throw new IllegalArgumentException("ioThreads: " + ioThreads + " (expected: >= 1)");

@@ -30,7 +30,8 @@ import java.util.zip.CRC32;
  *       request header, then the request body.
  * </ul>
  *
- * Every response carries {@code X-Backend: NAME}. Counts requests and distinct connections.
+ * Every response carries {@code X-Backend: NAME} and {@code X-Backend-Protocol} (e.g. {@code
+ * HTTP/1.1}). Counts requests and distinct connections.
  */
 public final class TestBackend implements AutoCloseable {
   private final String name;
@@ -97,6 +98,10 @@ public final class TestBackend implements AutoCloseable {
     requests.incrementAndGet();
     connections.add(exchange.getConnection());
     exchange.getResponseHeaders().put(new HttpString("X-Backend"), name);
+    // The protocol the request reached the backend in (the router's upstream side).
+    exchange
+        .getResponseHeaders()
+        .put(new HttpString("X-Backend-Protocol"), exchange.getProtocol().toString());
     String path = exchange.getRequestPath();
     exchange.startBlocking();
     if (path.startsWith("/status/")) {
