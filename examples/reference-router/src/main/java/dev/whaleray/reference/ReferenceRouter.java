@@ -104,6 +104,7 @@ public final class ReferenceRouter implements AutoCloseable {
               .host(config.host)
               .port(config.port)
               .name("whaleray")
+              .http2(config.http2)
               .idleTimeout(config.limits.idle)
               .clientHeaderTimeout(config.limits.clientHeader)
               .maxConnections(config.limits.maxConnections)

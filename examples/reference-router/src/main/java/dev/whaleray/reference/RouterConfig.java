@@ -40,6 +40,7 @@ public final class RouterConfig {
               "circuitBreaker",
               "accessLog",
               "tracing",
+              "http2",
               "admin"));
 
   final @Nullable Path configFile;
@@ -79,6 +80,9 @@ public final class RouterConfig {
 
   /** A W3C traceparent for requests without one (on by default). */
   final boolean createTraceparent;
+
+  /** HTTP/2 beside HTTP/1.1 on the plain port: h2c by prior knowledge and upgrade (on). */
+  final boolean http2;
 
   final Map<String, dev.whaleray.router.core.RateLimit> serviceRateLimits;
   final dev.whaleray.router.core.OutlierDetection outliers;
@@ -146,6 +150,7 @@ public final class RouterConfig {
     this.accessLog = b.accessLog;
     this.accessLogSample = b.accessLogSample;
     this.createTraceparent = b.createTraceparent;
+    this.http2 = b.http2;
     this.serviceRateLimits = Map.copyOf(b.serviceRateLimits);
     this.outliers = b.outliers;
     this.healthCheckConfigured = b.healthCheckConfigured;
@@ -256,6 +261,7 @@ public final class RouterConfig {
     b.accessLog = accessLog;
     b.accessLogSample = accessLogSample;
     b.createTraceparent = createTraceparent;
+    b.http2 = http2;
     b.serviceRateLimits.putAll(serviceRateLimits);
     b.outliers = outliers;
     b.healthCheckConfigured = healthCheckConfigured;
@@ -321,6 +327,7 @@ public final class RouterConfig {
     boolean accessLog = true;
     double accessLogSample = 1.0;
     boolean createTraceparent = true;
+    boolean http2 = true;
     final Map<String, dev.whaleray.router.core.RateLimit> serviceRateLimits =
         new java.util.TreeMap<>();
     dev.whaleray.router.core.OutlierDetection outliers =
@@ -513,6 +520,12 @@ public final class RouterConfig {
         }
         if (a.containsKey("sample")) {
           accessLogSample = share(a.get("sample"));
+        }
+      }
+      if ((v = top.get("http2")) != null) {
+        Map<String, YamlFile.Value> h = v.mapping(new LinkedHashSet<>(List.of("enabled")));
+        if (h.containsKey("enabled")) {
+          http2 = h.get("enabled").bool();
         }
       }
       if ((v = top.get("tracing")) != null) {

@@ -348,6 +348,38 @@ class RouterConfigTest {
   }
 
   @Test
+  void accessLogTracingAndHttp2AreOnByDefaultAndCanBeTurnedOff() {
+    RouterConfig defaults = RouterConfig.parse("port: 8080", Map.of());
+    assertThat(defaults.accessLog).isTrue();
+    assertThat(defaults.accessLogSample).isEqualTo(1.0);
+    assertThat(defaults.createTraceparent).isTrue();
+    assertThat(defaults.http2).isTrue();
+    RouterConfig off =
+        RouterConfig.parse(
+            "accessLog: { enabled: false, sample: 0.25 }\n"
+                + "tracing: { createTraceparent: false }\n"
+                + "http2: { enabled: false }",
+            Map.of());
+    assertThat(off.accessLog).isFalse();
+    assertThat(off.accessLogSample).isEqualTo(0.25);
+    assertThat(off.createTraceparent).isFalse();
+    assertThat(off.http2).isFalse();
+    assertThat(RouterConfig.parse("", Map.of("WHALERAY_ACCESS_LOG", "false")).accessLog).isFalse();
+    assertThatThrownBy(() -> RouterConfig.parse("", Map.of("WHALERAY_ACCESS_LOG", "no")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("WHALERAY_ACCESS_LOG");
+    assertThatThrownBy(() -> RouterConfig.parse("accessLog: { sample: 0 }", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sample");
+    assertThatThrownBy(() -> RouterConfig.parse("accessLog: { sample: lots }", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("lots");
+    assertThatThrownBy(() -> RouterConfig.parse("tracing: { create: true }", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("create");
+  }
+
+  @Test
   void healthChecksAreOffUnlessEnabledOrThePathVariableIsSet() {
     RouterConfig configured =
         RouterConfig.parse(

@@ -683,16 +683,6 @@ class HostileInputIT {
     all.add(
         c(
                 "header",
-                "`Upgrade: h2c` on a plain request",
-                "GET /services/demo/x HTTP/1.1\r\n"
-                    + H
-                    + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n")
-            .answers(200)
-            .forwards("`GET /x` without `Upgrade`", "GET /x HTTP/1.1")
-            .without("Upgrade", "HTTP2-Settings"));
-    all.add(
-        c(
-                "header",
                 "obs-text (bytes over 0x7f) in a value",
                 "GET /services/demo/x HTTP/1.1\r\n" + H + "X-A: caf\u00e9\r\n\r\n")
             .answers(200)
