@@ -37,9 +37,17 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_http(port, path, timeout=30.0):
+def wait_http(port, path, timeout=30.0, h2=False):
     deadline = time.time() + timeout
     url = "http://127.0.0.1:%d%s" % (port, path)
+    if h2:  # an h2c-only listener (nginx's) answers no HTTP/1.1: ask in HTTP/2
+        while time.time() < deadline:
+            r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                "--http2-prior-knowledge", url], capture_output=True, text=True)
+            if r.stdout == "200":
+                return
+            time.sleep(0.05)
+        raise RuntimeError("no 200 from %s within %ss" % (url, timeout))
     while time.time() < deadline:
         try:
             with urllib.request.urlopen(url, timeout=1) as r:
@@ -133,16 +141,16 @@ def start_nginx(backend_port):
     prefix = os.path.join(WORK, "nginx")
     conf = nginx_conf(prefix, """  upstream backend { server 127.0.0.1:%d; keepalive 256; keepalive_requests 1000000; }
   server {
-    listen 127.0.0.1:%d backlog=4096;
+    listen 127.0.0.1:%d backlog=4096%s;
     location /services/demo/ {
       proxy_pass http://backend/;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
     }
-  }""" % (backend_port, port))
+  }""" % (backend_port, port, " http2" if H2 else ""))  # h2c by prior knowledge
     s = Server("nginx", ["nginx", "-p", prefix, "-c", conf, "-e", prefix + "/logs/error.log"],
                port, 0)
-    wait_http(port, PATH)
+    wait_http(port, PATH, h2=H2)
     return s
 
 
@@ -196,11 +204,39 @@ def start_whaleray(backend_port, jar=None, name="whaleray", observed=False, log=
         env["WHALERAY_ACCESS_LOG"] = "true"
     s = Server(name, [JAVA] + JAVA_OPTS + ["-jar", jar or ROUTER_JAR, "--config", conf], port, 0,
                env=env)
-    wait_http(port, PATH)
+    wait_http(port, PATH, h2=H2)
     return s
 
 
+H2 = False  # --h2: HTTP/2 (h2c by prior knowledge) from h2load instead of HTTP/1.1 from wrk
+H2_STREAMS = 10  # concurrent streams per connection with --h2
+
+
+def h2load(port, connections, seconds):
+    """h2load over h2c: good requests/s; h2load gives no percentiles, so p50 is its mean time
+    per request and p99 its maximum."""
+    out = subprocess.run(
+        ["taskset", "-c", "1", "h2load", "-t1", "-c%d" % connections, "-m%d" % H2_STREAMS,
+         "-D", str(seconds), "http://127.0.0.1:%d%s" % (port, PATH)],
+        capture_output=True, text=True).stdout
+    m = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, "
+                  r"(\d+) failed, (\d+) errored, (\d+) timeout", out)
+    codes = re.search(r"status codes: (\d+) 2xx", out)
+    good = int(codes.group(1)) if codes else 0
+    secs = float(re.search(r"finished in ([\d.]+)s", out).group(1))
+
+    def ms(v, unit):
+        v = float(v)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+    t = re.search(r"time for request:\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)",
+                  out)
+    return {"rps": good / secs if secs else 0.0, "p50": ms(t.group(5), t.group(6)) if t else 0,
+            "p99": ms(t.group(3), t.group(4)) if t else 0, "errors": int(m.group(3)) - good}  # done but not 2xx
+
+
 def wrk(port, connections, seconds):
+    if H2:
+        return h2load(port, connections, seconds)
     out = subprocess.run(
         ["taskset", "-c", "1", "wrk", "-t1", "-c%d" % connections, "-d%ds" % seconds,
          "--latency", "--timeout", "5s", "http://127.0.0.1:%d%s" % (port, PATH)],
@@ -235,10 +271,14 @@ def main():
                     help="JIT warm-up of each Java proxy, s (in wrk runs of 4 s)")
     ap.add_argument("--connections", default="16,64,256")
     ap.add_argument("--only", default="direct,nginx,haproxy,undertow,whaleray")
+    ap.add_argument("--h2", action="store_true",
+                    help="HTTP/2 (h2c, %d streams a connection) from h2load, for nginx and the"
+                    " router; the tables' p50 is h2load's mean and p99 its maximum" % H2_STREAMS)
     ap.add_argument("--before-jar", help="another whaleray-router.jar, measured as"
                     " 'whaleray-before' beside the current one (before/after a tuning step)")
     args = ap.parse_args()
-    global JAVA
+    global JAVA, H2
+    H2 = args.h2
     JAVA = args.java
     java_version = subprocess.run([JAVA, "-version"], capture_output=True, text=True).stderr
     java_version = java_version.splitlines()[0] if java_version else "?"
