@@ -23,6 +23,8 @@ import java.util.zip.CRC32;
  * <ul>
  *   <li>{@code /status/N}: status N, body {@code status N from NAME};
  *   <li>{@code /chunked}: three chunks, no Content-Length;
+ *   <li>{@code /trailers}: two chunks, then trailer fields {@code grpc-status: 7} and {@code
+ *       grpc-message: denied by NAME};
  *   <li>{@code /slow?ms=N}: waits N ms (on a worker thread), then echoes;
  *   <li>{@code /download?bytes=N}: N bytes of {@link #patternByte} (streamed);
  *   <li>{@code /upload}: reads the body streaming, answers {@code bytes=N crc=C};
@@ -111,6 +113,20 @@ public final class TestBackend implements AutoCloseable {
       exchange
           .getOutputStream()
           .write(("status " + status + " from " + name).getBytes(StandardCharsets.UTF_8));
+      return;
+    }
+    if (path.equals("/trailers")) {
+      // Chunked, then trailer fields, as a gRPC server over HTTP/1.1 would end a call.
+      io.undertow.util.HeaderMap trailers = new io.undertow.util.HeaderMap();
+      trailers.put(new HttpString("grpc-status"), "7");
+      trailers.put(new HttpString("grpc-message"), "denied by " + name);
+      trailers.put(Headers.CONTENT_LENGTH, "999"); // never to be passed on as a trailer
+      exchange.putAttachment(
+          io.undertow.server.protocol.http.HttpAttachments.RESPONSE_TRAILERS, trailers);
+      OutputStream out = exchange.getOutputStream();
+      out.write("part1;".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      out.write("part2".getBytes(StandardCharsets.UTF_8));
       return;
     }
     if (path.equals("/chunked")) {

@@ -1,11 +1,13 @@
 package dev.whaleray.router.undertow.internal.http1;
 
 import java.nio.ByteBuffer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A chunked-body decoder (RFC 9112 7.1) that finds the data in place: {@link #data} skips chunk
  * framing and says how many bytes at the buffer's position are body; the caller passes them on and
- * calls {@link #consumed}. Extensions and trailers are read and dropped.
+ * calls {@link #consumed}. Extensions are read and dropped; trailer fields (gRPC's {@code
+ * grpc-status} over HTTP/1.1) are kept for {@link #trailers}.
  */
 public final class ChunkedResponseDecoder {
   private static final int SIZE = 0;
@@ -24,8 +26,12 @@ public final class ChunkedResponseDecoder {
   private int digits;
   private boolean sawCr;
   private int lineBytes;
+  private byte @Nullable [] trailer; // the trailer section as read, made only when there is one
+  private int trailerLength;
 
   public void reset() {
+    trailer = null;
+    trailerLength = 0;
     state = SIZE;
     remaining = 0;
     digits = 0;
@@ -96,22 +102,59 @@ public final class ChunkedResponseDecoder {
               return 0;
             } else if (c != '\r') {
               state = TRAILER_LINE;
+              keep(c);
             }
             break;
           }
         case TRAILER_LINE:
-          if (b.get() == '\n') {
-            state = TRAILER_LINE_START;
+          {
+            byte c = b.get();
+            if (c == '\n') {
+              state = TRAILER_LINE_START;
+            }
+            keep(c);
+            if (++lineBytes > MAX_LINE) {
+              throw new ProtocolException("trailers too long");
+            }
+            break;
           }
-          if (++lineBytes > MAX_LINE) {
-            throw new ProtocolException("trailers too long");
-          }
-          break;
         default:
           return 0;
       }
     }
     return 0;
+  }
+
+  private void keep(byte c) {
+    byte[] t = trailer;
+    if (t == null) {
+      t = trailer = new byte[256];
+    } else if (trailerLength == t.length) {
+      t = trailer = java.util.Arrays.copyOf(t, Math.min(MAX_LINE + 1, t.length * 2));
+    }
+    t[trailerLength++] = c;
+  }
+
+  /**
+   * The trailer fields after the last chunk, as name and value pairs in order (empty when none);
+   * lines without a colon, or with a name that is not a token, are left out.
+   */
+  public java.util.List<String[]> trailers() {
+    byte[] t = trailer;
+    if (t == null) {
+      return java.util.List.of();
+    }
+    java.util.List<String[]> fields = new java.util.ArrayList<>();
+    String text = new String(t, 0, trailerLength, java.nio.charset.StandardCharsets.ISO_8859_1);
+    for (String line : text.split("\n")) {
+      String l = line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+      int colon = l.indexOf(':');
+      if (colon <= 0 || !Http1.isToken(l, 0, colon)) {
+        continue;
+      }
+      fields.add(new String[] {l.substring(0, colon), l.substring(colon + 1).trim()});
+    }
+    return fields;
   }
 
   private void endOfSize() {

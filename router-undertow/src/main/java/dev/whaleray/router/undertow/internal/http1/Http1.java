@@ -33,6 +33,25 @@ public final class Http1 {
   }
 
   /** The value of a hex digit (a byte or a char), or -1 for anything else. */
+  /** Whether {@code s[from, to)} is an RFC 9110 token (a field name), at least one character. */
+  public static boolean isToken(String s, int from, int to) {
+    if (from >= to) {
+      return false;
+    }
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   public static int hex(int c) {
     if (c >= '0' && c <= '9') {
       return c - '0';

@@ -224,6 +224,46 @@ final class ResponsePump extends TimeoutList.Node {
     }
   }
 
+  /** Trailer fields Undertow must not take from a backend: framing, routing, hop-by-hop. */
+  private static final java.util.Set<String> NOT_TRAILERS =
+      java.util.Set.of(
+          "content-length",
+          "transfer-encoding",
+          "host",
+          "connection",
+          "keep-alive",
+          "te",
+          "trailer",
+          "upgrade",
+          "proxy-connection",
+          "proxy-authenticate",
+          "proxy-authorization",
+          "content-type",
+          "content-encoding",
+          "content-range",
+          "set-cookie");
+
+  /**
+   * The backend's chunked trailer fields (gRPC's {@code grpc-status} and {@code grpc-message} over
+   * HTTP/1.1) go to the client: as a chunked trailer section to an HTTP/1.1 client, as a trailing
+   * HEADERS frame to an HTTP/2 one (Undertow writes {@code RESPONSE_TRAILERS} either way).
+   */
+  private void passTrailers(java.util.List<String[]> fields) {
+    if (fields.isEmpty()) {
+      return;
+    }
+    HeaderMap trailers = new HeaderMap();
+    for (String[] f : fields) {
+      if (!NOT_TRAILERS.contains(f[0].toLowerCase(java.util.Locale.ROOT))) {
+        trailers.add(new HttpString(f[0]), f[1]);
+      }
+    }
+    if (trailers.size() > 0) {
+      call.exchange.putAttachment(
+          io.undertow.server.protocol.http.HttpAttachments.RESPONSE_TRAILERS, trailers);
+    }
+  }
+
   /**
    * The backend accepted the upgrade: the client gets the 101 with the backend's handshake headers,
    * then both connections become a {@link UpgradeTunnel}. The upstream connection leaves its pool
@@ -300,6 +340,7 @@ final class ResponsePump extends TimeoutList.Node {
       if (bodyMode == BODY_CHUNKED) {
         available = decoder.data(b);
         if (decoder.isDone()) {
+          passTrailers(decoder.trailers());
           continue;
         }
       } else {
