@@ -10,6 +10,8 @@ command -v wrk >/dev/null || missing+=(wrk)
 command -v nginx >/dev/null || missing+=(nginx-light)
 command -v haproxy >/dev/null || missing+=(haproxy)
 command -v taskset >/dev/null || missing+=(util-linux)
+command -v h2load >/dev/null || missing+=(nghttp2-client)  # --h2
+command -v curl >/dev/null || missing+=(curl)  # --h2: readiness of h2c-only listeners
 if ((${#missing[@]})); then
   sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
