@@ -334,6 +334,15 @@ public final class ClusterManager implements AutoCloseable {
     }
     clusters.clear();
     guards.clear();
+    // A closed manager's meters leave the registry (an embedder may build a new handler on it).
+    for (java.util.Map.Entry<String, ServiceMeters> e : meters.entrySet()) {
+      e.getValue().remove();
+      RouterMetrics rm = metrics;
+      if (rm != null) {
+        rm.forget(e.getKey());
+      }
+    }
+    meters.clear();
     ticker.cancel(false);
     if (ownControl) {
       control.shutdownNow();
