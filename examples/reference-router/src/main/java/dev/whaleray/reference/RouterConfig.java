@@ -40,7 +40,8 @@ public final class RouterConfig {
               "circuitBreaker",
               "accessLog",
               "tracing",
-              "admin"));
+              "admin",
+              "listeners"));
 
   final @Nullable Path configFile;
   final String host;
@@ -91,6 +92,9 @@ public final class RouterConfig {
 
   /** The admin API's token and registry ({@code admin:}). */
   final AdminSettings admin;
+
+  /** Extra frontends ({@code listeners:}): ports bound to one service, HTTP or TCP. */
+  final List<ListenerSettings.Listener> listeners;
 
   /** Edge limits and client timeouts ({@code timeouts:} and {@code limits:} in the file). */
   static final class Limits {
@@ -152,6 +156,7 @@ public final class RouterConfig {
     this.healthCheck = b.healthCheck;
     this.limits = b.limits.copy();
     this.admin = b.admin;
+    this.listeners = b.listeners;
   }
 
   /** The defaults, with no file and no environment. */
@@ -262,6 +267,7 @@ public final class RouterConfig {
     b.healthCheck = healthCheck;
     b.limits = limits.copy();
     b.admin = admin;
+    b.listeners = listeners;
     return b;
   }
 
@@ -331,6 +337,7 @@ public final class RouterConfig {
     dev.whaleray.router.core.@Nullable HealthCheck healthCheckSettings;
     Limits limits = new Limits();
     AdminSettings admin = AdminSettings.DEFAULTS;
+    List<ListenerSettings.Listener> listeners = List.of();
 
     Builder() {
       discoverySettings.put("namespace", "whaleray.local");
@@ -344,6 +351,7 @@ public final class RouterConfig {
       } catch (ConfigException e) {
         throw lbPolicyFromEnv ? new ConfigException("WHALERAY_LB: " + e.getMessage(), e) : e;
       }
+      ListenerSettings.checkPorts(listeners, port, adminPort);
       return new RouterConfig(this);
     }
 
@@ -361,6 +369,9 @@ public final class RouterConfig {
       }
       if ((v = top.get("admin")) != null) {
         admin = admin.withFile(v);
+      }
+      if ((v = top.get("listeners")) != null) {
+        listeners = ListenerSettings.parse(v);
       }
       if ((v = top.get("zone")) != null) {
         zone = v.isNull() ? null : v.scalar();
