@@ -96,6 +96,8 @@ class TcpFrontendIT {
       assertThat(ok.get()).isEqualTo(clients * perClient);
       assertThat(a.accepted.get()).isEqualTo(clients * perClient);
       assertThat(tcp.failedConnections()).isZero();
+      // Outlier ejection saw the connect failures: the refusing endpoint left the picks.
+      assertThat(handler.clusters().get(0).ejected()).containsExactly("127.0.0.1:" + refusing);
     }
   }
 

@@ -90,6 +90,7 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
     private long connectNanos;
     private boolean attempting; // an attempt was reported started and not yet ended
     private boolean done;
+    private boolean admitted; // the first pick passed: the circuit breaker awaits this one's end
 
     Call(StreamConnection client) {
       this.client = client;
@@ -125,6 +126,9 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
                 (set, error) ->
                     thread.ioThread.execute(
                         () -> {
+                          if (done) {
+                            return; // the client left while discovery answered
+                          }
                           if (c.snapshot() == null) {
                             fail("discovery unavailable for " + service);
                           } else {
@@ -150,6 +154,7 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
         fail("no endpoint to pick for " + service);
         return;
       }
+      admitted = true;
       connect(c, u);
     }
 
@@ -193,6 +198,7 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
           return;
         }
         connectNanos = System.nanoTime() - attemptStart;
+        requestEnded(false); // connected: for the circuit breaker, this connection succeeded
         UpgradeTunnel tunnel = new UpgradeTunnel(thread, up, null, this);
         client.getSourceChannel().resumeReads();
         tunnel.start(client);
@@ -224,6 +230,7 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
         }
       }
       c.refresh();
+      requestEnded(true); // a 502 for HTTP: a failure for the circuit breaker
       fail("no endpoint of " + service + " reachable (" + (tries + 1) + " tried)");
     }
 
@@ -274,6 +281,16 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
       if (f != null) {
         f.cancel(); // a connect in flight is the client's no more
         endAttempt(Outcome.CLIENT_ABORT);
+      }
+      requestEnded(false);
+    }
+
+    /** Tells the circuit breaker once how an admitted connection ended. */
+    private void requestEnded(boolean failed) {
+      Cluster c = cluster;
+      if (admitted && c != null) {
+        admitted = false;
+        c.requestEnded(failed);
       }
     }
 
