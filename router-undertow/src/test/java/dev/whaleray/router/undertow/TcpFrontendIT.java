@@ -125,6 +125,22 @@ class TcpFrontendIT {
   }
 
   @Test
+  void halfCloseFromTheBackendLeavesTheClientSending() throws Exception {
+    try (GreetingServer g = new GreetingServer();
+        RouterHandler handler = handler(g.endpoint());
+        TcpFrontend tcp = frontend(handler, Duration.ofSeconds(30));
+        Socket s = connect(tcp.port())) {
+      InputStream in = s.getInputStream();
+      // The backend said hello and shut its output down: the client sees the end of stream...
+      assertThat(new String(in.readAllBytes(), US_ASCII)).isEqualTo("hello\n");
+      // ...and may still send; the backend reads it to its end.
+      s.getOutputStream().write("still here\n".getBytes(US_ASCII));
+      s.shutdownOutput();
+      assertThat(g.received.get(10, TimeUnit.SECONDS)).isEqualTo("still here\n");
+    }
+  }
+
+  @Test
   void idleTunnelIsClosed() throws Exception {
     try (EchoServer a = new EchoServer();
         RouterHandler handler = handler(a.endpoint());
@@ -221,6 +237,40 @@ class TcpFrontendIT {
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
+    }
+  }
+
+  /** Writes {@code hello\n}, shuts its output down, then reads the client's bytes to their end. */
+  static final class GreetingServer implements AutoCloseable {
+    final ServerSocket server;
+    final java.util.concurrent.CompletableFuture<String> received =
+        new java.util.concurrent.CompletableFuture<>();
+    final Thread thread;
+
+    GreetingServer() throws IOException {
+      server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+      thread =
+          new Thread(
+              () -> {
+                try (Socket s = server.accept()) {
+                  s.getOutputStream().write("hello\n".getBytes(US_ASCII));
+                  s.shutdownOutput();
+                  received.complete(new String(s.getInputStream().readAllBytes(), US_ASCII));
+                } catch (IOException e) {
+                  received.completeExceptionally(e);
+                }
+              });
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    Endpoint endpoint() {
+      return Endpoint.of("127.0.0.1", server.getLocalPort());
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
     }
   }
 
