@@ -30,6 +30,7 @@ import io.undertow.util.Methods;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.jspecify.annotations.Nullable;
@@ -49,6 +50,7 @@ public final class ReferenceRouter implements AutoCloseable {
   private final @Nullable AdminServer admin; // null: adminPort 0
   private final PrometheusMeterRegistry metrics = takeRegistry();
   private final @Nullable Registry registry; // null: adminPort 0
+  private final Frontends frontends; // listeners: ports bound to one service
 
   private ReferenceRouter(RouterConfig config, @Nullable Discovery given) {
     this.config = config;
@@ -64,6 +66,7 @@ public final class ReferenceRouter implements AutoCloseable {
     RouterServer srv = null;
     AdminServer adm = null;
     Registry reg = null;
+    Frontends fe = null;
     try {
       LoadBalancerProvider lb = LoadBalancerProviders.get(config.lbPolicy);
       d = given != null ? given : newDiscovery(config, scheduler);
@@ -111,6 +114,7 @@ public final class ReferenceRouter implements AutoCloseable {
               .maxConnectionsPerClient(config.limits.maxConnectionsPerClient)
               .maxRequests(config.limits.maxRequests)
               .start();
+      fe = Frontends.start(config, h);
       if (config.adminPort != 0) {
         adm = new AdminServer(config.host, config.adminPort);
         adm.exact("/metrics", this::scrape);
@@ -124,6 +128,9 @@ public final class ReferenceRouter implements AutoCloseable {
         adm.start();
       }
     } catch (RuntimeException e) {
+      if (fe != null) {
+        fe.close();
+      }
       if (srv != null) {
         srv.close();
       }
@@ -144,6 +151,7 @@ public final class ReferenceRouter implements AutoCloseable {
     this.server = srv;
     this.admin = adm;
     this.registry = reg;
+    this.frontends = fe;
     scheduler.execute(this::bindJvmMeters);
   }
 
@@ -268,6 +276,11 @@ public final class ReferenceRouter implements AutoCloseable {
     return a == null ? 0 : a.port();
   }
 
+  /** The bound ports of the {@code listeners:} (HTTP ones first, then TCP ones). */
+  java.util.List<Integer> listenerPorts() {
+    return frontends.ports();
+  }
+
   /** The config it runs with. */
   public RouterConfig config() {
     return config;
@@ -283,7 +296,22 @@ public final class ReferenceRouter implements AutoCloseable {
     LOG.log(
         System.Logger.Level.INFO,
         "draining: grace " + grace + ", " + server.inFlight() + " request(s) in flight");
+    // The listeners: ports drain beside the main one, on threads of their own.
+    CompletableFuture<Boolean> extra = new CompletableFuture<>();
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                extra.complete(frontends.shutdown(drain, grace));
+              } catch (RuntimeException e) {
+                extra.completeExceptionally(e);
+              }
+            },
+            "whaleray-frontends-drain");
+    t.setDaemon(true);
+    t.start();
     boolean drained = server.shutdown(drain, grace);
+    drained &= extra.join();
     release();
     LOG.log(System.Logger.Level.INFO, drained ? "drained, stopped" : "grace period over, stopped");
     return drained;
@@ -291,6 +319,7 @@ public final class ReferenceRouter implements AutoCloseable {
 
   @Override
   public void close() {
+    frontends.close();
     server.close();
     release();
   }

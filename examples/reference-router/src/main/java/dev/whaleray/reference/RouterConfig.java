@@ -41,7 +41,8 @@ public final class RouterConfig {
               "accessLog",
               "tracing",
               "http2",
-              "admin"));
+              "admin",
+              "listeners"));
 
   final @Nullable Path configFile;
   final String host;
@@ -95,6 +96,9 @@ public final class RouterConfig {
 
   /** The admin API's token and registry ({@code admin:}). */
   final AdminSettings admin;
+
+  /** Extra frontends ({@code listeners:}): ports bound to one service, HTTP or TCP. */
+  final List<ListenerSettings.Listener> listeners;
 
   /** Edge limits and client timeouts ({@code timeouts:} and {@code limits:} in the file). */
   static final class Limits {
@@ -157,6 +161,7 @@ public final class RouterConfig {
     this.healthCheck = b.healthCheck;
     this.limits = b.limits.copy();
     this.admin = b.admin;
+    this.listeners = b.listeners;
   }
 
   /** The defaults, with no file and no environment. */
@@ -268,6 +273,7 @@ public final class RouterConfig {
     b.healthCheck = healthCheck;
     b.limits = limits.copy();
     b.admin = admin;
+    b.listeners = listeners;
     return b;
   }
 
@@ -338,6 +344,7 @@ public final class RouterConfig {
     dev.whaleray.router.core.@Nullable HealthCheck healthCheckSettings;
     Limits limits = new Limits();
     AdminSettings admin = AdminSettings.DEFAULTS;
+    List<ListenerSettings.Listener> listeners = List.of();
 
     Builder() {
       discoverySettings.put("namespace", "whaleray.local");
@@ -351,6 +358,7 @@ public final class RouterConfig {
       } catch (ConfigException e) {
         throw lbPolicyFromEnv ? new ConfigException("WHALERAY_LB: " + e.getMessage(), e) : e;
       }
+      ListenerSettings.checkPorts(listeners, port, adminPort);
       return new RouterConfig(this);
     }
 
@@ -368,6 +376,9 @@ public final class RouterConfig {
       }
       if ((v = top.get("admin")) != null) {
         admin = admin.withFile(v);
+      }
+      if ((v = top.get("listeners")) != null) {
+        listeners = ListenerSettings.parse(v);
       }
       if ((v = top.get("zone")) != null) {
         zone = v.isNull() ? null : v.scalar();

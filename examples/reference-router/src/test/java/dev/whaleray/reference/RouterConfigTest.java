@@ -530,4 +530,76 @@ class RouterConfigTest {
                 .maxBodySize)
         .isEqualTo(2L << 20);
   }
+
+  // listeners: extra frontends (issue 13)
+
+  @Test
+  void readsListeners() {
+    RouterConfig c =
+        RouterConfig.parse(
+            "listeners:\n"
+                + "  - { port: 2222, service: ssh, protocol: tcp }\n"
+                + "  - { port: 8081, service: Catalog }\n",
+            Map.of());
+    assertThat(c.listeners)
+        .extracting(l -> l.port() + " " + l.service() + " " + l.protocol())
+        .containsExactly("2222 ssh tcp", "8081 catalog http");
+    assertThat(RouterConfig.defaults().listeners).isEmpty();
+    assertThat(c.withPort(0).listeners).isEqualTo(c.listeners);
+  }
+
+  @Test
+  void badListenersAreRefusedNamingLineAndField() {
+    assertThatThrownBy(
+            () ->
+                RouterConfig.parse(
+                    "listeners:\n  - { port: 2222, service: ssh, proto: tcp }\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config line 2: listeners[0].proto: unknown key");
+    assertThatThrownBy(
+            () ->
+                RouterConfig.parse(
+                    "listeners:\n  - { port: 2222, service: ssh, protocol: udp }\n", Map.of()))
+        .hasMessage("config line 2: listeners[0].protocol: 'udp' (expected: http or tcp)");
+    assertThatThrownBy(() -> RouterConfig.parse("listeners:\n  - { port: 2222 }\n", Map.of()))
+        .hasMessageStartingWith("config line 2: listeners[0]: service missing");
+    assertThatThrownBy(() -> RouterConfig.parse("listeners:\n  - { service: ssh }\n", Map.of()))
+        .hasMessageStartingWith("config line 2: listeners[0]: port missing");
+    assertThatThrownBy(
+            () -> RouterConfig.parse("listeners:\n  - { port: 0, service: ssh }\n", Map.of()))
+        .hasMessage("config line 2: listeners[0].port: '0' (expected: a number from 1 to 65535)");
+    assertThatThrownBy(
+            () ->
+                RouterConfig.parse("listeners:\n  - { port: 2222, service: Bad_Name }\n", Map.of()))
+        .hasMessageContaining("line 2: listeners[0].service: 'Bad_Name'");
+    assertThatThrownBy(
+            () ->
+                RouterConfig.parse(
+                    "listeners:\n  - { port: 2222, service: a }\n  - { port: 2222, service: b }\n",
+                    Map.of()))
+        .hasMessageStartingWith(
+            "config line 3: listeners[1].port: 2222 is already the port of the listener for a");
+  }
+
+  @Test
+  void listenerPortsMayNotClashWithTheRoutersPorts() {
+    assertThatThrownBy(
+            () -> RouterConfig.parse("listeners:\n  - { port: 8080, service: a }\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "config line 2: listeners[0].port: 8080 is the router's port too (expected: a port of"
+                + " its own)");
+    assertThatThrownBy(
+            () ->
+                RouterConfig.parse(
+                    "adminPort: 9000\nlisteners:\n  - { port: 9000, service: a, protocol: tcp }\n",
+                    Map.of()))
+        .hasMessageContaining("listeners[0].port: 9000 is the admin port too");
+    assertThatThrownBy(
+            () ->
+                RouterConfig.parse(
+                    "listeners:\n  - { port: 7000, service: a }\n",
+                    Map.of("WHALERAY_PORT", "7000")))
+        .hasMessageContaining("listeners[0].port: 7000 is the router's port too");
+  }
 }

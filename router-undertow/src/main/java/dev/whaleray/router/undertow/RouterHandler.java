@@ -62,6 +62,11 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
 
   private final @Nullable RequestObserver observer; // null: no metrics, no access log
   private final @Nullable AccessLog accessLog;
+  private final RequestPolicy policy;
+  private final long maxRequestBodySize;
+  private final long discoveryTimeoutMillis;
+  private final boolean createTraceparent;
+  private final int retries;
 
   private RouterHandler(Builder b) {
     RouterMetrics metrics = b.meterRegistry == null ? null : RouterMetrics.of(b.meterRegistry);
@@ -101,12 +106,17 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
         metrics == null && b.accessLog == null
             ? null
             : new RequestObserver(metrics, b.accessLog, this); // reads upstreams, set above
+    this.policy = new RequestPolicy(b.maxRequestTargetLength, b.maxHeaderBytes);
+    this.maxRequestBodySize = b.maxRequestBodySize;
+    this.discoveryTimeoutMillis = b.discoveryTimeout.toMillis();
+    this.createTraceparent = b.createTraceparent;
+    this.retries = b.retries;
     this.dispatcher =
         new Dispatcher(
             b.router,
             services,
             upstreams,
-            new RequestPolicy(b.maxRequestTargetLength, b.maxHeaderBytes),
+            policy,
             b.next,
             b.healthPath,
             b.maxRequestBodySize,
@@ -162,6 +172,41 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
   @Override
   public void handleRequest(HttpServerExchange exchange) throws Exception {
     dispatcher.handleRequest(exchange);
+  }
+
+  /**
+   * A handler that sends every request to {@code service}, path kept as is, with this handler's
+   * clusters, pools and policies: for an extra listener port bound to one service. No health path
+   * and no route table on it.
+   */
+  public HttpHandler forService(String service) {
+    dev.whaleray.router.Route route = dev.whaleray.router.Route.path("/", service);
+    return new Dispatcher(
+        Router.builder().route(route).build(),
+        services,
+        upstreams,
+        policy,
+        null,
+        null,
+        maxRequestBodySize,
+        discoveryTimeoutMillis,
+        observer,
+        createTraceparent);
+  }
+
+  /** The cluster manager, shared with the TCP frontends of this handler. */
+  ClusterManager clusterManager() {
+    return services;
+  }
+
+  /** Tries after the first on a connect failure. */
+  int retries() {
+    return retries;
+  }
+
+  /** How long a first connection waits for a service's first lookup. */
+  long discoveryTimeoutMillis() {
+    return discoveryTimeoutMillis;
   }
 
   /** The number of services being watched now. */

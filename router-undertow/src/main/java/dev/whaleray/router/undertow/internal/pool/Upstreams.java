@@ -123,7 +123,11 @@ public final class Upstreams {
 
   /** The calling IO thread's state (the exchange's IO thread). */
   public PerThread thread(HttpServerExchange exchange) {
-    XnioIoThread t = exchange.getIoThread();
+    return thread(exchange.getIoThread());
+  }
+
+  /** The state of IO thread {@code t} (a TCP frontend's connection's thread). */
+  public PerThread thread(XnioIoThread t) {
     PerThread p = threads.get(t);
     if (p == null) {
       p = threads.computeIfAbsent(t, PerThread::new);

@@ -1,0 +1,390 @@
+package dev.whaleray.router.undertow.internal.proxy;
+
+import dev.whaleray.router.RequestView;
+import dev.whaleray.router.core.Cluster;
+import dev.whaleray.router.core.ClusterManager;
+import dev.whaleray.router.lb.Outcome;
+import dev.whaleray.router.lb.Tried;
+import dev.whaleray.router.lb.Upstream;
+import dev.whaleray.router.undertow.internal.pool.TimeoutList;
+import dev.whaleray.router.undertow.internal.pool.Upstreams;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.xnio.ChannelListener;
+import org.xnio.IoFuture;
+import org.xnio.IoUtils;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.StreamConnection;
+
+/**
+ * The path of a TCP frontend: for each accepted client connection, picks an endpoint of the bound
+ * service through its {@link Cluster} (so discovery, load balancing, health checks and outlier
+ * ejection apply), connects under the connect timeout, tries another endpoint not tried yet when a
+ * connect fails, then copies bytes both ways through an {@link UpgradeTunnel} (backpressure,
+ * half-close, idle timeout). When no endpoint can be reached the client connection is closed.
+ *
+ * <p>One per frontend, shared by its IO threads: thread-safe. Each connection stays on the IO
+ * thread that accepted it.
+ */
+public final class TcpProxy implements ChannelListener<StreamConnection> {
+  private static final System.Logger LOG = System.getLogger(TcpProxy.class.getName());
+  private static final OptionMap OPTIONS = OptionMap.create(Options.TCP_NODELAY, true);
+
+  private final ClusterManager services;
+  private final String service;
+  private final Upstreams upstreams;
+  private final int retries;
+  private final long discoveryTimeoutMillis;
+  private final AtomicInteger open = new AtomicInteger();
+  private final AtomicInteger failed = new AtomicInteger();
+
+  /**
+   * A proxy to {@code service}; {@code upstreams} holds the connect and idle timeouts (its tunnel
+   * idle timeout is the connection's idle timeout) and the buffers.
+   */
+  public TcpProxy(
+      ClusterManager services,
+      String service,
+      Upstreams upstreams,
+      int retries,
+      long discoveryTimeoutMillis) {
+    this.services = services;
+    this.service = service;
+    this.upstreams = upstreams;
+    this.retries = retries;
+    this.discoveryTimeoutMillis = discoveryTimeoutMillis;
+  }
+
+  /** Client connections proxied now (connecting or tunnelling). */
+  public int openConnections() {
+    return open.get();
+  }
+
+  /** Client connections closed because no endpoint could be reached, since the start. */
+  public int failedConnections() {
+    return failed.get();
+  }
+
+  @Override
+  public void handleEvent(StreamConnection client) {
+    client.getSourceChannel().suspendReads(); // nothing is read before an upstream is there
+    open.incrementAndGet();
+    new Call(client).begin();
+  }
+
+  /** One client connection until its tunnel starts (then the tunnel's until it ends). */
+  private final class Call extends TimeoutList.Node implements Tried, UpgradeTunnel.Ended {
+    private final StreamConnection client;
+    private final Upstreams.PerThread thread;
+    private final RequestView view;
+    private @Nullable Cluster cluster;
+    private @Nullable Upstream upstream;
+    private @Nullable IoFuture<StreamConnection> connecting;
+    private Upstream @Nullable [] tried;
+    private int tries;
+    private long attemptStart;
+    private long connectNanos;
+    private boolean attempting; // an attempt was reported started and not yet ended
+    private boolean done;
+    private boolean admitted; // the first pick passed: the circuit breaker awaits this one's end
+
+    Call(StreamConnection client) {
+      this.client = client;
+      this.thread = upstreams.thread(client.getIoThread());
+      java.net.SocketAddress peer = client.getPeerAddress();
+      String remote =
+          peer instanceof InetSocketAddress
+              ? ((InetSocketAddress) peer).getAddress().getHostAddress()
+              : null;
+      this.view = new TcpView(service, remote);
+      client.setCloseListener(c -> clientClosed());
+    }
+
+    void begin() {
+      Cluster c;
+      try {
+        c = services.get(service, null);
+      } catch (RuntimeException e) {
+        fail("service " + service + ": " + e.getMessage());
+        return;
+      }
+      cluster = c;
+      if (c.snapshot() == null) {
+        if (c.ready().isDone()) {
+          fail("discovery unavailable for " + service);
+          return;
+        }
+        // The first lookup: wait off the IO thread's stack, then come back to it.
+        c.ready()
+            .copy()
+            .orTimeout(discoveryTimeoutMillis, TimeUnit.MILLISECONDS)
+            .whenComplete(
+                (set, error) ->
+                    thread.ioThread.execute(
+                        () -> {
+                          if (done) {
+                            return; // the client left while discovery answered
+                          }
+                          if (c.snapshot() == null) {
+                            fail("discovery unavailable for " + service);
+                          } else {
+                            pickAndConnect();
+                          }
+                        }));
+        return;
+      }
+      pickAndConnect();
+    }
+
+    private void pickAndConnect() {
+      Cluster c = cluster;
+      if (done || c == null) {
+        return;
+      }
+      if (!c.snapshot().endpoints().isKnown()) {
+        fail("unknown service " + service);
+        return;
+      }
+      Upstream u = c.pick(view, this).upstream();
+      if (u == null) {
+        fail("no endpoint to pick for " + service);
+        return;
+      }
+      admitted = true;
+      connect(c, u);
+    }
+
+    private void connect(Cluster c, Upstream u) {
+      upstream = u;
+      attemptStart = System.nanoTime();
+      attempting = true;
+      c.attemptStarted(u);
+      IoFuture<StreamConnection> future;
+      try {
+        InetSocketAddress address = new InetSocketAddress(u.endpoint().host(), u.endpoint().port());
+        if (address.isUnresolved()) {
+          connectFailed(new IOException("unknown host " + u.endpoint().host()));
+          return;
+        }
+        future = thread.ioThread.openStreamConnection(address, null, null, OPTIONS);
+      } catch (RuntimeException e) {
+        connectFailed(new IOException(e.getMessage(), e));
+        return;
+      }
+      connecting = future;
+      thread.connectTimeouts.add(this);
+      future.addNotifier(NOTIFIER, this);
+    }
+
+    /** On the IO thread: the connect of {@code future} ended one way or another. */
+    void settled(IoFuture<? extends StreamConnection> future) {
+      IoFuture.Status status = future.getStatus();
+      if (future != connecting || done) {
+        if (status == IoFuture.Status.DONE) {
+          IoUtils.safeClose(result(future)); // late, after a timeout or the client left
+        }
+        return;
+      }
+      connecting = null;
+      cancel();
+      if (status == IoFuture.Status.DONE) {
+        StreamConnection up = result(future);
+        if (up == null) {
+          connectFailed(new IOException("connect ended without a connection"));
+          return;
+        }
+        connectNanos = System.nanoTime() - attemptStart;
+        requestEnded(false); // connected: for the circuit breaker, this connection succeeded
+        UpgradeTunnel tunnel = new UpgradeTunnel(thread, up, null, this);
+        client.getSourceChannel().resumeReads();
+        tunnel.start(client);
+      } else if (status == IoFuture.Status.FAILED) {
+        connectFailed(future.getException());
+      } else {
+        connectFailed(new IOException("connect cancelled"));
+      }
+    }
+
+    private void connectFailed(IOException cause) {
+      Cluster c = cluster;
+      Upstream u = upstream;
+      if (done || c == null || u == null) {
+        return;
+      }
+      LOG.log(
+          System.Logger.Level.DEBUG,
+          () ->
+              "tcp " + service + ": connect to " + u.endpoint() + " failed: " + cause.getMessage());
+      endAttempt(Outcome.CONNECT_FAILURE);
+      if (tries < retries) {
+        remember(u);
+        tries++;
+        Upstream next = c.pick(view, this).upstream();
+        if (next != null) {
+          connect(c, next);
+          return;
+        }
+      }
+      c.refresh();
+      requestEnded(true); // a 502 for HTTP: a failure for the circuit breaker
+      fail("no endpoint of " + service + " reachable (" + (tries + 1) + " tried)");
+    }
+
+    /** The connect timeout passed. */
+    @Override
+    protected void expired() {
+      IoFuture<StreamConnection> f = connecting;
+      connecting = null;
+      if (f != null) {
+        f.cancel();
+        connectFailed(new IOException("connect timed out"));
+      }
+    }
+
+    private void endAttempt(Outcome outcome) {
+      Cluster c = cluster;
+      Upstream u = upstream;
+      if (attempting && c != null && u != null) {
+        attempting = false;
+        long latency = connectNanos != 0 ? connectNanos : System.nanoTime() - attemptStart;
+        c.attemptEnded(u, outcome, 0, latency);
+      }
+    }
+
+    /** Nothing reachable: the client connection closes, nothing having been read from it. */
+    private void fail(String why) {
+      LOG.log(System.Logger.Level.DEBUG, () -> "tcp: closing a client connection: " + why);
+      failed.incrementAndGet();
+      IoUtils.safeClose(client);
+    }
+
+    @Override
+    public void tunnelEnded(boolean clean) {
+      // An idle timeout or a reset is the session's end, not the endpoint's failure: the connect
+      // succeeded, which is what a TCP frontend can know of an endpoint's health.
+      endAttempt(Outcome.SUCCESS);
+    }
+
+    private void clientClosed() {
+      if (done) {
+        return;
+      }
+      done = true;
+      open.decrementAndGet();
+      cancel();
+      IoFuture<StreamConnection> f = connecting;
+      connecting = null;
+      if (f != null) {
+        f.cancel(); // a connect in flight is the client's no more
+        endAttempt(Outcome.CLIENT_ABORT);
+      }
+      requestEnded(false);
+    }
+
+    /** Tells the circuit breaker once how an admitted connection ended. */
+    private void requestEnded(boolean failed) {
+      Cluster c = cluster;
+      if (admitted && c != null) {
+        admitted = false;
+        c.requestEnded(failed);
+      }
+    }
+
+    private void remember(Upstream u) {
+      Upstream[] t = tried;
+      if (t == null) {
+        t = tried = new Upstream[Math.max(2, retries)];
+      } else if (tries == t.length) {
+        t = tried = java.util.Arrays.copyOf(t, t.length * 2);
+      }
+      t[tries] = u;
+    }
+
+    @Override
+    public int count() {
+      return tries;
+    }
+
+    @Override
+    public boolean contains(Upstream u) {
+      Upstream[] t = tried;
+      if (t == null) {
+        return false;
+      }
+      for (int i = 0; i < tries; i++) {
+        Upstream x = t[i];
+        if (x == u
+            || (x.endpoint().port() == u.endpoint().port()
+                && x.endpoint().host().equals(u.endpoint().host()))) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    @Override
+    public boolean lastAttemptReachedABackend() {
+      return false; // only connect failures are retried: they add no load
+    }
+  }
+
+  private static final IoFuture.Notifier<StreamConnection, Call> NOTIFIER =
+      (future, call) -> onThread(call, () -> call.settled(future));
+
+  /** The connection of a future that is done (never blocks then). */
+  private static @Nullable StreamConnection result(IoFuture<? extends StreamConnection> future) {
+    try {
+      return future.get();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static void onThread(Call call, Runnable r) {
+    if (Thread.currentThread() == call.thread.ioThread) {
+      r.run();
+    } else {
+      call.thread.ioThread.execute(r);
+    }
+  }
+
+  /** What a load balancer sees of a TCP connection: the service and the client's address. */
+  private static final class TcpView implements RequestView {
+    private final String service;
+    private final @Nullable String remote;
+
+    TcpView(String service, @Nullable String remote) {
+      this.service = service;
+      this.remote = remote;
+    }
+
+    @Override
+    public String method() {
+      return "CONNECT";
+    }
+
+    @Override
+    public String host() {
+      return service;
+    }
+
+    @Override
+    public String path() {
+      return "/";
+    }
+
+    @Override
+    public @Nullable String header(String name) {
+      return null;
+    }
+
+    @Override
+    public @Nullable String remoteAddress() {
+      return remote;
+    }
+  }
+}
