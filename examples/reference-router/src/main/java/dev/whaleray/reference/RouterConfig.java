@@ -40,7 +40,8 @@ public final class RouterConfig {
               "circuitBreaker",
               "accessLog",
               "tracing",
-              "admin"));
+              "admin",
+              "tls"));
 
   final @Nullable Path configFile;
   final String host;
@@ -91,6 +92,9 @@ public final class RouterConfig {
 
   /** The admin API's token and registry ({@code admin:}). */
   final AdminSettings admin;
+
+  /** The TLS listener ({@code tls:}, {@code WHALERAY_TLS_*}); off without a certificate. */
+  final TlsSettings tls;
 
   /** Edge limits and client timeouts ({@code timeouts:} and {@code limits:} in the file). */
   static final class Limits {
@@ -152,6 +156,7 @@ public final class RouterConfig {
     this.healthCheck = b.healthCheck;
     this.limits = b.limits.copy();
     this.admin = b.admin;
+    this.tls = b.tls;
   }
 
   /** The defaults, with no file and no environment. */
@@ -262,6 +267,7 @@ public final class RouterConfig {
     b.healthCheck = healthCheck;
     b.limits = limits.copy();
     b.admin = admin;
+    b.tls = tls;
     return b;
   }
 
@@ -331,6 +337,7 @@ public final class RouterConfig {
     dev.whaleray.router.core.@Nullable HealthCheck healthCheckSettings;
     Limits limits = new Limits();
     AdminSettings admin = AdminSettings.DEFAULTS;
+    TlsSettings tls = TlsSettings.NONE;
 
     Builder() {
       discoverySettings.put("namespace", "whaleray.local");
@@ -344,6 +351,7 @@ public final class RouterConfig {
       } catch (ConfigException e) {
         throw lbPolicyFromEnv ? new ConfigException("WHALERAY_LB: " + e.getMessage(), e) : e;
       }
+      tls.check(port);
       return new RouterConfig(this);
     }
 
@@ -361,6 +369,9 @@ public final class RouterConfig {
       }
       if ((v = top.get("admin")) != null) {
         admin = admin.withFile(v);
+      }
+      if ((v = top.get("tls")) != null) {
+        tls = tls.withFile(v);
       }
       if ((v = top.get("zone")) != null) {
         zone = v.isNull() ? null : v.scalar();
@@ -768,6 +779,7 @@ public final class RouterConfig {
         adminPort = envInt("WHALERAY_ADMIN_PORT", v, 0, 65535);
       }
       admin = admin.withEnv(env);
+      tls = tls.withEnv(env);
       if ((v = env.get("WHALERAY_DISCOVERY")) != null) {
         discovery = v.trim();
       }
