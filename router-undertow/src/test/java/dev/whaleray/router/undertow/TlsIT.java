@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.Security;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -41,7 +40,6 @@ import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,21 +49,6 @@ import org.junit.jupiter.api.io.TempDir;
  * redirect.
  */
 class TlsIT {
-
-  @BeforeAll
-  static void allowOldProtocolsInThisJvm() {
-    // The JDK refuses TLS 1.0/1.1 itself; lifted here (client and server alike) so a refusal
-    // proves the listener's own protocol list, not the JDK's default.
-    String disabled = Security.getProperty("jdk.tls.disabledAlgorithms");
-    List<String> kept = new ArrayList<>();
-    for (String a : disabled.split(",")) {
-      String t = a.trim();
-      if (!t.equals("TLSv1") && !t.equals("TLSv1.1")) {
-        kept.add(t);
-      }
-    }
-    Security.setProperty("jdk.tls.disabledAlgorithms", String.join(", ", kept));
-  }
 
   @TempDir Path dir;
 
@@ -177,7 +160,8 @@ class TlsIT {
         TlsOptions.builder().port(0).certificate(def, TestCertificates.keyOf(def)).build();
     try (RouterServer server =
         RouterServer.builder(ok()).host("127.0.0.1").port(0).tls(both).start()) {
-      // Control: this JVM's client does speak TLS 1.1 (to a JDK server that allows it).
+      // Control: this JVM's client does speak TLS 1.1 (to a JDK server that allows it): the
+      // failsafe JVM runs with tls-old-protocols.security, which lifts the JDK's own refusal.
       try (SSLServerSocket old = oldServer(def)) {
         CompletableFuture<Void> accept =
             CompletableFuture.runAsync(
@@ -420,5 +404,39 @@ class TlsIT {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(pkcs1.toString())
         .hasMessageContaining("PKCS#8");
+  }
+
+  @Test
+  void h2IsOfferedByAlpnOnlyWhenAskedFor() throws Exception {
+    TestCertificates ca = TestCertificates.newAuthority();
+    Path def = ca.issue(dir, "default", false, "default", "localhost");
+    for (boolean h2 : new boolean[] {false, true}) {
+      TlsOptions tls =
+          TlsOptions.builder()
+              .port(0)
+              .certificate(def, TestCertificates.keyOf(def))
+              .alpnH2(h2)
+              .build();
+      try (RouterServer server =
+          RouterServer.builder(ok()).host("127.0.0.1").port(0).tls(tls).start()) {
+        HttpClient client =
+            HttpClient.newBuilder()
+                .sslContext(ca.clientContext())
+                .version(HttpClient.Version.HTTP_2)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
+        HttpResponse<String> r =
+            client.send(
+                HttpRequest.newBuilder(
+                        URI.create("https://localhost:" + server.tlsPort() + "/alpn"))
+                    .timeout(Duration.ofSeconds(10))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("ok /alpn");
+        assertThat(r.version())
+            .isEqualTo(h2 ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1);
+      }
+    }
   }
 }
