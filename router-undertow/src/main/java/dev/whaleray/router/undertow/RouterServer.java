@@ -42,6 +42,10 @@ import org.xnio.ssl.SslConnection;
  * requests in flight finish within a grace period, answers any request that still arrives on an
  * open connection with {@code Connection: close}, then stops.
  *
+ * <p>With {@link Builder#tls} a TLS listener runs beside the plain one (certificates chosen by SNI,
+ * reloaded when their files change, see {@link TlsOptions}); both share the connection limits and
+ * shut down together.
+ *
  * <p>Built on XNIO directly rather than {@link Undertow}'s builder because the builder cannot close
  * its listening socket without also stopping its IO threads. Thread-safe.
  */

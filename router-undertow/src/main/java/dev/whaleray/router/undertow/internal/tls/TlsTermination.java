@@ -82,8 +82,8 @@ public final class TlsTermination implements AutoCloseable {
     return names;
   }
 
-  /** Rereads the files now; what the poller does every interval. */
-  public void poll() {
+  /** Rereads the files now; what the poller does every interval (on its thread only). */
+  void poll() {
     try {
       List<CertifiedKey> now = keyManager.keys();
       List<CertifiedKey> next = new ArrayList<>(now);
