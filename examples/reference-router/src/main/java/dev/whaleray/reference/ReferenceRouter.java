@@ -113,6 +113,7 @@ public final class ReferenceRouter implements AutoCloseable {
               .maxConnections(config.limits.maxConnections)
               .maxConnectionsPerClient(config.limits.maxConnectionsPerClient)
               .maxRequests(config.limits.maxRequests)
+              .tls(config.tls.options("/health")) // TLS (issue 13): null when off
               .start();
       fe = Frontends.start(config, h);
       if (config.adminPort != 0) {
@@ -268,6 +269,11 @@ public final class ReferenceRouter implements AutoCloseable {
   /** The bound traffic port. */
   public int port() {
     return server.port();
+  }
+
+  /** The bound TLS port, or -1 without a TLS listener. */
+  public int tlsPort() {
+    return server.tlsPort();
   }
 
   /** The bound admin port, or 0 when the admin listener is off. */

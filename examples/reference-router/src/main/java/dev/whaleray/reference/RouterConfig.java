@@ -42,7 +42,8 @@ public final class RouterConfig {
               "tracing",
               "http2",
               "admin",
-              "listeners"));
+              "listeners",
+              "tls"));
 
   final @Nullable Path configFile;
   final String host;
@@ -99,6 +100,9 @@ public final class RouterConfig {
 
   /** Extra frontends ({@code listeners:}): ports bound to one service, HTTP or TCP. */
   final List<ListenerSettings.Listener> listeners;
+
+  /** The TLS listener ({@code tls:}, {@code WHALERAY_TLS_*}); off without a certificate. */
+  final TlsSettings tls;
 
   /** Edge limits and client timeouts ({@code timeouts:} and {@code limits:} in the file). */
   static final class Limits {
@@ -162,6 +166,7 @@ public final class RouterConfig {
     this.limits = b.limits.copy();
     this.admin = b.admin;
     this.listeners = b.listeners;
+    this.tls = b.tls;
   }
 
   /** The defaults, with no file and no environment. */
@@ -274,6 +279,7 @@ public final class RouterConfig {
     b.limits = limits.copy();
     b.admin = admin;
     b.listeners = listeners;
+    b.tls = tls;
     return b;
   }
 
@@ -345,6 +351,7 @@ public final class RouterConfig {
     Limits limits = new Limits();
     AdminSettings admin = AdminSettings.DEFAULTS;
     List<ListenerSettings.Listener> listeners = List.of();
+    TlsSettings tls = TlsSettings.NONE;
 
     Builder() {
       discoverySettings.put("namespace", "whaleray.local");
@@ -359,6 +366,7 @@ public final class RouterConfig {
         throw lbPolicyFromEnv ? new ConfigException("WHALERAY_LB: " + e.getMessage(), e) : e;
       }
       ListenerSettings.checkPorts(listeners, port, adminPort);
+      tls.check(port);
       return new RouterConfig(this);
     }
 
@@ -379,6 +387,9 @@ public final class RouterConfig {
       }
       if ((v = top.get("listeners")) != null) {
         listeners = ListenerSettings.parse(v);
+      }
+      if ((v = top.get("tls")) != null) {
+        tls = tls.withFile(v);
       }
       if ((v = top.get("zone")) != null) {
         zone = v.isNull() ? null : v.scalar();
@@ -792,6 +803,7 @@ public final class RouterConfig {
         adminPort = envInt("WHALERAY_ADMIN_PORT", v, 0, 65535);
       }
       admin = admin.withEnv(env);
+      tls = tls.withEnv(env);
       if ((v = env.get("WHALERAY_DISCOVERY")) != null) {
         discovery = v.trim();
       }

@@ -602,4 +602,101 @@ class RouterConfigTest {
                     Map.of("WHALERAY_PORT", "7000")))
         .hasMessageContaining("listeners[0].port: 7000 is the router's port too");
   }
+
+  @Test
+  void readsTheTlsSectionAndItsVariables() {
+    assertThat(RouterConfig.parse("port: 8080", Map.of()).tls.enabled()).isFalse();
+    RouterConfig c =
+        RouterConfig.parse(
+            String.join(
+                "\n",
+                "tls:",
+                "  port: 9443",
+                "  certificates:",
+                "    - { cert: /certs/a.pem, key: /certs/a.key }",
+                "    - { cert: /certs/b.pem, key: /certs/b.key }",
+                "  protocols: [ TLSv1.3 ]",
+                "  redirectHttp: true"),
+            Map.of());
+    assertThat(c.tls.enabled()).isTrue();
+    assertThat(c.tls.port).isEqualTo(9443);
+    assertThat(c.tls.certs)
+        .containsExactly(
+            java.nio.file.Path.of("/certs/a.pem"), java.nio.file.Path.of("/certs/b.pem"));
+    assertThat(c.tls.keys)
+        .containsExactly(
+            java.nio.file.Path.of("/certs/a.key"), java.nio.file.Path.of("/certs/b.key"));
+    assertThat(c.tls.protocols).containsExactly("TLSv1.3");
+    assertThat(c.tls.redirectHttp).isTrue();
+    dev.whaleray.router.undertow.TlsOptions options = c.tls.options("/health");
+    assertThat(options.port()).isEqualTo(9443);
+    assertThat(options.redirectExemptPath()).isEqualTo("/health");
+
+    // One pair from the environment, in place of the file's; the port too.
+    RouterConfig e =
+        RouterConfig.parse(
+            "tls: { certificates: [ { cert: /certs/a.pem, key: /certs/a.key } ] }",
+            Map.of(
+                "WHALERAY_TLS_PORT", "8444",
+                "WHALERAY_TLS_CERT", "/run/secrets/tls.pem",
+                "WHALERAY_TLS_KEY", "/run/secrets/tls.key"));
+    assertThat(e.tls.port).isEqualTo(8444);
+    assertThat(e.tls.certs).containsExactly(java.nio.file.Path.of("/run/secrets/tls.pem"));
+    assertThat(e.tls.keys).containsExactly(java.nio.file.Path.of("/run/secrets/tls.key"));
+    assertThat(e.tls.protocols).containsExactly("TLSv1.3", "TLSv1.2");
+    assertThat(e.tls.redirectHttp).isFalse();
+    RouterConfig envOnly =
+        RouterConfig.parse("", Map.of("WHALERAY_TLS_CERT", "/c.pem", "WHALERAY_TLS_KEY", "/c.key"));
+    assertThat(envOnly.tls.port).isEqualTo(8443);
+    assertThat(envOnly.tls.enabled()).isTrue();
+  }
+
+  @Test
+  void tlsErrorsNameTheLineOrVariableAndTheField() {
+    assertThatThrownBy(() -> RouterConfig.parse("tls:\n  prot: 1\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config line 2: tls.prot: unknown key");
+    assertThatThrownBy(
+            () -> RouterConfig.parse("tls:\n  certificates:\n    - { cert: /a.pem }\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config line 3: tls.certificates[0]")
+        .hasMessageContaining("key missing");
+    assertThatThrownBy(
+            () ->
+                RouterConfig.parse(
+                    "tls:\n  certificates: [ { cert: /a.pem, key: /a.key, pass: x } ]\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("line 2")
+        .hasMessageContaining("pass: unknown key");
+    assertThatThrownBy(
+            () ->
+                RouterConfig.parse(
+                    "tls:\n  certificates: [ { cert: /a.pem, key: /a.key } ]\n"
+                        + "  protocols: [ TLSv1.3, TLSv1.1 ]\n",
+                    Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config line 3: tls.protocols: TLSv1.1 (expected: TLSv1.3 or");
+    assertThatThrownBy(() -> RouterConfig.parse("tls:\n  redirectHttp: maybe\n", Map.of()))
+        .hasMessage("config line 2: tls.redirectHttp: 'maybe' (expected: true or false)");
+    assertThatThrownBy(() -> RouterConfig.parse("tls:\n  port: 0\n", Map.of()))
+        .hasMessageStartingWith("config line 2: tls.port: '0'");
+    assertThatThrownBy(() -> RouterConfig.parse("tls:\n  certificates: []\n", Map.of()))
+        .hasMessageStartingWith("config line 2: tls.certificates: empty");
+    assertThatThrownBy(() -> RouterConfig.parse("tls: { port: 9443 }\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("tls: no certificate");
+    assertThatThrownBy(
+            () ->
+                RouterConfig.parse(
+                    "port: 9443\ntls: { port: 9443, certificates: [ { cert: a, key: b } ] }\n",
+                    Map.of()))
+        .hasMessageStartingWith("tls.port: 9443 is also the plain port");
+    assertThatThrownBy(() -> RouterConfig.parse("", Map.of("WHALERAY_TLS_CERT", "/c.pem")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("WHALERAY_TLS_KEY: missing");
+    assertThatThrownBy(() -> RouterConfig.parse("", Map.of("WHALERAY_TLS_PORT", "https")))
+        .hasMessage("WHALERAY_TLS_PORT: 'https' (expected: a number from 1 to 65535)");
+    assertThatThrownBy(() -> RouterConfig.parse("", Map.of("WHALERAY_TLS_PORT", "8443")))
+        .hasMessageStartingWith("tls: no certificate");
+  }
 }

@@ -6,12 +6,17 @@ import dev.whaleray.router.undertow.internal.edge.ConnectionGuard;
 import dev.whaleray.router.undertow.internal.edge.JsonErrors;
 import dev.whaleray.router.undertow.internal.pool.IoThreadBufferPool;
 import dev.whaleray.router.undertow.internal.proxy.Dispatcher;
+import dev.whaleray.router.undertow.internal.tls.TlsFileException;
+import dev.whaleray.router.undertow.internal.tls.TlsTermination;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
+import io.undertow.protocols.ssl.UndertowXnioSsl;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.protocol.http.AlpnOpenListener;
 import io.undertow.server.protocol.http.HttpOpenListener;
+import io.undertow.server.protocol.http2.Http2OpenListener;
 import io.undertow.server.protocol.http2.Http2UpgradeHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,21 +24,28 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.xnio.ChannelListener;
 import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.Options;
+import org.xnio.SslClientAuthMode;
 import org.xnio.StreamConnection;
 import org.xnio.Xnio;
 import org.xnio.XnioWorker;
 import org.xnio.channels.AcceptingChannel;
+import org.xnio.ssl.SslConnection;
 
 /**
  * An HTTP/1.1 listener for a handler (usually a {@link RouterHandler}) that shuts down gracefully:
  * {@link #shutdown} closes the listening socket at once (new connections are refused), lets the
  * requests in flight finish within a grace period, answers any request that still arrives on an
  * open connection with {@code Connection: close}, then stops.
+ *
+ * <p>With {@link Builder#tls} a TLS listener runs beside the plain one (certificates chosen by SNI,
+ * reloaded when their files change, see {@link TlsOptions}); both share the connection limits and
+ * shut down together.
  *
  * <p>Built on XNIO directly rather than {@link Undertow}'s builder because the builder cannot close
  * its listening socket without also stopping its IO threads. Thread-safe.
@@ -50,8 +62,25 @@ public final class RouterServer implements AutoCloseable {
   private final ConnectionGuard guard;
   private final int maxRequests;
   private volatile boolean draining;
+  // TLS (issue 13): null without a TLS listener.
+  private final @Nullable TlsTermination tls;
+  private final @Nullable AcceptingChannel<? extends StreamConnection> tlsChannel;
+  private final int tlsPort;
 
   private RouterServer(Builder b) throws IOException {
+    TlsOptions tlsOptions = b.tls;
+    if (tlsOptions != null) {
+      try {
+        // Read before anything is bound: a bad PEM stops the start, naming the file.
+        this.tls =
+            new TlsTermination(
+                tlsOptions.certificateFiles(), tlsOptions.keyFiles(), tlsOptions.reloadInterval());
+      } catch (TlsFileException e) {
+        throw new IllegalArgumentException("tls certificate: " + e.getMessage(), e);
+      }
+    } else {
+      this.tls = null;
+    }
     Xnio xnio = Xnio.getInstance(Undertow.class.getClassLoader());
     this.worker =
         xnio.createWorker(
@@ -61,7 +90,9 @@ public final class RouterServer implements AutoCloseable {
                 .set(Options.WORKER_TASK_MAX_THREADS, Math.max(2, b.ioThreads * 2))
                 .set(Options.WORKER_NAME, b.name)
                 .set(Options.TCP_NODELAY, true)
-                .set(Options.CORK, true)
+                // Off: with it on, HTTP/2 answers waited (h2load on one connection: 1,735 req/s
+                // against 6,549 off); HTTP/1.1 throughput is the same either way (RESULTS.md).
+                .set(Options.CORK, false)
                 .getMap());
     // 16 KiB direct buffers, as Undertow picks for heaps over 128 MB; up to 32 kept per IO thread
     // and 256 more shared (at most about 4 MiB idle beyond the per-thread lists).
@@ -80,15 +111,26 @@ public final class RouterServer implements AutoCloseable {
             .getMap();
     HttpOpenListener openListener = new HttpOpenListener(buffers, serverOptions);
     HttpHandler handler = b.handler;
+    ChannelListener<StreamConnection> tlsOpenListener =
+        tlsOptions == null
+            ? openListener
+            : tlsOpenListener(buffers, serverOptions, tlsOptions, handler);
     this.maxRequestBodySize = b.maxRequestBodySize;
     this.maxRequests = b.maxRequests;
     this.guard =
         new ConnectionGuard(
-            openListener,
+            // One guard for both listeners: its connection caps count plain and TLS together.
+            connection ->
+                (connection instanceof SslConnection ? tlsOpenListener : openListener)
+                    .handleEvent(connection),
             b.maxConnections,
             b.maxConnectionsPerClient,
             b.clientHeaderTimeout.toMillis());
-    HttpHandler root = exchange -> handle(exchange, handler);
+    HttpHandler plainHandler =
+        tlsOptions != null && tlsOptions.redirectHttp()
+            ? new HttpsRedirect(handler, tlsOptions.redirectExemptPath(), this::tlsPort)
+            : handler;
+    HttpHandler root = exchange -> handle(exchange, plainHandler);
     // h2c: by prior knowledge (HttpOpenListener sees the preface with ENABLE_HTTP2) and by
     // Upgrade: h2c on an HTTP/1.1 request.
     openListener.setRootHandler(b.http2 ? new Http2UpgradeHandler(root) : root);
@@ -112,7 +154,66 @@ public final class RouterServer implements AutoCloseable {
       throw new IOException("cannot listen on " + b.host + ":" + b.port + ": " + e.getMessage(), e);
     }
     this.address = channel.getLocalAddress(InetSocketAddress.class);
+    if (tlsOptions != null && tls != null) {
+      UndertowXnioSsl ssl =
+          new UndertowXnioSsl(
+              xnio, OptionMap.create(Options.USE_DIRECT_BUFFERS, true), tls.context());
+      OptionMap tlsSocketOptions =
+          OptionMap.builder()
+              .addAll(socketOptions)
+              .setSequence(
+                  Options.SSL_ENABLED_PROTOCOLS, tlsOptions.protocols().toArray(new String[0]))
+              .set(Options.SSL_CLIENT_AUTH_MODE, SslClientAuthMode.NOT_REQUESTED)
+              .getMap();
+      try {
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        AcceptingChannel<SslConnection> bound =
+            ssl.createSslConnectionServer(
+                worker,
+                new InetSocketAddress(b.host, tlsOptions.port()),
+                (ChannelListener) acceptListener,
+                tlsSocketOptions);
+        this.tlsChannel = bound;
+      } catch (IOException e) {
+        IoUtils.safeClose(channel);
+        worker.shutdownNow();
+        tls.close();
+        throw new IOException(
+            "cannot listen on " + b.host + ":" + tlsOptions.port() + " (tls): " + e.getMessage(),
+            e);
+      }
+      this.tlsPort = tlsChannel.getLocalAddress(InetSocketAddress.class).getPort();
+      LOG.log(
+          System.Logger.Level.INFO,
+          "TLS on port "
+              + tlsPort
+              + " "
+              + tlsOptions.protocols()
+              + ", certificates "
+              + tls.names());
+      tlsChannel.resumeAccepts();
+    } else {
+      this.tlsChannel = null;
+      this.tlsPort = -1;
+    }
     channel.resumeAccepts();
+  }
+
+  /** The open listener of the TLS port: HTTP/1.1, or ALPN with h2 and http/1.1 when asked. */
+  private ChannelListener<StreamConnection> tlsOpenListener(
+      ByteBufferPool buffers, OptionMap serverOptions, TlsOptions options, HttpHandler tlsHandler) {
+    HttpOpenListener http1 = new HttpOpenListener(buffers, serverOptions);
+    http1.setRootHandler(exchange -> handle(exchange, tlsHandler));
+    if (!options.alpnH2()) {
+      return http1;
+    }
+    OptionMap h2Options =
+        OptionMap.builder().addAll(serverOptions).set(UndertowOptions.ENABLE_HTTP2, true).getMap();
+    Http2OpenListener h2 = new Http2OpenListener(buffers, h2Options);
+    h2.setRootHandler(exchange -> handle(exchange, tlsHandler));
+    AlpnOpenListener alpn = new AlpnOpenListener(buffers, h2Options, http1);
+    alpn.addProtocol(Http2OpenListener.HTTP2, h2, 10);
+    return alpn;
   }
 
   private final long maxRequestBodySize;
@@ -170,6 +271,11 @@ public final class RouterServer implements AutoCloseable {
     return address.getPort();
   }
 
+  /** The bound TLS port, or -1 without a TLS listener. */
+  public int tlsPort() {
+    return tlsPort;
+  }
+
   /** Requests started and not yet complete. */
   public int inFlight() {
     return inFlight.get();
@@ -208,6 +314,7 @@ public final class RouterServer implements AutoCloseable {
       }
     }
     IoUtils.safeClose(channel);
+    IoUtils.safeClose(tlsChannel);
     // Saturate: a grace of years would overflow toNanos().
     long graceNanos = grace.compareTo(MAX_GRACE) > 0 ? MAX_GRACE.toNanos() : grace.toNanos();
     long deadline = System.nanoTime() + Math.max(0, graceNanos);
@@ -224,6 +331,9 @@ public final class RouterServer implements AutoCloseable {
       LOG.log(
           System.Logger.Level.WARNING,
           "grace period of " + grace + " over with " + inFlight.get() + " request(s) in flight");
+    }
+    if (tls != null) {
+      tls.close();
     }
     worker.shutdown();
     try {
@@ -242,6 +352,10 @@ public final class RouterServer implements AutoCloseable {
   public void close() {
     draining = true;
     IoUtils.safeClose(channel);
+    IoUtils.safeClose(tlsChannel);
+    if (tls != null) {
+      tls.close();
+    }
     worker.shutdownNow();
   }
 
@@ -260,6 +374,7 @@ public final class RouterServer implements AutoCloseable {
     private int maxRequests;
     private int maxHeaderSize = 64 * 1024;
     private long maxRequestBodySize = 0;
+    private @Nullable TlsOptions tls;
 
     private Builder(HttpHandler handler) {
       this.handler = requireNonNull(handler, "handler");
@@ -387,6 +502,15 @@ public final class RouterServer implements AutoCloseable {
         throw new IllegalArgumentException("maxRequestBodySize: " + bytes + " (expected: >= 0)");
       }
       this.maxRequestBodySize = bytes;
+      return this;
+    }
+
+    /**
+     * A TLS listener beside the plain one, with certificates chosen by SNI and reloaded when their
+     * files change; default none.
+     */
+    public Builder tls(@Nullable TlsOptions tls) {
+      this.tls = tls;
       return this;
     }
 

@@ -123,6 +123,39 @@ class Http2IT {
   }
 
   @Test
+  void anHttp2ConnectionOutlivesTheClientHeaderTimeout() throws Exception {
+    // The connection guard's head timer (408 when a client is slow to send a request head) must
+    // not cut an HTTP/2 connection that keeps sending requests for longer than the timeout.
+    assumeThat(has("h2load")).as("h2load").isTrue();
+    try (RouterServer shortHeads =
+        RouterServer.builder(handler)
+            .host("127.0.0.1")
+            .port(0)
+            .ioThreads(2)
+            .clientHeaderTimeout(Duration.ofSeconds(1))
+            .start()) {
+      String out =
+          run(
+              true,
+              "h2load",
+              "-D",
+              "4",
+              "-c",
+              "1",
+              "-m",
+              "10",
+              "http://127.0.0.1:" + shortHeads.port() + "/services/s/long");
+      System.out.println(
+          "h2 for 4 s with a 1 s head timeout: "
+              + out.lines()
+                  .filter(l -> l.contains("requests:") || l.contains("status codes:"))
+                  .toList());
+      assertThat(out).containsPattern("(\\d+) done, \\1 succeeded, 0 failed, 0 errored");
+      assertThat(out).containsPattern("status codes: [1-9]\\d* 2xx, 0 3xx, 0 4xx, 0 5xx");
+    }
+  }
+
+  @Test
   void theJdkClientMultiplexesAndBodiesGoBothWays() throws Exception {
     HttpClient client =
         HttpClient.newBuilder()
