@@ -493,7 +493,9 @@ public final class Cluster implements Discovery.Listener {
   }
 
   /** The addresses ejected now; for diagnostics and tests. */
-  public java.util.Set<String> ejected() {
+  public synchronized java.util.Set<String> ejected() {
+    // Under the cluster's lock, as ejections are: an endpoint shows as ejected only once the
+    // picker without it is published (a test saw the flag before the swap, and picked it).
     java.util.Set<String> result = new java.util.TreeSet<>();
     health.forEach(
         (authority, h) -> {
