@@ -125,12 +125,15 @@ public final class ChunkedResponseDecoder {
     return 0;
   }
 
-  private void keep(byte c) {
+  private void keep(byte c) throws ProtocolException {
+    if (trailerLength >= MAX_LINE) {
+      throw new ProtocolException("trailers too long"); // the whole section, as nginx bounds it
+    }
     byte[] t = trailer;
     if (t == null) {
       t = trailer = new byte[256];
     } else if (trailerLength == t.length) {
-      t = trailer = java.util.Arrays.copyOf(t, Math.min(MAX_LINE + 1, t.length * 2));
+      t = trailer = java.util.Arrays.copyOf(t, Math.min(MAX_LINE, t.length * 2));
     }
     t[trailerLength++] = c;
   }

@@ -314,6 +314,10 @@ final class ResponsePump extends TimeoutList.Node {
       return;
     }
     if (result == BODY_READ) {
+      ChunkedResponseDecoder d = decoder;
+      if (bodyMode == BODY_CHUNKED && d != null) {
+        passTrailers(d.trailers()); // before the end: Undertow writes them as the body closes
+      }
       bodyRead();
     } else if (result == CLIENT_GONE) {
       clientGone();
@@ -340,8 +344,7 @@ final class ResponsePump extends TimeoutList.Node {
       if (bodyMode == BODY_CHUNKED) {
         available = decoder.data(b);
         if (decoder.isDone()) {
-          passTrailers(decoder.trailers());
-          continue;
+          continue; // its trailers, if any, go out with the end (bodyRead)
         }
       } else {
         available =
