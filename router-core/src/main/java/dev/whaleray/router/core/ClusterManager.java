@@ -343,6 +343,10 @@ public final class ClusterManager implements AutoCloseable {
       }
     }
     meters.clear();
+    RouterMetrics all = metrics;
+    if (all != null) {
+      all.forgetAll();
+    }
     ticker.cancel(false);
     if (ownControl) {
       control.shutdownNow();

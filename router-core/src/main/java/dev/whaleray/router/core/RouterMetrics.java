@@ -74,6 +74,13 @@ public final class RouterMetrics {
         .register(registry);
   }
 
+  /** Drops every request timer: the manager closed (the {@code unknown} service's too). */
+  void forgetAll() {
+    for (String service : java.util.List.copyOf(timers.keySet())) {
+      forget(service);
+    }
+  }
+
   /** Drops the request timers of a service that left the table (bounded cardinality). */
   void forget(String service) {
     ConcurrentHashMap<String, Timer[]> byRoute = timers.remove(service);
