@@ -113,7 +113,7 @@ public final class ReferenceRouter implements AutoCloseable {
               .maxConnections(config.limits.maxConnections)
               .maxConnectionsPerClient(config.limits.maxConnectionsPerClient)
               .maxRequests(config.limits.maxRequests)
-              .tls(config.tls.options("/health")) // TLS (issue 13): null when off
+              .tls(config.tls.options("/health", config.http2)) // TLS (issue 13): null when off
               .start();
       fe = Frontends.start(config, h);
       if (config.adminPort != 0) {

@@ -166,8 +166,8 @@ final class TlsSettings {
     }
   }
 
-  /** The library's options, or null when TLS is off. */
-  @Nullable TlsOptions options(@Nullable String healthPath) {
+  /** The library's options, or null when TLS is off; h2 offered by ALPN when {@code http2}. */
+  @Nullable TlsOptions options(@Nullable String healthPath, boolean http2) {
     if (!enabled()) {
       return null;
     }
@@ -176,7 +176,8 @@ final class TlsSettings {
             .port(port)
             .protocols(protocols)
             .redirectHttp(redirectHttp)
-            .redirectExemptPath(healthPath);
+            .redirectExemptPath(healthPath)
+            .alpnH2(http2);
     for (int i = 0; i < certs.size(); i++) {
       b.certificate(certs.get(i), keys.get(i));
     }

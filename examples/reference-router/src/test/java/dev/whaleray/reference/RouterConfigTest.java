@@ -628,7 +628,7 @@ class RouterConfigTest {
             java.nio.file.Path.of("/certs/a.key"), java.nio.file.Path.of("/certs/b.key"));
     assertThat(c.tls.protocols).containsExactly("TLSv1.3");
     assertThat(c.tls.redirectHttp).isTrue();
-    dev.whaleray.router.undertow.TlsOptions options = c.tls.options("/health");
+    dev.whaleray.router.undertow.TlsOptions options = c.tls.options("/health", true);
     assertThat(options.port()).isEqualTo(9443);
     assertThat(options.redirectExemptPath()).isEqualTo("/health");
 

@@ -46,10 +46,15 @@ class TlsRouterIT {
 
   private static HttpResponse<String> https(TestCertificates ca, int port, String path)
       throws Exception {
+    return https(ca, port, path, HttpClient.Version.HTTP_1_1);
+  }
+
+  private static HttpResponse<String> https(
+      TestCertificates ca, int port, String path, HttpClient.Version version) throws Exception {
     HttpClient client =
         HttpClient.newBuilder()
             .sslContext(ca.clientContext())
-            .version(HttpClient.Version.HTTP_1_1)
+            .version(version)
             .connectTimeout(Duration.ofSeconds(5))
             .build();
     return client.send(
@@ -95,6 +100,11 @@ class TlsRouterIT {
         HttpResponse<String> r = https(ca, tlsPort, "/services/app/x?y=1");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).startsWith("one GET /x?y=1");
+        // h2 by ALPN (http2 is on by default): the same route over HTTP/2 on the TLS port.
+        HttpResponse<String> h2 = https(ca, tlsPort, "/services/app/h2", HttpClient.Version.HTTP_2);
+        assertThat(h2.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(h2.statusCode()).isEqualTo(200);
+        assertThat(h2.body()).startsWith("one GET /h2");
         assertThat(presented(ca, tlsPort, "api.test")).isEqualTo("CN=api-v1");
         assertThat(presented(ca, tlsPort, "unknown.test")).isEqualTo("CN=local");
 
