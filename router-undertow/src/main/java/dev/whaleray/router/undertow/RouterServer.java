@@ -395,7 +395,6 @@ public final class RouterServer implements AutoCloseable {
       return this;
     }
 
-    /** IO threads; default the number of processors. */
     /**
      * HTTP/2 on the plain port beside HTTP/1.1 (default on): h2c by prior knowledge and by {@code
      * Upgrade: h2c}. Every route, discovery and policy works the same for both.
@@ -405,6 +404,7 @@ public final class RouterServer implements AutoCloseable {
       return this;
     }
 
+    /** IO threads; default the number of processors. */
     public Builder ioThreads(int ioThreads) {
       if (ioThreads < 1) {
         throw new IllegalArgumentException("ioThreads: " + ioThreads + " (expected: >= 1)");
