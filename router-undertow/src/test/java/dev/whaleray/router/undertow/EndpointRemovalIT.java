@@ -3,6 +3,7 @@ package dev.whaleray.router.undertow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.whaleray.router.Endpoint;
+import dev.whaleray.router.EndpointSet;
 import dev.whaleray.router.undertow.testing.TestBackend;
 import dev.whaleray.router.undertow.testing.TestDiscovery;
 import java.net.URI;
@@ -52,6 +53,13 @@ class EndpointRemovalIT {
         int onA = a.requests();
 
         discovery.set("s", List.of(Endpoint.parse(b.address()))); // a leaves, its requests running
+        // Discovery hands updates to listeners on its own executor: wait until the router has
+        // taken this one (CI once sent the next request before it had).
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!onlyB(handler, b.address()) && System.nanoTime() < deadline) {
+          Thread.sleep(5);
+        }
+        assertThat(onlyB(handler, b.address())).as("the router took the update").isTrue();
 
         for (int i = 0; i < 20; i++) {
           HttpResponse<String> r =
@@ -78,5 +86,16 @@ class EndpointRemovalIT {
         discovery.close();
       }
     }
+  }
+
+  private static boolean onlyB(RouterHandler handler, String b) {
+    for (dev.whaleray.router.core.Cluster c : handler.clusters()) {
+      EndpointSet set = c.endpoints();
+      if (c.service().equals("s") && set != null) {
+        return set.endpoints().size() == 1
+            && set.endpoints().get(0).authority().equals(Endpoint.parse(b).authority());
+      }
+    }
+    return false;
   }
 }
