@@ -14,6 +14,7 @@ import dev.whaleray.router.lb.LoadBalancerProviders;
 import dev.whaleray.router.undertow.internal.edge.ExchangeRequestView;
 import dev.whaleray.router.undertow.internal.edge.RequestPolicy;
 import dev.whaleray.router.undertow.internal.pool.Upstreams;
+import dev.whaleray.router.undertow.internal.proxy.ClientPools;
 import dev.whaleray.router.undertow.internal.proxy.Dispatcher;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -67,6 +68,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
   private final long discoveryTimeoutMillis;
   private final boolean createTraceparent;
   private final int retries;
+  private final @Nullable ClientPools clients; // null: every service is plain HTTP/1.1
 
   private RouterHandler(Builder b) {
     RouterMetrics metrics = b.meterRegistry == null ? null : RouterMetrics.of(b.meterRegistry);
@@ -102,6 +104,18 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             b.minUploadRate,
             b.minUploadGrace.toNanos(),
             b.tunnelIdleTimeout.toMillis());
+    this.clients =
+        ClientPools.allPlain(b.upstream, b.serviceUpstreams)
+            ? null
+            : new ClientPools(
+                b.upstream,
+                b.serviceUpstreams,
+                b.connectTimeout.toMillis(),
+                b.upstreamIdleTimeout.toMillis(),
+                b.responseTimeout.toMillis(),
+                b.retries,
+                b.preserveHost,
+                b.trustForwardedHeaders);
     this.observer =
         metrics == null && b.accessLog == null
             ? null
@@ -122,7 +136,8 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             b.maxRequestBodySize,
             b.discoveryTimeout.toMillis(),
             observer,
-            b.createTraceparent);
+            b.createTraceparent,
+            clients);
     this.poolSweeper =
         b.scheduler == null
             ? null
@@ -191,7 +206,8 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
         maxRequestBodySize,
         discoveryTimeoutMillis,
         observer,
-        createTraceparent);
+        createTraceparent,
+        clients);
   }
 
   /** The cluster manager, shared with the TCP frontends of this handler. */
@@ -224,7 +240,8 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
 
   /** The number of upstream connections open now, over every endpoint. */
   public int openUpstreamConnections() {
-    return upstreams.openConnections();
+    ClientPools c = clients;
+    return upstreams.openConnections() + (c == null ? 0 : c.openConnections());
   }
 
   /** The number of per-endpoint upstream connection pools. */
@@ -240,6 +257,10 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     }
     services.close();
     upstreams.close();
+    ClientPools c = clients;
+    if (c != null) {
+      c.close();
+    }
     RequestObserver o = observer;
     if (o != null) {
       o.close();
@@ -292,8 +313,29 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     private io.micrometer.core.instrument.@Nullable MeterRegistry meterRegistry;
     private @Nullable AccessLog accessLog;
     private boolean createTraceparent;
+    private UpstreamOptions upstream = UpstreamOptions.http1();
+    private java.util.Map<String, UpstreamOptions> serviceUpstreams = java.util.Map.of();
 
     private Builder() {}
+
+    /**
+     * How every service's endpoints are reached unless {@link #serviceUpstreams} says otherwise:
+     * default {@link UpstreamOptions#http1()} (the router's own pooled HTTP/1.1 path). A trust
+     * store that cannot be read fails {@link #build()}.
+     */
+    public Builder upstream(UpstreamOptions options) {
+      this.upstream = requireNonNull(options, "options");
+      return this;
+    }
+
+    /**
+     * Per-service upstream protocol and TLS, by service name (e.g. {@code h2c} for a gRPC service,
+     * {@code https} for one that only listens on TLS).
+     */
+    public Builder serviceUpstreams(java.util.Map<String, UpstreamOptions> options) {
+      this.serviceUpstreams = java.util.Map.copyOf(options);
+      return this;
+    }
 
     /** The route table; default {@link Router#defaultRoutes()} ({@code /services/{service}}). */
     public Builder router(Router router) {

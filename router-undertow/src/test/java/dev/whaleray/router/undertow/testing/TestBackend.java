@@ -16,6 +16,7 @@ import java.util.IdentityHashMap;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A real Undertow backend on 127.0.0.1 and an ephemeral port, for tests. It answers:
@@ -39,19 +40,31 @@ public final class TestBackend implements AutoCloseable {
   private final String name;
   private final Undertow server;
   private final AtomicInteger requests = new AtomicInteger();
+  private final Set<String> peers = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Set<ServerConnection> connections =
       Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
 
   private TestBackend(String name, int port) {
+    this(name, port, false, null);
+  }
+
+  private TestBackend(
+      String name, int port, boolean http2, javax.net.ssl.@Nullable SSLContext tls) {
     this.name = name;
-    this.server =
+    Undertow.Builder b =
         Undertow.builder()
-            .addHttpListener(port, "127.0.0.1")
             .setIoThreads(2)
             .setWorkerThreads(16)
             .setServerOption(io.undertow.UndertowOptions.MAX_ENTITY_SIZE, 0L)
-            .setHandler(this::handle)
-            .build();
+            // h2c by prior knowledge on the plain port, h2 by ALPN on TLS
+            .setServerOption(io.undertow.UndertowOptions.ENABLE_HTTP2, http2)
+            .setHandler(this::handle);
+    if (tls != null) {
+      b.addHttpsListener(port, "127.0.0.1", tls);
+    } else {
+      b.addHttpListener(port, "127.0.0.1");
+    }
+    this.server = b.build();
     server.start();
   }
 
@@ -63,6 +76,16 @@ public final class TestBackend implements AutoCloseable {
   /** Starts a backend called {@code name} on {@code port} (0: an ephemeral one). */
   public static TestBackend start(String name, int port) {
     return new TestBackend(name, port);
+  }
+
+  /** A backend that also speaks HTTP/2 in clear (h2c by prior knowledge), as gRPC servers do. */
+  public static TestBackend startHttp2(String name) {
+    return new TestBackend(name, 0, true, null);
+  }
+
+  /** A backend on TLS only, with HTTP/2 by ALPN when {@code http2}. */
+  public static TestBackend startTls(String name, javax.net.ssl.SSLContext tls, boolean http2) {
+    return new TestBackend(name, 0, http2, tls);
   }
 
   /** The byte at position {@code i} of a download. */
@@ -87,6 +110,14 @@ public final class TestBackend implements AutoCloseable {
     return requests.get();
   }
 
+  /**
+   * Distinct client addresses (TCP connections) that carried at least one request: for HTTP/2,
+   * where Undertow makes a connection object per stream.
+   */
+  public int peers() {
+    return peers.size();
+  }
+
   /** Distinct TCP connections that carried at least one request. */
   public int connections() {
     return connections.size();
@@ -99,11 +130,15 @@ public final class TestBackend implements AutoCloseable {
     }
     requests.incrementAndGet();
     connections.add(exchange.getConnection());
+    peers.add(String.valueOf(exchange.getConnection().getPeerAddress()));
     exchange.getResponseHeaders().put(new HttpString("X-Backend"), name);
     // The protocol the request reached the backend in (the router's upstream side).
     exchange
         .getResponseHeaders()
         .put(new HttpString("X-Backend-Protocol"), exchange.getProtocol().toString());
+    exchange
+        .getResponseHeaders()
+        .put(new HttpString("X-Backend-Scheme"), exchange.getRequestScheme());
     String path = exchange.getRequestPath();
     exchange.startBlocking();
     if (path.startsWith("/status/")) {

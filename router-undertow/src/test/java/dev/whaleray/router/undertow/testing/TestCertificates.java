@@ -114,6 +114,49 @@ public final class TestCertificates {
     return cert;
   }
 
+  /**
+   * A server context with a certificate for SAN IP 127.0.0.1 and DNS {@code names}, issued by this
+   * CA: a backend reached by address, as discovery hands them out.
+   */
+  public SSLContext serverContext(String... names) throws Exception {
+    KeyPair keys = rsa();
+    JcaX509v3CertificateBuilder b =
+        new JcaX509v3CertificateBuilder(
+            ca,
+            BigInteger.valueOf(SERIAL.incrementAndGet()),
+            Date.from(Instant.now().minus(1, ChronoUnit.HOURS)),
+            Date.from(Instant.now().plus(1, ChronoUnit.DAYS)),
+            new X500Name("CN=backend"),
+            keys.getPublic());
+    GeneralName[] san = new GeneralName[names.length + 1];
+    san[0] = new GeneralName(GeneralName.iPAddress, "127.0.0.1");
+    for (int i = 0; i < names.length; i++) {
+      san[i + 1] = new GeneralName(GeneralName.dNSName, names[i]);
+    }
+    b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(san));
+    X509Certificate leaf =
+        new JcaX509CertificateConverter()
+            .getCertificate(
+                b.build(new JcaContentSignerBuilder("SHA256withRSA").build(caKeys.getPrivate())));
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    store.setKeyEntry(
+        "server", keys.getPrivate(), new char[0], new java.security.cert.Certificate[] {leaf, ca});
+    javax.net.ssl.KeyManagerFactory kmf =
+        javax.net.ssl.KeyManagerFactory.getInstance(
+            javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(store, new char[0]);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(kmf.getKeyManagers(), null, null);
+    return context;
+  }
+
+  /** Writes the CA certificate as PEM to {@code file}: a trust store for the router. */
+  public Path writeCa(Path file) throws Exception {
+    write(file, pem("CERTIFICATE", ca.getEncoded()));
+    return file;
+  }
+
   /** The key file beside a certificate file from {@link #issue}. */
   public static Path keyOf(Path certFile) {
     String name = certFile.getFileName().toString();

@@ -60,6 +60,7 @@ public final class Dispatcher implements HttpHandler {
   private final long discoveryTimeoutMillis;
   private final RequestRecord.@Nullable Sink sink; // null: no metrics, no access log
   private final boolean createTraceparent;
+  private final @Nullable ClientPools clients; // null: every service is plain HTTP/1.1
   private final java.util.concurrent.ConcurrentHashMap<dev.whaleray.router.Route, String>
       routeTags = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -73,7 +74,9 @@ public final class Dispatcher implements HttpHandler {
       long maxRequestBodySize,
       long discoveryTimeoutMillis,
       RequestRecord.@Nullable Sink sink,
-      boolean createTraceparent) {
+      boolean createTraceparent,
+      @Nullable ClientPools clients) {
+    this.clients = clients;
     this.sink = sink;
     this.createTraceparent = createTraceparent;
     this.router = router;
@@ -349,7 +352,34 @@ public final class Dispatcher implements HttpHandler {
           exchange, StatusCodes.BAD_REQUEST, "WebSocket handshake with a body", match.service());
       return;
     }
-    // The router's own HTTP/1.1 client for everything: it leaves hop-by-hop headers out as it
+    ClientPools c = clients;
+    ClientPools.Target target = c == null ? null : c.targetFor(match.service());
+    if (target != null) {
+      if (websocket) {
+        JsonErrors.send(
+            exchange,
+            StatusCodes.NOT_IMPLEMENTED,
+            "WebSocket to an HTTP/2 or TLS upstream is not supported",
+            match.service());
+        return;
+      }
+      exchange.dispatch(
+          exchange.isInIoThread() ? SameThreadExecutor.INSTANCE : exchange.getIoThread(),
+          new ClientCall(
+              c,
+              target,
+              upstreams,
+              exchange,
+              cluster,
+              view,
+              upstream,
+              view.path(),
+              strip,
+              now,
+              record));
+      return;
+    }
+    // The router's own HTTP/1.1 client for everything else: it leaves hop-by-hop headers out as it
     // writes the request head, answers Expect: 100-continue itself, and tunnels a WebSocket
     // upgrade after the backend's 101. On the IO thread: the call uses that thread's pools and
     // buffers, unlocked.

@@ -54,10 +54,13 @@ public final class RequestRecord implements ExchangeCompletionListener {
   /** The proxy call, once there is one: it knows the request body's bytes. */
   @Nullable ProxyCall call;
 
+  /** Request body bytes moved by a call over Undertow's client (HTTP/2 or TLS upstreams). */
+  long clientBytesIn;
+
   /** Request body bytes read from the client (0 before a proxy call). */
   public long bytesIn() {
     ProxyCall c = call;
-    return c == null ? 0 : c.requestBodyBytes();
+    return c == null ? clientBytesIn : c.requestBodyBytes();
   }
 
   RequestRecord(Sink sink, long startNanos) {

@@ -1,0 +1,458 @@
+package dev.whaleray.router.undertow.internal.proxy;
+
+import dev.whaleray.router.Endpoint;
+import dev.whaleray.router.undertow.UpstreamOptions;
+import dev.whaleray.router.undertow.internal.tls.TlsFileException;
+import dev.whaleray.router.undertow.internal.tls.TrustStores;
+import io.undertow.UndertowOptions;
+import io.undertow.client.ClientCallback;
+import io.undertow.client.ClientConnection;
+import io.undertow.client.UndertowClient;
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.protocols.ssl.UndertowXnioSsl;
+import io.undertow.server.DefaultByteBufferPool;
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.Xnio;
+import org.xnio.XnioExecutor;
+import org.xnio.XnioIoThread;
+import org.xnio.ssl.XnioSsl;
+
+/**
+ * Upstream connections made by Undertow's client, for services that are not plain HTTP/1.1: HTTP/2
+ * (h2c by prior knowledge, h2 by ALPN) multiplexed over few connections per endpoint and IO thread,
+ * and HTTP/1.1 over TLS, one request per connection at a time, kept alive between requests.
+ *
+ * <p>Per IO thread and (endpoint, options), so nothing is shared between threads on the request
+ * path: callers run on the IO thread whose pool they use. Connects are bounded by the connect
+ * timeout; connections idle for the idle timeout close.
+ */
+public final class ClientPools {
+  private static final System.Logger LOG = System.getLogger(ClientPools.class.getName());
+
+  /** Streams per HTTP/2 connection before another one is opened (servers allow 100 or more). */
+  static final int MAX_STREAMS = 100;
+
+  final long connectTimeoutMillis;
+  final long idleTimeoutMillis;
+  final long responseTimeoutMillis;
+  final int retries;
+  final boolean preserveHost;
+  final boolean trustForwarded;
+  private final ConcurrentHashMap<XnioIoThread, Map<String, Endpoints>> threads =
+      new ConcurrentHashMap<>();
+  // Undertow's client frames HTTP/2 in buffers of this size; 16 KiB is the default frame size.
+  final ByteBufferPool buffers = new DefaultByteBufferPool(true, 16 * 1024, 256, 8);
+
+  private final @Nullable Target defaultTarget;
+  private final Map<String, Optional<Target>> serviceTargets;
+
+  /**
+   * Pools for the default options and those of named services; each set of options is loaded once,
+   * here, so a bad trust store fails at start-up.
+   *
+   * @throws IllegalArgumentException naming the trust store file that cannot be used
+   */
+  public ClientPools(
+      UpstreamOptions defaults,
+      Map<String, UpstreamOptions> perService,
+      long connectTimeoutMillis,
+      long idleTimeoutMillis,
+      long responseTimeoutMillis,
+      int retries,
+      boolean preserveHost,
+      boolean trustForwarded) {
+    this.connectTimeoutMillis = connectTimeoutMillis;
+    this.idleTimeoutMillis = idleTimeoutMillis;
+    this.responseTimeoutMillis = responseTimeoutMillis;
+    this.retries = retries;
+    this.preserveHost = preserveHost;
+    this.trustForwarded = trustForwarded;
+    Map<UpstreamOptions, Target> t = new HashMap<>();
+    this.defaultTarget = targetOf(defaults, t);
+    Map<String, Optional<Target>> s = new HashMap<>();
+    for (Map.Entry<String, UpstreamOptions> e : perService.entrySet()) {
+      try {
+        s.put(e.getKey(), Optional.ofNullable(targetOf(e.getValue(), t)));
+      } catch (IllegalArgumentException ex) {
+        throw new IllegalArgumentException("service " + e.getKey() + ": " + ex.getMessage(), ex);
+      }
+    }
+    this.serviceTargets = Map.copyOf(s);
+  }
+
+  /** True when every service is plain HTTP/1.1: the router's own path serves them all. */
+  public static boolean allPlain(
+      UpstreamOptions defaults, Map<String, UpstreamOptions> perService) {
+    if (!defaults.isPlainHttp1()) {
+      return false;
+    }
+    for (UpstreamOptions o : perService.values()) {
+      if (!o.isPlainHttp1()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static @Nullable Target targetOf(UpstreamOptions o, Map<UpstreamOptions, Target> made) {
+    if (o.isPlainHttp1()) {
+      return null;
+    }
+    Target t = made.get(o);
+    if (t == null) {
+      t = new Target(o, made.size());
+      made.put(o, t);
+    }
+    return t;
+  }
+
+  /** The target of {@code service}'s requests; null for the router's own HTTP/1.1 path. */
+  @Nullable Target targetFor(String service) {
+    Optional<Target> t = serviceTargets.get(service);
+    return t != null ? t.orElse(null) : defaultTarget;
+  }
+
+  /** How to reach endpoints with one set of options: the URI scheme, TLS and client options. */
+  static final class Target {
+    final UpstreamOptions options;
+    final String scheme;
+    final boolean multiplexed;
+    final @Nullable XnioSsl ssl;
+    final OptionMap clientOptions;
+    final String key;
+
+    /** Server certificates rejected lately, by {@code host:port} as the TLS engine saw the peer. */
+    final ConcurrentHashMap<String, String> rejections = new ConcurrentHashMap<>();
+
+    /** Why {@code endpoint}'s certificate was rejected just now, if it was; read once. */
+    @Nullable String rejection(Endpoint endpoint) {
+      String name = options.serverName();
+      return rejections.remove((name != null ? name : endpoint.host()) + ":" + endpoint.port());
+    }
+
+    Target(UpstreamOptions options, int id) {
+      this.options = options;
+      this.key = id + "/";
+      switch (options.protocol()) {
+        case H2C:
+          scheme = "h2c-prior";
+          multiplexed = true;
+          break;
+        case H2:
+          scheme = "h2";
+          multiplexed = true;
+          break;
+        default:
+          scheme = options.tls() ? "https" : "http";
+          multiplexed = false;
+      }
+      OptionMap.Builder b =
+          OptionMap.builder()
+              .set(Options.TCP_NODELAY, true)
+              .set(
+                  UndertowOptions.ENABLE_HTTP2,
+                  options.protocol() != UpstreamOptions.Protocol.HTTP1)
+              // Undertow's own client default; verification is ours to turn off.
+              .set(
+                  UndertowOptions.ENDPOINT_IDENTIFICATION_ALGORITHM,
+                  options.verifyHostname() ? "HTTPS" : "");
+      if (options.tls()) {
+        b.setSequence(Options.SSL_ENABLED_PROTOCOLS, "TLSv1.3", "TLSv1.2");
+        String name = options.serverName();
+        if (name != null) {
+          b.set(Options.SSL_PEER_HOST_NAME, name); // the name the certificate is checked against
+          b.set(UndertowOptions.SSL_SNI_HOSTNAME, name);
+        }
+        SSLContext context;
+        try {
+          context =
+              TrustStores.clientContext(
+                  options.trustStore(),
+                  options.trustStorePassword(),
+                  (peer, why) -> {
+                    if (rejections.size() < 1024) { // read back by the request that connected
+                      rejections.put(peer, why);
+                    }
+                  });
+        } catch (TlsFileException e) {
+          throw new IllegalArgumentException("upstream trust store: " + e.getMessage(), e);
+        }
+        ssl = new UndertowXnioSsl(Xnio.getInstance(), OptionMap.EMPTY, context);
+      } else {
+        ssl = null;
+      }
+      this.clientOptions = b.getMap();
+    }
+  }
+
+  /** Waits for a connection of an endpoint's pool; every call back runs on its IO thread. */
+  interface Waiter {
+    void connected(Conn conn);
+
+    void connectFailed(IOException cause, boolean timedOut);
+  }
+
+  /** One upstream connection, with its streams in use (at most one without multiplexing). */
+  static final class Conn {
+    final ClientConnection connection;
+    final Endpoints pool;
+    int active;
+    XnioExecutor.@Nullable Key idleTimer;
+
+    Conn(ClientConnection connection, Endpoints pool) {
+      this.connection = connection;
+      this.pool = pool;
+    }
+
+    /** The call is done with the connection: kept for the next one when it is still sound. */
+    void release(boolean reusable) {
+      pool.release(this, reusable);
+    }
+  }
+
+  /** The connections of one IO thread to one endpoint with one target. */
+  final class Endpoints {
+    private final XnioIoThread thread;
+    private final Target target;
+    private final URI uri;
+    private final List<Conn> open = new ArrayList<>(2);
+    private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
+    private int connecting; // connects under way (multiplexed: at most one)
+
+    Endpoints(XnioIoThread thread, Target target, Endpoint endpoint) {
+      this.thread = thread;
+      this.target = target;
+      String host = endpoint.host();
+      this.uri =
+          URI.create(
+              target.scheme
+                  + "://"
+                  + (host.indexOf(':') >= 0 ? "[" + host + "]" : host)
+                  + ":"
+                  + endpoint.port());
+    }
+
+    /** Hands {@code w} a connection now, or once one is made. */
+    void acquire(Waiter w) {
+      for (int i = open.size() - 1; i >= 0; i--) {
+        Conn c = open.get(i);
+        if (!c.connection.isOpen()) {
+          open.remove(i);
+          continue;
+        }
+        if (target.multiplexed ? c.active < MAX_STREAMS : c.active == 0) {
+          take(c);
+          w.connected(c);
+          return;
+        }
+      }
+      waiting.add(w);
+      if (!target.multiplexed || connecting == 0) {
+        connect();
+      }
+    }
+
+    /** A waiter gave up (timed out, the client left). */
+    void cancel(Waiter w) {
+      waiting.remove(w);
+    }
+
+    private void take(Conn c) {
+      c.active++;
+      XnioExecutor.Key k = c.idleTimer;
+      if (k != null) {
+        k.remove();
+        c.idleTimer = null;
+      }
+    }
+
+    private void connect() {
+      connecting++;
+      boolean[] over = new boolean[1];
+      XnioExecutor.Key timer =
+          thread.executeAfter(
+              () -> {
+                if (!over[0]) {
+                  over[0] = true;
+                  connecting--;
+                  failWaiters(new IOException("upstream connect timed out"), true);
+                }
+              },
+              connectTimeoutMillis,
+              TimeUnit.MILLISECONDS);
+      UndertowClient.getInstance()
+          .connect(
+              new ClientCallback<ClientConnection>() {
+                @Override
+                public void completed(ClientConnection connection) {
+                  if (over[0]) {
+                    safeClose(connection); // too late: its waiters moved on
+                    return;
+                  }
+                  over[0] = true;
+                  timer.remove();
+                  connecting--;
+                  Conn c = new Conn(connection, Endpoints.this);
+                  connection.getCloseSetter().set(ch -> open.remove(c)); // on this IO thread
+                  open.add(c);
+                  handOut(c);
+                }
+
+                @Override
+                public void failed(IOException e) {
+                  if (over[0]) {
+                    return;
+                  }
+                  over[0] = true;
+                  timer.remove();
+                  connecting--;
+                  failWaiters(e, false);
+                }
+              },
+              null,
+              uri,
+              thread,
+              target.ssl,
+              buffers,
+              target.clientOptions);
+    }
+
+    /** A new connection: to every waiter it can carry (one without multiplexing). */
+    private void handOut(Conn c) {
+      while (!waiting.isEmpty() && (target.multiplexed ? c.active < MAX_STREAMS : c.active == 0)) {
+        Waiter w = waiting.poll();
+        take(c);
+        w.connected(c);
+      }
+      if (c.active == 0) {
+        idle(c);
+      }
+      if (!waiting.isEmpty() && (!target.multiplexed || connecting == 0)) {
+        connect();
+      }
+    }
+
+    private void failWaiters(IOException cause, boolean timedOut) {
+      if (target.multiplexed) {
+        // One connect served them all: all fail (each may retry elsewhere).
+        Waiter w;
+        while ((w = waiting.poll()) != null) {
+          w.connectFailed(cause, timedOut);
+        }
+      } else {
+        Waiter w = waiting.poll(); // this connect was for one of them
+        if (w != null) {
+          w.connectFailed(cause, timedOut);
+        }
+      }
+    }
+
+    void release(Conn c, boolean reusable) {
+      c.active--;
+      if (!c.connection.isOpen() || (!reusable && !target.multiplexed)) {
+        // Broken, or an HTTP/1.1 connection out of step. A reset HTTP/2 stream leaves its
+        // connection sound.
+        open.remove(c);
+        safeClose(c.connection);
+        return;
+      }
+      if (!waiting.isEmpty()) {
+        handOut(c);
+      } else if (c.active == 0) {
+        idle(c);
+      }
+    }
+
+    private void idle(Conn c) {
+      c.idleTimer =
+          thread.executeAfter(
+              () -> {
+                c.idleTimer = null;
+                if (c.active == 0) {
+                  open.remove(c);
+                  safeClose(c.connection);
+                }
+              },
+              idleTimeoutMillis,
+              TimeUnit.MILLISECONDS);
+    }
+
+    void closeIdle() {
+      for (Conn c : List.copyOf(open)) {
+        if (c.active == 0) {
+          open.remove(c);
+          safeClose(c.connection);
+        }
+      }
+    }
+
+    int openCount() {
+      return open.size();
+    }
+  }
+
+  /** The pool of {@code endpoint} with {@code target} on IO thread {@code thread}. */
+  Endpoints pool(XnioIoThread thread, Target target, Endpoint endpoint) {
+    Map<String, Endpoints> pools = threads.get(thread);
+    if (pools == null) {
+      pools = threads.computeIfAbsent(thread, t -> new HashMap<>());
+    }
+    String key = target.key + endpoint.authority();
+    Endpoints p = pools.get(key);
+    if (p == null) {
+      p = new Endpoints(thread, target, endpoint);
+      pools.put(key, p);
+    }
+    return p;
+  }
+
+  /** Connections open now over every thread and endpoint (reads racy counts: for tests). */
+  public int openConnections() {
+    int n = 0;
+    for (Map<String, Endpoints> pools : threads.values()) {
+      for (Endpoints p : List.copyOf(pools.values())) {
+        n += p.openCount();
+      }
+    }
+    return n;
+  }
+
+  /** Closes idle connections on their IO threads; calls in flight finish. */
+  public void close() {
+    for (Map.Entry<XnioIoThread, Map<String, Endpoints>> e : threads.entrySet()) {
+      try {
+        e.getKey()
+            .execute(
+                () -> {
+                  for (Endpoints p : e.getValue().values()) {
+                    p.closeIdle();
+                  }
+                });
+      } catch (RejectedExecutionException ex) {
+        // IO threads gone, and their connections with them
+      }
+    }
+  }
+
+  private static void safeClose(ClientConnection c) {
+    try {
+      c.close();
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.DEBUG, () -> "closing an upstream connection: " + e);
+    }
+  }
+}

@@ -1,0 +1,286 @@
+package dev.whaleray.router.undertow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.whaleray.router.Endpoint;
+import dev.whaleray.router.undertow.testing.TestBackend;
+import dev.whaleray.router.undertow.testing.TestCertificates;
+import dev.whaleray.router.undertow.testing.TestDiscovery;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Services reached over HTTP/2 (h2c by prior knowledge, h2 by ALPN) and HTTP/1.1 over TLS, with
+ * real Undertow backends on loopback: the protocol and scheme the backend saw are asserted, HTTP/2
+ * requests share few connections, TLS verifies the backend's certificate and name, and failures
+ * answer as on the HTTP/1.1 path (a clear 502, a retry on a refused port, 504 on a silent one).
+ */
+class UpstreamH2AndTlsIT {
+  private final TestDiscovery discovery = new TestDiscovery();
+  private final HttpClient client =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+  private @TempDir Path dir;
+  private TestCertificates ca;
+
+  @BeforeEach
+  void authority() throws Exception {
+    ca = TestCertificates.newAuthority();
+  }
+
+  @AfterEach
+  void close() {
+    discovery.close();
+  }
+
+  private RouterServer start(RouterHandler handler) {
+    return RouterServer.builder(handler).host("127.0.0.1").port(0).ioThreads(2).start();
+  }
+
+  private HttpResponse<String> get(RouterServer server, String path) throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void h2cMultiplexesRequestsOverFewConnections() throws Exception {
+    try (TestBackend backend = TestBackend.startHttp2("h")) {
+      discovery.set("g", List.of(Endpoint.parse(backend.address())));
+      try (RouterHandler handler =
+              RouterHandler.builder()
+                  .discovery(discovery)
+                  .serviceUpstreams(Map.of("g", UpstreamOptions.h2c()))
+                  .build();
+          RouterServer server = start(handler)) {
+        HttpResponse<String> one = get(server, "/services/g/hello?x=1");
+        assertThat(one.statusCode()).isEqualTo(200);
+        assertThat(one.headers().firstValue("X-Backend-Protocol")).hasValue("HTTP/2.0");
+        assertThat(one.body()).startsWith("h GET /hello?x=1\n").contains("x-forwarded-for: ");
+
+        // 64 at once, each on its own client connection: the backend sees at most one HTTP/2
+        // connection per router IO thread (two), streams multiplexed over them.
+        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        HttpClient many = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        for (int i = 0; i < 64; i++) {
+          all.add(
+              many.sendAsync(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "http://127.0.0.1:" + server.port() + "/services/g/slow?ms=200"))
+                      .timeout(Duration.ofSeconds(20))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> f : all) {
+          HttpResponse<String> r = f.get(30, TimeUnit.SECONDS);
+          assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+          assertThat(r.headers().firstValue("X-Backend-Protocol")).hasValue("HTTP/2.0");
+        }
+        System.out.printf(
+            "h2c: %d requests over %d upstream connections%n", backend.requests(), backend.peers());
+        assertThat(backend.requests()).isEqualTo(65);
+        assertThat(backend.peers()).isBetween(1, 2);
+      }
+    }
+  }
+
+  @Test
+  void h2cCarriesRequestBodiesBothFramings() throws Exception {
+    try (TestBackend backend = TestBackend.startHttp2("h")) {
+      discovery.set("g", List.of(Endpoint.parse(backend.address())));
+      try (RouterHandler handler =
+              RouterHandler.builder()
+                  .discovery(discovery)
+                  .serviceUpstreams(Map.of("g", UpstreamOptions.h2c()))
+                  .build();
+          RouterServer server = start(handler)) {
+        URI upload = URI.create("http://127.0.0.1:" + server.port() + "/services/g/upload");
+        byte[] body = new byte[300_000];
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        for (int i = 0; i < body.length; i++) {
+          body[i] = TestBackend.patternByte(i);
+        }
+        crc.update(body);
+        HttpResponse<String> fixed =
+            client.send(
+                HttpRequest.newBuilder(upload)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(fixed.body()).isEqualTo("bytes=300000 crc=" + crc.getValue());
+        // Unknown length: chunked from the client, HTTP/2 DATA frames upstream.
+        HttpResponse<String> chunked =
+            client.send(
+                HttpRequest.newBuilder(upload)
+                    .POST(
+                        HttpRequest.BodyPublishers.ofInputStream(
+                            () -> new java.io.ByteArrayInputStream(body)))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(chunked.body()).isEqualTo("bytes=300000 crc=" + crc.getValue());
+        HttpResponse<byte[]> download =
+            client.send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            "http://127.0.0.1:"
+                                + server.port()
+                                + "/services/g/download?bytes=1000000"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(download.body()).hasSize(1_000_000);
+        for (int i = 0; i < download.body().length; i += 9973) {
+          assertThat(download.body()[i]).isEqualTo(TestBackend.patternByte(i));
+        }
+      }
+    }
+  }
+
+  @Test
+  void h2cRetriesARefusedEndpointAndTimesOutASilentOne() throws Exception {
+    int dead;
+    try (ServerSocket s = new ServerSocket(0)) {
+      dead = s.getLocalPort();
+    }
+    try (TestBackend live = TestBackend.startHttp2("live")) {
+      discovery.set("g", List.of(Endpoint.of("127.0.0.1", dead), Endpoint.parse(live.address())));
+      try (RouterHandler handler =
+              RouterHandler.builder()
+                  .discovery(discovery)
+                  .serviceUpstreams(Map.of("g", UpstreamOptions.h2c()))
+                  .responseTimeout(Duration.ofMillis(700))
+                  .build();
+          RouterServer server = start(handler)) {
+        for (int i = 0; i < 10; i++) {
+          HttpResponse<String> r = get(server, "/services/g/x");
+          assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+          assertThat(r.headers().firstValue("X-Backend")).hasValue("live");
+        }
+        long t0 = System.nanoTime();
+        HttpResponse<String> slow = get(server, "/services/g/slow?ms=3000");
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertThat(slow.statusCode()).isEqualTo(504);
+        assertThat(slow.body()).contains("upstream response timed out");
+        assertThat(ms).isLessThan(2500);
+        // The stream was reset, not the connection: the next request is answered on it.
+        assertThat(get(server, "/services/g/y").statusCode()).isEqualTo(200);
+      }
+    }
+  }
+
+  @Test
+  void h2OverTlsAndHttps11WithATrustStore() throws Exception {
+    Path trust = ca.writeCa(dir.resolve("ca.pem"));
+    try (TestBackend h2 = TestBackend.startTls("h2", ca.serverContext("h2.internal"), true);
+        TestBackend h1 = TestBackend.startTls("h1", ca.serverContext("h1.internal"), false)) {
+      discovery.set("a", List.of(Endpoint.parse(h2.address())));
+      discovery.set("b", List.of(Endpoint.parse(h1.address())));
+      discovery.set("c", List.of(Endpoint.parse(h1.address())));
+      discovery.set("d", List.of(Endpoint.parse(h1.address())));
+      discovery.set("e", List.of(Endpoint.parse(h1.address())));
+      try (RouterHandler handler =
+              RouterHandler.builder()
+                  .discovery(discovery)
+                  .serviceUpstreams(
+                      Map.of(
+                          "a", UpstreamOptions.h2().withTrustStore(trust, null),
+                          "b", UpstreamOptions.https().withTrustStore(trust, null),
+                          "c",
+                              UpstreamOptions.https()
+                                  .withTrustStore(trust, null)
+                                  .withServerName("h1.internal"),
+                          "d",
+                              UpstreamOptions.https()
+                                  .withTrustStore(trust, null)
+                                  .withServerName("wrong.example"),
+                          "e", UpstreamOptions.https()))
+                  .build();
+          RouterServer server = start(handler)) {
+        HttpResponse<String> a = get(server, "/services/a/x");
+        assertThat(a.statusCode()).as(a.body()).isEqualTo(200);
+        assertThat(a.headers().firstValue("X-Backend-Protocol")).hasValue("HTTP/2.0");
+        assertThat(a.headers().firstValue("X-Backend-Scheme")).hasValue("https");
+
+        HttpResponse<String> b = get(server, "/services/b/x");
+        assertThat(b.statusCode()).as(b.body()).isEqualTo(200);
+        assertThat(b.headers().firstValue("X-Backend-Protocol")).hasValue("HTTP/1.1");
+        assertThat(b.headers().firstValue("X-Backend-Scheme")).hasValue("https");
+        for (int i = 0; i < 20; i++) {
+          assertThat(get(server, "/services/b/x").statusCode()).isEqualTo(200);
+        }
+        assertThat(h1.peers()).as("kept alive").isLessThanOrEqualTo(2);
+
+        assertThat(get(server, "/services/c/x").statusCode()).isEqualTo(200);
+
+        // A certificate that does not name the host asked for: verification fails, clearly.
+        HttpResponse<String> d = get(server, "/services/d/x");
+        System.out.println("wrong host name: " + d.statusCode() + " " + d.body());
+        assertThat(d.statusCode()).isEqualTo(502);
+        assertThat(d.body()).contains("upstream TLS handshake failed").contains("wrong.example");
+
+        // The JDK's authorities do not know the test CA.
+        HttpResponse<String> e = get(server, "/services/e/x");
+        System.out.println("untrusted: " + e.statusCode() + " " + e.body());
+        assertThat(e.statusCode()).isEqualTo(502);
+        assertThat(e.body()).contains("upstream TLS handshake failed");
+      }
+    }
+  }
+
+  @Test
+  void hostnameVerificationCanBeTurnedOff() throws Exception {
+    Path trust = ca.writeCa(dir.resolve("ca.pem"));
+    try (TestBackend h1 = TestBackend.startTls("h1", ca.serverContext("h1.internal"), false)) {
+      discovery.set("d", List.of(Endpoint.parse(h1.address())));
+      try (RouterHandler handler =
+              RouterHandler.builder()
+                  .discovery(discovery)
+                  .serviceUpstreams(
+                      Map.of(
+                          "d",
+                          UpstreamOptions.https()
+                              .withTrustStore(trust, null)
+                              .withServerName("wrong.example")
+                              .withVerifyHostname(false)))
+                  .build();
+          RouterServer server = start(handler)) {
+        assertThat(get(server, "/services/d/x").statusCode()).isEqualTo(200);
+      }
+    }
+  }
+
+  @Test
+  void aTrustStoreThatCannotBeReadFailsTheBuildNamingTheFile() throws Exception {
+    Path bad = Files.writeString(dir.resolve("bad.pem"), "not a certificate");
+    assertThatThrownBy(
+            () ->
+                RouterHandler.builder()
+                    .discovery(discovery)
+                    .serviceUpstreams(
+                        Map.of("x", UpstreamOptions.https().withTrustStore(bad, null)))
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("service x")
+        .hasMessageContaining("bad.pem");
+  }
+}
