@@ -27,9 +27,24 @@ class TrailersIT {
   @Test
   void trailersPassOverHttp11AndHttp2() throws Exception {
     try (TestBackend backend = TestBackend.start("t")) {
+      check(backend, UpstreamOptions.http1());
+    }
+  }
+
+  /** The backend speaks HTTP/2 to the router: its trailers are HEADERS after the DATA frames. */
+  @Test
+  void trailersOfAnHttp2UpstreamPassOverHttp11AndHttp2() throws Exception {
+    try (TestBackend backend = TestBackend.startHttp2("t")) {
+      check(backend, UpstreamOptions.h2c());
+    }
+  }
+
+  private void check(TestBackend backend, UpstreamOptions upstream) throws Exception {
+    {
       TestDiscovery discovery =
           new TestDiscovery().set("g", List.of(Endpoint.parse(backend.address())));
-      try (RouterHandler handler = RouterHandler.builder().discovery(discovery).build();
+      try (RouterHandler handler =
+              RouterHandler.builder().discovery(discovery).upstream(upstream).build();
           RouterServer server =
               RouterServer.builder(handler).host("127.0.0.1").port(0).ioThreads(2).start()) {
         // HTTP/1.1, read raw: the body, the last chunk, then the trailer section.
@@ -57,6 +72,12 @@ class TrailersIT {
         }
         System.out.println("HTTP/1.1 with trailers:\n" + raw);
         assertThat(raw).startsWith("HTTP/1.1 200").contains("part1;").contains("part2");
+        assertThat(raw.toLowerCase())
+            .contains(
+                "x-backend-protocol: "
+                    + (upstream.protocol() == UpstreamOptions.Protocol.HTTP1
+                        ? "http/1.1"
+                        : "http/2.0"));
         String trailerSection = raw.substring(raw.lastIndexOf("\r\n0\r\n") + 5);
         assertThat(trailerSection.toLowerCase())
             .contains("grpc-status: 7\r\n")
