@@ -92,6 +92,7 @@ public final class ReferenceRouter implements AutoCloseable {
               .healthCheck(config.healthCheck)
               .circuitBreaker(config.circuitBreaker)
               .serviceRateLimits(config.serviceRateLimits)
+              .serviceUpstreams(config.serviceUpstreams)
               .clientBodyTimeout(config.limits.clientBody)
               .minUploadRate(config.limits.minUploadRate)
               .requestBufferSize(config.limits.requestBuffer)

@@ -87,6 +87,10 @@ public final class RouterConfig {
   final boolean http2;
 
   final Map<String, dev.whaleray.router.core.RateLimit> serviceRateLimits;
+
+  /** {@code services.<name>.upstream}: protocol and TLS towards a service's endpoints. */
+  final Map<String, dev.whaleray.router.undertow.UpstreamOptions> serviceUpstreams;
+
   final dev.whaleray.router.core.OutlierDetection outliers;
   final boolean healthCheckConfigured;
 
@@ -160,6 +164,7 @@ public final class RouterConfig {
     this.createTraceparent = b.createTraceparent;
     this.http2 = b.http2;
     this.serviceRateLimits = Map.copyOf(b.serviceRateLimits);
+    this.serviceUpstreams = Map.copyOf(b.serviceUpstreams);
     this.outliers = b.outliers;
     this.healthCheckConfigured = b.healthCheckConfigured;
     this.healthCheck = b.healthCheck;
@@ -273,6 +278,7 @@ public final class RouterConfig {
     b.createTraceparent = createTraceparent;
     b.http2 = http2;
     b.serviceRateLimits.putAll(serviceRateLimits);
+    b.serviceUpstreams.putAll(serviceUpstreams);
     b.outliers = outliers;
     b.healthCheckConfigured = healthCheckConfigured;
     b.healthCheck = healthCheck;
@@ -342,6 +348,8 @@ public final class RouterConfig {
     boolean http2 = true;
     final Map<String, dev.whaleray.router.core.RateLimit> serviceRateLimits =
         new java.util.TreeMap<>();
+    final Map<String, dev.whaleray.router.undertow.UpstreamOptions> serviceUpstreams =
+        new java.util.HashMap<>();
     dev.whaleray.router.core.OutlierDetection outliers =
         dev.whaleray.router.core.OutlierDetection.defaults();
     boolean healthCheckConfigured;
@@ -564,10 +572,14 @@ public final class RouterConfig {
                 .error("services." + e.getKey() + ": not a service name (expected: a DNS label)");
           }
           Map<String, YamlFile.Value> svc =
-              e.getValue().mapping(new LinkedHashSet<>(List.of("rateLimit")));
+              e.getValue().mapping(new LinkedHashSet<>(List.of("rateLimit", "upstream")));
           if (svc.containsKey("rateLimit")) {
             serviceRateLimits.put(
                 e.getKey().toLowerCase(java.util.Locale.ROOT), rateLimit(svc.get("rateLimit")));
+          }
+          if (svc.containsKey("upstream")) {
+            serviceUpstreams.put(
+                e.getKey().toLowerCase(java.util.Locale.ROOT), upstream(svc.get("upstream")));
           }
         }
       }
@@ -641,6 +653,63 @@ public final class RouterConfig {
     }
 
     /** {@code { requestsPerSecond: 100, burst: 50 }}; the burst defaults to one second's worth. */
+    /**
+     * {@code upstream: { protocol: http1 | h2c | h2, tls, trustStore, trustStorePassword,
+     * verifyHostname, serverName }}.
+     */
+    static dev.whaleray.router.undertow.UpstreamOptions upstream(YamlFile.Value v) {
+      Map<String, YamlFile.Value> u =
+          v.mapping(
+              new LinkedHashSet<>(
+                  List.of(
+                      "protocol",
+                      "tls",
+                      "trustStore",
+                      "trustStorePassword",
+                      "verifyHostname",
+                      "serverName")));
+      dev.whaleray.router.undertow.UpstreamOptions o =
+          dev.whaleray.router.undertow.UpstreamOptions.http1();
+      try {
+        if (u.containsKey("protocol")) {
+          o =
+              o.withProtocol(
+                  dev.whaleray.router.undertow.UpstreamOptions.Protocol.parse(
+                      u.get("protocol").scalar()));
+        }
+        if (u.containsKey("tls")) {
+          boolean tls = u.get("tls").bool();
+          if (tls != o.tls()) {
+            o = o.withTls(tls);
+          }
+        }
+      } catch (IllegalArgumentException e) {
+        throw v.error(e.getMessage());
+      }
+      if (u.containsKey("trustStore") && !u.get("trustStore").isNull()) {
+        String password =
+            u.containsKey("trustStorePassword") ? u.get("trustStorePassword").scalar() : null;
+        o = o.withTrustStore(java.nio.file.Path.of(u.get("trustStore").scalar()), password);
+      }
+      if (u.containsKey("verifyHostname")) {
+        o = o.withVerifyHostname(u.get("verifyHostname").bool());
+      }
+      if (u.containsKey("serverName")) {
+        try {
+          o = o.withServerName(u.get("serverName").scalar());
+        } catch (IllegalArgumentException e) {
+          throw u.get("serverName").error(e.getMessage());
+        }
+      }
+      if (!o.tls()
+          && (u.containsKey("trustStore")
+              || u.containsKey("serverName")
+              || u.containsKey("verifyHostname"))) {
+        throw v.error("trustStore, serverName and verifyHostname need tls: true or protocol: h2");
+      }
+      return o;
+    }
+
     static dev.whaleray.router.core.RateLimit rateLimit(YamlFile.Value v) {
       Map<String, YamlFile.Value> m =
           v.mapping(new LinkedHashSet<>(List.of("requestsPerSecond", "burst")));

@@ -348,6 +348,58 @@ class RouterConfigTest {
   }
 
   @Test
+  void serviceUpstreamsNameTheirProtocolAndTls() {
+    RouterConfig c =
+        RouterConfig.parse(
+            String.join(
+                "\n",
+                "services:",
+                "  grpc:",
+                "    upstream: { protocol: h2c }",
+                "  secure:",
+                "    upstream: { protocol: h2, trustStore: /certs/ca.pem, serverName: api.internal }",
+                "  legacy:",
+                "    upstream: { tls: true, verifyHostname: false }"),
+            Map.of());
+    dev.whaleray.router.undertow.UpstreamOptions grpc = c.serviceUpstreams.get("grpc");
+    assertThat(grpc.protocol())
+        .isEqualTo(dev.whaleray.router.undertow.UpstreamOptions.Protocol.H2C);
+    assertThat(grpc.tls()).isFalse();
+    dev.whaleray.router.undertow.UpstreamOptions secure = c.serviceUpstreams.get("secure");
+    assertThat(secure.tls()).isTrue();
+    assertThat(secure.trustStore()).isEqualTo(java.nio.file.Path.of("/certs/ca.pem"));
+    assertThat(secure.serverName()).isEqualTo("api.internal");
+    assertThat(secure.verifyHostname()).isTrue();
+    dev.whaleray.router.undertow.UpstreamOptions legacy = c.serviceUpstreams.get("legacy");
+    assertThat(legacy.protocol())
+        .isEqualTo(dev.whaleray.router.undertow.UpstreamOptions.Protocol.HTTP1);
+    assertThat(legacy.tls()).isTrue();
+    assertThat(legacy.verifyHostname()).isFalse();
+
+    assertThatThrownBy(
+            () -> RouterConfig.parse("services:\n  x:\n    upstream: { protocol: h3 }", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("services.x.upstream")
+        .hasMessageContaining("h3");
+    assertThatThrownBy(
+            () ->
+                RouterConfig.parse(
+                    "services:\n  x:\n    upstream: { protocol: h2c, tls: true }", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("h2c is cleartext");
+    assertThatThrownBy(
+            () ->
+                RouterConfig.parse(
+                    "services:\n  x:\n    upstream: { trustStore: /ca.pem }", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("need tls: true");
+    assertThatThrownBy(
+            () -> RouterConfig.parse("services:\n  x:\n    upstream: { protocl: h2c }", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("protocl");
+  }
+
+  @Test
   void accessLogTracingAndHttp2AreOnByDefaultAndCanBeTurnedOff() {
     RouterConfig defaults = RouterConfig.parse("port: 8080", Map.of());
     assertThat(defaults.accessLog).isTrue();
