@@ -439,4 +439,68 @@ class TlsIT {
       }
     }
   }
+
+  /**
+   * curl over TLS with ALPN h2, end to end: HTTP/2 on the client's side, and the backend's protocol
+   * as configured (HTTP/1.1 by default, HTTP/2 with an h2c upstream).
+   */
+  @Test
+  void curlGetsHttp2ByAlpnAndTheBackendItsOwnProtocol() throws Exception {
+    org.assertj.core.api.Assumptions.assumeThat(Files.isExecutable(Path.of("/usr/bin/curl")))
+        .as("curl")
+        .isTrue();
+    TestCertificates ca = TestCertificates.newAuthority();
+    Path cert = ca.issue(dir, "site", false, "site", "localhost");
+    Path caFile = ca.writeCa(dir.resolve("ca.pem"));
+    try (TestBackend h1 = TestBackend.start("one");
+        TestBackend h2 = TestBackend.startHttp2("two")) {
+      TestDiscovery discovery =
+          new TestDiscovery()
+              .set("one", List.of(Endpoint.parse(h1.address())))
+              .set("two", List.of(Endpoint.parse(h2.address())));
+      try (RouterHandler handler =
+              RouterHandler.builder()
+                  .discovery(discovery)
+                  .serviceUpstreams(java.util.Map.of("two", UpstreamOptions.h2c()))
+                  .build();
+          RouterServer server =
+              RouterServer.builder(handler)
+                  .host("127.0.0.1")
+                  .port(0)
+                  .tls(
+                      TlsOptions.builder()
+                          .port(0)
+                          .certificate(cert, TestCertificates.keyOf(cert))
+                          .alpnH2(true)
+                          .build())
+                  .start()) {
+        for (String service : List.of("one", "two")) {
+          Process p =
+              new ProcessBuilder(
+                      "curl",
+                      "-s",
+                      "--http2",
+                      "--cacert",
+                      caFile.toString(),
+                      "--resolve",
+                      "localhost:" + server.tlsPort() + ":127.0.0.1",
+                      "-D",
+                      "-",
+                      "-w",
+                      "\nversion=%{http_version}\n",
+                      "https://localhost:" + server.tlsPort() + "/services/" + service + "/x")
+                  .redirectErrorStream(true)
+                  .start();
+          String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+          assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+          System.out.println("curl h2 over TLS to " + service + ":\n" + out);
+          assertThat(out).containsPattern("(?m)^HTTP/2 200").contains("version=2");
+          assertThat(out.toLowerCase())
+              .contains("x-backend-protocol: " + (service.equals("one") ? "http/1.1" : "http/2.0"));
+        }
+      } finally {
+        discovery.close();
+      }
+    }
+  }
 }
