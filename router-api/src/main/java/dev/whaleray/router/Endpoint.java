@@ -58,6 +58,15 @@ public final class Endpoint implements Comparable<Endpoint> {
    */
   public static Endpoint parse(String hostAndPort) {
     requireNonNull(hostAndPort, "hostAndPort");
+    int scheme = hostAndPort.indexOf("://");
+    if (scheme > 0) {
+      // A URL where an address belongs: TLS and HTTP/2 are a service's upstream options.
+      throw new IllegalArgumentException(
+          "address: '"
+              + hostAndPort
+              + "' (expected: host:port without a scheme; for TLS or HTTP/2 to a service's"
+              + " endpoints set its upstream options, e.g. services.<name>.upstream.tls: true)");
+    }
     int colon = hostAndPort.lastIndexOf(':');
     if (colon <= 0 || colon == hostAndPort.length() - 1) {
       throw new IllegalArgumentException(

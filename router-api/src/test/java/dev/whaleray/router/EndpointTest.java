@@ -161,6 +161,7 @@ class EndpointTest {
         "::1:8080         | address: '::1:8080' (expected: host:port, IPv6 as [::1]:8080)",
         "[::1]            | address: '[::1]' (expected: host:port, IPv6 as [::1]:8080)",
         "a b:80           | host: 'a b' (expected: a host name of letters, digits, '-' and '.', or an IP address)",
+        "https://h:443    | address: 'https://h:443' (expected: host:port without a scheme; for TLS or HTTP/2 to a service's endpoints set its upstream options, e.g. services.<name>.upstream.tls: true)",
       })
   void parseErrorsNameThePart(String text, String message) {
     assertThatThrownBy(() -> Endpoint.parse(text))
