@@ -174,6 +174,10 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     try {
       java.util.Set<String> inUse = services.authoritiesInUse();
       upstreams.retainOnly(inUse);
+      ClientPools c = clients;
+      if (c != null) {
+        c.retainOnly(inUse);
+      }
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "sweeping upstream pools", e);
     }

@@ -229,6 +229,7 @@ public final class ClientPools {
     private final XnioIoThread thread;
     private final Target target;
     private final URI uri;
+    final String authority;
     private final List<Conn> open = new ArrayList<>(2);
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
     private int connecting; // connects under way (multiplexed: at most one)
@@ -236,6 +237,7 @@ public final class ClientPools {
     Endpoints(XnioIoThread thread, Target target, Endpoint endpoint) {
       this.thread = thread;
       this.target = target;
+      this.authority = endpoint.authority();
       String host = endpoint.host();
       this.uri =
           URI.create(
@@ -403,13 +405,17 @@ public final class ClientPools {
     int openCount() {
       return open.size();
     }
+
+    boolean isUnused() {
+      return open.isEmpty() && waiting.isEmpty() && connecting == 0;
+    }
   }
 
   /** The pool of {@code endpoint} with {@code target} on IO thread {@code thread}. */
   Endpoints pool(XnioIoThread thread, Target target, Endpoint endpoint) {
     Map<String, Endpoints> pools = threads.get(thread);
     if (pools == null) {
-      pools = threads.computeIfAbsent(thread, t -> new HashMap<>());
+      pools = threads.computeIfAbsent(thread, t -> new ConcurrentHashMap<>());
     }
     String key = target.key + endpoint.authority();
     Endpoints p = pools.get(key);
@@ -429,6 +435,25 @@ public final class ClientPools {
       }
     }
     return n;
+  }
+
+  /**
+   * Drops, on each IO thread, the pools of endpoints no service lists any more once they are unused
+   * (their idle connections close after the idle timeout).
+   */
+  public void retainOnly(java.util.Set<String> authoritiesInUse) {
+    for (Map.Entry<XnioIoThread, Map<String, Endpoints>> e : threads.entrySet()) {
+      try {
+        e.getKey()
+            .execute(
+                () ->
+                    e.getValue()
+                        .values()
+                        .removeIf(p -> !authoritiesInUse.contains(p.authority) && p.isUnused()));
+      } catch (RejectedExecutionException ex) {
+        // IO threads gone
+      }
+    }
   }
 
   /** Closes idle connections on their IO threads; calls in flight finish. */
