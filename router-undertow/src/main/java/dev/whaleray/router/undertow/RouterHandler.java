@@ -115,7 +115,9 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
                 b.responseTimeout.toMillis(),
                 b.retries,
                 b.preserveHost,
-                b.trustForwardedHeaders);
+                b.trustForwardedHeaders,
+                b.maxConnectionsPerThread,
+                b.maxQueueSize);
     this.observer =
         metrics == null && b.accessLog == null
             ? null

@@ -248,6 +248,42 @@ class UpstreamH2AndTlsIT {
   }
 
   @Test
+  void https11KeepsToTheConnectionLimitAndQueuesTheRest() throws Exception {
+    Path trust = ca.writeCa(dir.resolve("ca.pem"));
+    try (TestBackend h1 = TestBackend.startTls("h1", ca.serverContext(), false)) {
+      discovery.set("b", List.of(Endpoint.parse(h1.address())));
+      try (RouterHandler handler =
+              RouterHandler.builder()
+                  .discovery(discovery)
+                  .serviceUpstreams(
+                      Map.of("b", UpstreamOptions.https().withTrustStore(trust, null)))
+                  .maxConnectionsPerThread(1)
+                  .build();
+          RouterServer server = start(handler)) {
+        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        HttpClient many = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        for (int i = 0; i < 12; i++) {
+          all.add(
+              many.sendAsync(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "http://127.0.0.1:" + server.port() + "/services/b/slow?ms=100"))
+                      .timeout(Duration.ofSeconds(20))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> f : all) {
+          HttpResponse<String> r = f.get(30, TimeUnit.SECONDS);
+          assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        }
+        System.out.printf(
+            "https, 1 connection per IO thread: 12 requests over %d connections%n", h1.peers());
+        assertThat(h1.peers()).isBetween(1, 2); // one per router IO thread
+      }
+    }
+  }
+
+  @Test
   void hostnameVerificationCanBeTurnedOff() throws Exception {
     Path trust = ca.writeCa(dir.resolve("ca.pem"));
     try (TestBackend h1 = TestBackend.startTls("h1", ca.serverContext("h1.internal"), false)) {

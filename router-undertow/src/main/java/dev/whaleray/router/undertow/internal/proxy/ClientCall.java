@@ -176,6 +176,16 @@ final class ClientCall
         timedOut ? "upstream connect timed out" : describe(cause));
   }
 
+  @Override
+  public void queueFull() {
+    if (!done) {
+      failedBeforeSending(
+          Outcome.CONNECT_FAILURE,
+          StatusCodes.SERVICE_UNAVAILABLE,
+          "upstream connection queue full");
+    }
+  }
+
   /** The router's answer for a failed connect: a TLS failure says what failed. */
   private String describe(IOException e) {
     if (target.ssl != null) {

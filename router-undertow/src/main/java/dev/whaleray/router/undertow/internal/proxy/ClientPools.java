@@ -50,6 +50,8 @@ public final class ClientPools {
   final long idleTimeoutMillis;
   final long responseTimeoutMillis;
   final int retries;
+  private final int maxConnectionsPerThread;
+  private final int maxQueueSize;
   final boolean preserveHost;
   final boolean trustForwarded;
   private final ConcurrentHashMap<XnioIoThread, Map<String, Endpoints>> threads =
@@ -74,7 +76,11 @@ public final class ClientPools {
       long responseTimeoutMillis,
       int retries,
       boolean preserveHost,
-      boolean trustForwarded) {
+      boolean trustForwarded,
+      int maxConnectionsPerThread,
+      int maxQueueSize) {
+    this.maxConnectionsPerThread = maxConnectionsPerThread;
+    this.maxQueueSize = maxQueueSize;
     this.connectTimeoutMillis = connectTimeoutMillis;
     this.idleTimeoutMillis = idleTimeoutMillis;
     this.responseTimeoutMillis = responseTimeoutMillis;
@@ -204,6 +210,9 @@ public final class ClientPools {
     void connected(Conn conn);
 
     void connectFailed(IOException cause, boolean timedOut);
+
+    /** Too many wait already for this endpoint's connections. */
+    void queueFull();
   }
 
   /** One upstream connection, with its streams in use (at most one without multiplexing). */
@@ -262,8 +271,14 @@ public final class ClientPools {
           return;
         }
       }
+      if (waiting.size() >= maxQueueSize) {
+        w.queueFull();
+        return;
+      }
       waiting.add(w);
-      if (!target.multiplexed || connecting == 0) {
+      if (target.multiplexed
+          ? connecting == 0
+          : open.size() + connecting < maxConnectionsPerThread) {
         connect();
       }
     }
@@ -343,7 +358,10 @@ public final class ClientPools {
       if (c.active == 0) {
         idle(c);
       }
-      if (!waiting.isEmpty() && (!target.multiplexed || connecting == 0)) {
+      if (!waiting.isEmpty()
+          && (target.multiplexed
+              ? connecting == 0
+              : open.size() + connecting < maxConnectionsPerThread)) {
         connect();
       }
     }
@@ -370,6 +388,9 @@ public final class ClientPools {
         // connection sound.
         open.remove(c);
         safeClose(c.connection);
+        if (!waiting.isEmpty() && !target.multiplexed) {
+          connect(); // a place is free for a waiter
+        }
         return;
       }
       if (!waiting.isEmpty()) {
