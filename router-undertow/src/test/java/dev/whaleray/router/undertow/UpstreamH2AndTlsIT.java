@@ -189,6 +189,49 @@ class UpstreamH2AndTlsIT {
   }
 
   @Test
+  void clientsLeavingMidDownloadNeverStallTheUpstreamConnection() throws Exception {
+    try (TestBackend backend = TestBackend.startHttp2("h")) {
+      discovery.set("g", List.of(Endpoint.parse(backend.address())));
+      try (RouterHandler handler =
+              RouterHandler.builder()
+                  .discovery(discovery)
+                  .serviceUpstreams(Map.of("g", UpstreamOptions.h2c()))
+                  .build();
+          RouterServer server =
+              RouterServer.builder(handler).host("127.0.0.1").port(0).ioThreads(1).start()) {
+        assertThat(get(server, "/services/g/warm").statusCode()).isEqualTo(200);
+        for (int i = 0; i < 5; i++) {
+          try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+            s.getOutputStream()
+                .write(
+                    "GET /services/g/download?bytes=50000000 HTTP/1.1\r\nHost: x\r\n\r\n"
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] buf = new byte[65536];
+            int got = 0;
+            while (got < 200_000) {
+              int n = s.getInputStream().read(buf);
+              if (n < 0) {
+                break;
+              }
+              got += n;
+            }
+            assertThat(got).isGreaterThanOrEqualTo(200_000);
+          } // closed mid-body
+        }
+        for (int i = 0; i < 10; i++) {
+          assertThat(get(server, "/services/g/after").statusCode()).isEqualTo(200);
+        }
+        System.out.printf(
+            "5 downloads cut by their clients: %d upstream connection(s) for %d requests%n",
+            backend.peers(), backend.requests());
+        // Each cut stream leaves its connection retired (see ClientPools.Conn.retired): new
+        // requests go on a fresh connection, and none stalls.
+        assertThat(backend.peers()).isBetween(2, 7);
+      }
+    }
+  }
+
+  @Test
   void h2OverTlsAndHttps11WithATrustStore() throws Exception {
     Path trust = ca.writeCa(dir.resolve("ca.pem"));
     try (TestBackend h2 = TestBackend.startTls("h2", ca.serverContext("h2.internal"), true);

@@ -54,6 +54,13 @@ final class ChannelPump implements ChannelListener<Channel> {
     pump();
   }
 
+  /** True once the source reached its end. */
+  boolean isDrained() {
+    return drained;
+  }
+
+  private boolean drained;
+
   /** Stops moving bytes and frees the buffer; the channels are the owner's to close. */
   void stop() {
     if (!over) {
@@ -111,6 +118,7 @@ final class ChannelPump implements ChannelListener<Channel> {
         b.flip();
         if (n < 0) {
           free();
+          drained = true;
           ending = true;
           source.suspendReads();
           ends.beforeEnd(this);

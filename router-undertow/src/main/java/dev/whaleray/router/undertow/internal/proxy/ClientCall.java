@@ -558,6 +558,13 @@ final class ClientCall
         IoUtils.safeClose(ce.getRequestChannel());
       }
       if (headArrived) {
+        ChannelPump p = responsePump;
+        if (target.multiplexed && (p == null || !p.isDrained())) {
+          ClientPools.Conn c = conn;
+          if (c != null) {
+            c.retired = true; // response data left unread: see Conn.retired
+          }
+        }
         IoUtils.safeClose(ce.getResponseChannel());
       }
     }

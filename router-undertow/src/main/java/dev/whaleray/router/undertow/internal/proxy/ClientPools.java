@@ -222,6 +222,13 @@ public final class ClientPools {
     int active;
     XnioExecutor.@Nullable Key idleTimer;
 
+    /**
+     * A stream of it was reset with response data unread: Undertow's HTTP/2 client may not give
+     * that data's flow-control credit back to the connection, so it takes no new streams and closes
+     * once its last one ends, before a leaked window stalls it.
+     */
+    boolean retired;
+
     Conn(ClientConnection connection, Endpoints pool) {
       this.connection = connection;
       this.pool = pool;
@@ -261,8 +268,10 @@ public final class ClientPools {
     void acquire(Waiter w) {
       for (int i = open.size() - 1; i >= 0; i--) {
         Conn c = open.get(i);
-        if (!c.connection.isOpen()) {
-          open.remove(i);
+        if (!c.connection.isOpen() || c.retired) {
+          if (!c.connection.isOpen()) {
+            open.remove(i);
+          }
           continue;
         }
         if (target.multiplexed ? c.active < MAX_STREAMS : c.active == 0) {
@@ -383,7 +392,9 @@ public final class ClientPools {
 
     void release(Conn c, boolean reusable) {
       c.active--;
-      if (!c.connection.isOpen() || (!reusable && !target.multiplexed)) {
+      if (!c.connection.isOpen()
+          || (!reusable && !target.multiplexed)
+          || (c.retired && c.active == 0)) {
         // Broken, or an HTTP/1.1 connection out of step. A reset HTTP/2 stream leaves its
         // connection sound.
         open.remove(c);
@@ -392,6 +403,9 @@ public final class ClientPools {
           connect(); // a place is free for a waiter
         }
         return;
+      }
+      if (c.retired) {
+        return; // closes with its last stream
       }
       if (!waiting.isEmpty()) {
         handOut(c);
