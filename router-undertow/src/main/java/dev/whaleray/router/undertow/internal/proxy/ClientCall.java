@@ -553,20 +553,20 @@ final class ClientCall
   /** Ends this request's stream on the upstream connection (a reset for HTTP/2). */
   private void resetStream() {
     ClientExchange ce = upstreamExchange;
-    if (ce != null) {
-      if (!requestSent) {
-        IoUtils.safeClose(ce.getRequestChannel());
-      }
-      if (headArrived) {
-        ChannelPump p = responsePump;
-        if (target.multiplexed && (p == null || !p.isDrained())) {
-          ClientPools.Conn c = conn;
-          if (c != null) {
-            c.retired = true; // response data left unread: see Conn.retired
-          }
-        }
-        IoUtils.safeClose(ce.getResponseChannel());
-      }
+    if (ce == null) {
+      return;
+    }
+    ChannelPump p = responsePump;
+    ClientPools.Conn c = conn;
+    if (target.multiplexed && c != null && (p == null || !p.isDrained())) {
+      // Response data is, or may yet be, left unread: see Conn.retired.
+      c.retired = true;
+    }
+    if (!requestSent) {
+      IoUtils.safeClose(ce.getRequestChannel());
+    }
+    if (headArrived) {
+      IoUtils.safeClose(ce.getResponseChannel());
     }
   }
 

@@ -395,10 +395,11 @@ public final class ClientPools {
       if (!c.connection.isOpen()
           || (!reusable && !target.multiplexed)
           || (c.retired && c.active == 0)) {
-        // Broken, or an HTTP/1.1 connection out of step. A reset HTTP/2 stream leaves its
-        // connection sound.
+        // Broken, an HTTP/1.1 connection out of step, or retired with its last stream. Closed
+        // once the releasing call has finished its own ending: a close fails the connection's
+        // exchanges at once, that call's included.
         open.remove(c);
-        safeClose(c.connection);
+        thread.execute(() -> safeClose(c.connection));
         if (!waiting.isEmpty() && !target.multiplexed) {
           connect(); // a place is free for a waiter
         }
