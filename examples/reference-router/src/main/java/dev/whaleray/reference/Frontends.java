@@ -34,6 +34,7 @@ final class Frontends implements AutoCloseable {
                   .name("whaleray-tcp-" + l.port())
                   .idleTimeout(config.limits.idle)
                   .connectTimeout(config.connectTimeout)
+                  .maxConnections(l.maxConnections(config.limits.maxConnections))
                   .start());
         } else {
           f.http.add(
@@ -43,7 +44,7 @@ final class Frontends implements AutoCloseable {
                   .name("whaleray-" + l.port())
                   .idleTimeout(config.limits.idle)
                   .clientHeaderTimeout(config.limits.clientHeader)
-                  .maxConnections(config.limits.maxConnections)
+                  .maxConnections(l.maxConnections(config.limits.maxConnections))
                   .maxConnectionsPerClient(config.limits.maxConnectionsPerClient)
                   .maxRequests(config.limits.maxRequests)
                   .start());

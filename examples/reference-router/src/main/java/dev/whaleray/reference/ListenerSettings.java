@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Extra frontends ({@code listeners: [ { port: 2222, service: ssh, protocol: tcp } ]}): each a port
- * bound to one service, HTTP (every request to that service, path kept) or raw TCP. Immutable.
+ * Extra frontends ({@code listeners: [ { port: 2222, service: ssh, protocol: tcp, maxConnections:
+ * 500 } ]}): each a port bound to one service, HTTP (every request to that service, path kept) or
+ * raw TCP, with a limit of connections open at once (default {@code limits.maxConnections}).
+ * Immutable.
  */
 final class ListenerSettings {
   /** Every request on the port goes to the service. */
@@ -17,8 +19,16 @@ final class ListenerSettings {
   /** Raw bytes on the port go to one of the service's endpoints. */
   static final String TCP = "tcp";
 
-  /** One listener: its port, service and protocol. */
-  record Listener(int port, String service, String protocol, String where) {}
+  /**
+   * One listener: its port, service, protocol and connection limit (0: {@code
+   * limits.maxConnections}).
+   */
+  record Listener(int port, String service, String protocol, int maxConnections, String where) {
+    /** The limit of connections open at once, {@code limits.maxConnections} when not its own. */
+    int maxConnections(int fallback) {
+      return maxConnections > 0 ? maxConnections : fallback;
+    }
+  }
 
   private ListenerSettings() {}
 
@@ -28,7 +38,8 @@ final class ListenerSettings {
     Map<Integer, Listener> byPort = new HashMap<>();
     for (YamlFile.Value item : section.list()) {
       Map<String, YamlFile.Value> m =
-          item.mapping(new LinkedHashSet<>(List.of("port", "service", "protocol")));
+          item.mapping(
+              new LinkedHashSet<>(List.of("port", "service", "protocol", "maxConnections")));
       YamlFile.Value port = m.get("port");
       if (port == null) {
         throw item.error(
@@ -54,7 +65,9 @@ final class ListenerSettings {
           throw proto.error("'" + proto.scalar() + "' (expected: http or tcp)");
         }
       }
-      Listener l = new Listener(p, s, protocol, port.error("").getMessage());
+      YamlFile.Value max = m.get("maxConnections");
+      int maxConnections = max == null ? 0 : max.integer(1, 1_000_000);
+      Listener l = new Listener(p, s, protocol, maxConnections, port.error("").getMessage());
       Listener before = byPort.putIfAbsent(p, l);
       if (before != null) {
         throw port.error(

@@ -623,7 +623,8 @@ public final class RouterConfig {
                         "timeout",
                         "healthyThreshold",
                         "unhealthyThreshold",
-                        "enabled")));
+                        "enabled",
+                        "mode")));
         healthCheckConfigured = true;
         YamlFile.Value path = h.get("path");
         String p = path == null ? "/health" : path.scalar().trim();
@@ -646,6 +647,15 @@ public final class RouterConfig {
                 ? h.get("unhealthyThreshold").integer(1, 100)
                 : check.unhealthyThreshold();
         check = check.withThresholds(healthy, unhealthy);
+        YamlFile.Value mode = h.get("mode");
+        if (mode != null) {
+          String m = mode.scalar().trim().toLowerCase(java.util.Locale.ROOT);
+          switch (m) {
+            case "http" -> {}
+            case "tcp" -> check = check.withMode(dev.whaleray.router.core.HealthCheck.Mode.TCP);
+            default -> throw mode.error("'" + mode.scalar() + "' (expected: http or tcp)");
+          }
+        }
         // DESIGN: off in the file unless enabled; WHALERAY_HEALTH_CHECK_PATH turns it on.
         healthCheck = h.containsKey("enabled") && h.get("enabled").bool() ? check : null;
         healthCheckSettings = check;
@@ -910,7 +920,23 @@ public final class RouterConfig {
               dev.whaleray.router.core.HealthCheck.of(v.trim())
                   .withInterval(base.interval())
                   .withTimeout(base.timeout())
-                  .withThresholds(base.healthyThreshold(), base.unhealthyThreshold());
+                  .withThresholds(base.healthyThreshold(), base.unhealthyThreshold())
+                  .withMode(base.mode()); // the file's mode: tcp, too, is turned on here
+        }
+      }
+      if ((v = env.get("WHALERAY_HEALTH_CHECK_MODE")) != null && !v.isBlank()) {
+        // The mode of the checks turned on by the file or WHALERAY_HEALTH_CHECK_PATH; alone it
+        // turns none on.
+        dev.whaleray.router.core.HealthCheck.Mode mode =
+            switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+              case "http" -> dev.whaleray.router.core.HealthCheck.Mode.HTTP;
+              case "tcp" -> dev.whaleray.router.core.HealthCheck.Mode.TCP;
+              default ->
+                  throw new ConfigException(
+                      "WHALERAY_HEALTH_CHECK_MODE: '" + v + "' (expected: http or tcp)");
+            };
+        if (healthCheck != null) {
+          healthCheck = healthCheck.withMode(mode);
         }
       }
       if ((v = env.get("WHALERAY_ACCESS_LOG")) != null) {

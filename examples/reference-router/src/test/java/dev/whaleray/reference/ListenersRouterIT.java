@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The jar with a {@code listeners:} config: a TCP echo balanced across two endpoints while a third
- * refuses connections (no client connection fails), an HTTP listener bound to one service (path
- * kept), and both ports closed after SIGTERM.
+ * refuses connections (no client connection fails), its meters on {@code /metrics}, an HTTP
+ * listener bound to one service (path kept), and both ports closed after SIGTERM.
  */
 class ListenersRouterIT {
   @TempDir Path dir;
@@ -41,6 +41,7 @@ class ListenersRouterIT {
       int port = RouterProcess.freePort();
       int tcpPort = RouterProcess.freePort();
       int httpPort = RouterProcess.freePort();
+      int admin = RouterProcess.freePort();
       Path config = dir.resolve("router.yaml");
       Files.writeString(
           config,
@@ -54,12 +55,18 @@ class ListenersRouterIT {
               "    catalog: [ \"" + catalog.address() + "\" ]",
               "loadBalancing: { policy: round-robin, slowStart: 0s }",
               "listeners:",
-              "  - { port: " + tcpPort + ", service: echo, protocol: tcp }",
+              "  - { port: " + tcpPort + ", service: echo, protocol: tcp, maxConnections: 500 }",
               "  - { port: " + httpPort + ", service: catalog }",
               ""));
       try (RouterProcess router =
           RouterProcess.start(
-              Map.of("WHALERAY_PORT", "" + port, "WHALERAY_SHUTDOWN_DRAIN", "0s"),
+              Map.of(
+                  "WHALERAY_PORT",
+                  "" + port,
+                  "WHALERAY_ADMIN_PORT",
+                  "" + admin,
+                  "WHALERAY_SHUTDOWN_DRAIN",
+                  "0s"),
               "--config",
               config.toString())) {
         router.awaitHealthy(port, Duration.ofSeconds(20));
@@ -69,8 +76,10 @@ class ListenersRouterIT {
         }
         int n = 90;
         int ok = 0;
+        long bytes = 0;
         for (int i = 0; i < n; i++) {
           String line = "line " + i + "\n";
+          bytes += line.length();
           try (Socket s = new Socket(InetAddress.getLoopbackAddress(), tcpPort)) {
             s.setSoTimeout(10_000);
             s.getOutputStream().write(line.getBytes(US_ASCII));
@@ -88,6 +97,36 @@ class ListenersRouterIT {
         assertThat(a.accepted.get() + b.accepted.get()).isBetween(n, n + 1);
         assertThat(a.accepted.get()).isGreaterThan(n / 4);
         assertThat(b.accepted.get()).isGreaterThan(n / 4);
+
+        // The listener's meters, as Prometheus scrapes them.
+        String metrics =
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/metrics"))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body();
+        String tags = "port=\"" + tcpPort + "\",service=\"echo\"";
+        assertThat(sample(metrics, "whaleray_tcp_connections_total{" + tags + "}"))
+            .isBetween((double) n, n + 1.0);
+        assertThat(sample(metrics, "whaleray_tcp_bytes_total{direction=\"in\"," + tags + "}"))
+            .isEqualTo((double) bytes);
+        assertThat(sample(metrics, "whaleray_tcp_bytes_total{direction=\"out\"," + tags + "}"))
+            .isEqualTo((double) bytes);
+        assertThat(
+                sample(
+                    metrics,
+                    "whaleray_tcp_connections_refused_total{"
+                        + "port=\""
+                        + tcpPort
+                        + "\",reason=\"limit\",service=\"echo\"}"))
+            .isZero();
+        assertThat(sample(metrics, "whaleray_tcp_connections_active{" + tags + "}")).isZero();
+        assertThat(
+                sample(
+                    metrics, "whaleray_upstream_errors_total{kind=\"connect\",service=\"echo\"}"))
+            .isGreaterThanOrEqualTo(1.0);
 
         HttpResponse<String> r =
             HttpClient.newHttpClient()
@@ -107,6 +146,16 @@ class ListenersRouterIT {
         assertThat(RouterProcess.accepts(httpPort)).isFalse();
       }
     }
+  }
+
+  /** The value of the Prometheus sample whose name and labels are {@code series}. */
+  static double sample(String metrics, String series) {
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return Double.parseDouble(line.substring(series.length() + 1).trim().split(" ")[0]);
+      }
+    }
+    throw new AssertionError("no sample " + series + " in:\n" + metrics);
   }
 
   /** A blocking echo server that closes after echoing everything up to the client's end. */

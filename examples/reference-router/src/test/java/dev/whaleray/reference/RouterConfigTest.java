@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.whaleray.router.Route;
+import dev.whaleray.router.core.HealthCheck;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -467,6 +468,47 @@ class RouterConfigTest {
   }
 
   @Test
+  void healthCheckModeTcpForServicesThatSpeakNoHttp() {
+    RouterConfig tcp =
+        RouterConfig.parse(
+            "healthCheck: { mode: TCP, interval: 3s, timeout: 1s, enabled: true }", Map.of());
+    assertThat(tcp.healthCheck.mode()).isEqualTo(HealthCheck.Mode.TCP);
+    assertThat(tcp.healthCheck.interval()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(tcp.healthCheck.timeout()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(RouterConfig.parse("healthCheck: { enabled: true }", Map.of()).healthCheck.mode())
+        .isEqualTo(HealthCheck.Mode.HTTP);
+    assertThat(
+            RouterConfig.parse("healthCheck: { mode: http, enabled: true }", Map.of())
+                .healthCheck
+                .mode())
+        .isEqualTo(HealthCheck.Mode.HTTP);
+    // The path variable turns the file's checks on in the file's mode.
+    assertThat(
+            RouterConfig.parse(
+                    "healthCheck: { mode: tcp }", Map.of("WHALERAY_HEALTH_CHECK_PATH", "/"))
+                .healthCheck
+                .mode())
+        .isEqualTo(HealthCheck.Mode.TCP);
+    // The mode variable sets the mode of checks turned on, and turns none on by itself.
+    assertThat(
+            RouterConfig.parse(
+                    "healthCheck: { enabled: true }", Map.of("WHALERAY_HEALTH_CHECK_MODE", "tcp"))
+                .healthCheck
+                .mode())
+        .isEqualTo(HealthCheck.Mode.TCP);
+    assertThat(
+            RouterConfig.parse("port: 1", Map.of("WHALERAY_HEALTH_CHECK_MODE", "tcp")).healthCheck)
+        .isNull();
+    assertThatThrownBy(() -> RouterConfig.parse("\nhealthCheck: { mode: ping }\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("config line 2: healthCheck.mode: 'ping' (expected: http or tcp)");
+    assertThatThrownBy(
+            () -> RouterConfig.parse("port: 1", Map.of("WHALERAY_HEALTH_CHECK_MODE", "icmp")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("WHALERAY_HEALTH_CHECK_MODE: 'icmp' (expected: http or tcp)");
+  }
+
+  @Test
   void aCircuitBreakerOnceConfigured() {
     assertThat(RouterConfig.parse("port: 8080", Map.of()).circuitBreaker).isNull();
     RouterConfig c =
@@ -598,6 +640,28 @@ class RouterConfigTest {
         .containsExactly("2222 ssh tcp", "8081 catalog http");
     assertThat(RouterConfig.defaults().listeners).isEmpty();
     assertThat(c.withPort(0).listeners).isEqualTo(c.listeners);
+  }
+
+  @Test
+  void listenerConnectionLimitsDefaultToTheLimitsSection() {
+    RouterConfig c =
+        RouterConfig.parse(
+            "limits: { maxConnections: 300 }\n"
+                + "listeners:\n"
+                + "  - { port: 2222, service: ssh, protocol: tcp, maxConnections: 50 }\n"
+                + "  - { port: 8081, service: catalog }\n",
+            Map.of());
+    assertThat(c.listeners)
+        .extracting(l -> l.maxConnections(c.limits.maxConnections))
+        .containsExactly(50, 300);
+    assertThatThrownBy(
+            () ->
+                RouterConfig.parse(
+                    "listeners:\n  - { port: 2222, service: ssh, maxConnections: 0 }\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "config line 2: listeners[0].maxConnections: '0' (expected: a number from 1 to"
+                + " 1000000)");
   }
 
   @Test

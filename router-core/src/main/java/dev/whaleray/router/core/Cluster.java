@@ -58,6 +58,7 @@ public final class Cluster implements Discovery.Listener {
       java.util.function.@Nullable Supplier<ServiceMeters> meterFactory,
       @Nullable HealthCheck healthCheck,
       java.net.http.@Nullable HttpClient probes,
+      @Nullable TcpProbes tcpProbes,
       Seconds seconds) {
     this.key = key;
     this.service = service;
@@ -70,10 +71,16 @@ public final class Cluster implements Discovery.Listener {
     this.meterFactory = meterFactory;
     this.seconds = seconds;
     this.checker =
-        healthCheck == null || probes == null || control == null
+        healthCheck == null || (probes == null && tcpProbes == null) || control == null
             ? null
             : new HealthChecker(
-                healthCheck, control, probes, service, this::healthChanged, this::healthyAgain);
+                healthCheck,
+                control,
+                probes,
+                tcpProbes,
+                service,
+                this::healthChanged,
+                this::healthyAgain);
   }
 
   private final @Nullable HealthChecker checker; // null: no active checks

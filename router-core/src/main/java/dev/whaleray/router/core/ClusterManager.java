@@ -59,6 +59,7 @@ public final class ClusterManager implements AutoCloseable {
   private final ScheduledFuture<?> ticker;
   private final java.util.concurrent.@Nullable ExecutorService probeThreads;
   private final java.net.http.@Nullable HttpClient probes;
+  private final @Nullable TcpProbes tcpProbes;
   private final ScheduledExecutorService control;
   private final boolean ownControl;
 
@@ -88,8 +89,10 @@ public final class ClusterManager implements AutoCloseable {
                   t.setDaemon(true);
                   return t;
                 });
+    boolean tcp = healthCheck != null && healthCheck.mode() == HealthCheck.Mode.TCP;
+    this.tcpProbes = probeThreads == null || !tcp ? null : tcpProbes(probeThreads);
     this.probes =
-        probeThreads == null
+        probeThreads == null || tcp
             ? null
             : java.net.http.HttpClient.newBuilder()
                 .version(java.net.http.HttpClient.Version.HTTP_1_1)
@@ -155,6 +158,7 @@ public final class ClusterManager implements AutoCloseable {
         metrics == null ? null : () -> meters(service),
         healthCheck,
         probes,
+        tcpProbes,
         seconds);
   }
 
@@ -353,6 +357,31 @@ public final class ClusterManager implements AutoCloseable {
     }
     if (probeThreads != null) {
       probeThreads.shutdownNow();
+    }
+    TcpProbes t = tcpProbes;
+    if (t != null) {
+      try {
+        t.group().shutdownNow(); // closes the probes' sockets in flight
+      } catch (java.io.IOException e) {
+        // closing anyway
+      }
+    }
+  }
+
+  /** One thread of non-blocking connects for TCP health checks; names resolved on {@code pool}. */
+  private static TcpProbes tcpProbes(java.util.concurrent.ExecutorService pool) {
+    try {
+      return new TcpProbes(
+          java.nio.channels.AsynchronousChannelGroup.withFixedThreadPool(
+              1,
+              r -> {
+                Thread t = new Thread(r, "whaleray-health-check-tcp");
+                t.setDaemon(true);
+                return t;
+              }),
+          pool);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot start TCP health checks", e);
     }
   }
 

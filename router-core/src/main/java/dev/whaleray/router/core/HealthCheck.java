@@ -10,9 +10,20 @@ import java.time.Duration;
  * endpoint of a service in use gets {@code GET path} every {@link #interval} (jittered by up to 10
  * %), answered within {@link #timeout} with a status in {@link #minStatus}..{@link #maxStatus}; it
  * turns unhealthy after {@link #unhealthyThreshold} failed checks in a row and healthy again after
- * {@link #healthyThreshold} passes. Immutable.
+ * {@link #healthyThreshold} passes. In {@link Mode#TCP} mode ({@link #tcp()}), for services that do
+ * not speak HTTP (SSH, databases), a check passes when a TCP connection to the endpoint opens
+ * within the timeout (it is closed at once, nothing sent); path and statuses are then unused.
+ * Immutable.
  */
 public final class HealthCheck {
+  /** What a check does. */
+  public enum Mode {
+    /** {@code GET path}, passing on an expected status. */
+    HTTP,
+    /** A TCP connect, passing when the connection opens in time. */
+    TCP
+  }
+
   private final String path;
   private final Duration interval;
   private final Duration timeout;
@@ -21,6 +32,7 @@ public final class HealthCheck {
   private final int minStatus;
   private final int maxStatus;
   private final boolean newEndpointsWaitForACheck;
+  private final Mode mode;
 
   private HealthCheck(
       String path,
@@ -30,7 +42,9 @@ public final class HealthCheck {
       int unhealthyThreshold,
       int minStatus,
       int maxStatus,
-      boolean newEndpointsWaitForACheck) {
+      boolean newEndpointsWaitForACheck,
+      Mode mode) {
+    this.mode = mode;
     this.path = path;
     this.interval = interval;
     this.timeout = timeout;
@@ -48,7 +62,38 @@ public final class HealthCheck {
       throw new IllegalArgumentException("path: '" + path + "' (expected: starting with /)");
     }
     return new HealthCheck(
-        path, Duration.ofSeconds(5), Duration.ofSeconds(2), 2, 3, 200, 399, false);
+        path, Duration.ofSeconds(5), Duration.ofSeconds(2), 2, 3, 200, 399, false, Mode.HTTP);
+  }
+
+  /**
+   * TCP-connect checks every 5 s, timeout 2 s, thresholds 2 and 3: for services that cannot answer
+   * an HTTP {@code GET}. A check passes when a connection to the endpoint opens within the timeout.
+   */
+  public static HealthCheck tcp() {
+    return of("/").withMode(Mode.TCP);
+  }
+
+  /** A copy checking in {@code mode} (the other settings kept). */
+  public HealthCheck withMode(Mode mode) {
+    requireNonNull(mode, "mode");
+    if (mode == this.mode) {
+      return this;
+    }
+    return new HealthCheck(
+        path,
+        interval,
+        timeout,
+        healthyThreshold,
+        unhealthyThreshold,
+        minStatus,
+        maxStatus,
+        newEndpointsWaitForACheck,
+        mode);
+  }
+
+  /** How an endpoint is checked. */
+  public Mode mode() {
+    return mode;
   }
 
   /** A copy checking every {@code d} (above 0). */
@@ -61,7 +106,8 @@ public final class HealthCheck {
         unhealthyThreshold,
         minStatus,
         maxStatus,
-        newEndpointsWaitForACheck);
+        newEndpointsWaitForACheck,
+        mode);
   }
 
   /** A copy whose checks fail when not answered within {@code d} (above 0). */
@@ -74,7 +120,8 @@ public final class HealthCheck {
         unhealthyThreshold,
         minStatus,
         maxStatus,
-        newEndpointsWaitForACheck);
+        newEndpointsWaitForACheck,
+        mode);
   }
 
   /** A copy with other thresholds (each 1 to 100). */
@@ -87,7 +134,8 @@ public final class HealthCheck {
         threshold(unhealthy, "unhealthyThreshold"),
         minStatus,
         maxStatus,
-        newEndpointsWaitForACheck);
+        newEndpointsWaitForACheck,
+        mode);
   }
 
   /** A copy passing on statuses {@code min}..{@code max} (within 100..599). */
@@ -104,7 +152,8 @@ public final class HealthCheck {
         unhealthyThreshold,
         min,
         max,
-        newEndpointsWaitForACheck);
+        newEndpointsWaitForACheck,
+        mode);
   }
 
   /**
@@ -113,7 +162,15 @@ public final class HealthCheck {
    */
   public HealthCheck withNewEndpointsWaitingForACheck(boolean wait) {
     return new HealthCheck(
-        path, interval, timeout, healthyThreshold, unhealthyThreshold, minStatus, maxStatus, wait);
+        path,
+        interval,
+        timeout,
+        healthyThreshold,
+        unhealthyThreshold,
+        minStatus,
+        maxStatus,
+        wait,
+        mode);
   }
 
   private static int threshold(int n, String name) {
@@ -123,7 +180,7 @@ public final class HealthCheck {
     return n;
   }
 
-  /** The path probed with GET. */
+  /** The path probed with GET (unused in {@link Mode#TCP} mode). */
   public String path() {
     return path;
   }
@@ -165,8 +222,8 @@ public final class HealthCheck {
 
   @Override
   public String toString() {
-    return "HealthCheck{GET "
-        + path
+    return "HealthCheck{"
+        + (mode == Mode.TCP ? "TCP connect" : "GET " + path)
         + " every "
         + interval
         + ", timeout "

@@ -18,13 +18,15 @@ import org.jspecify.annotations.Nullable;
  * Probes one service's endpoints with {@link HealthCheck}s: starts at once for an endpoint
  * discovery adds, stops the moment it drops one (a late answer is ignored), and tells its cluster
  * when an endpoint turns healthy or unhealthy. Runs on the cluster's control executor; the probes
- * themselves are asynchronous requests of a shared {@link HttpClient}.
+ * themselves are asynchronous requests of a shared {@link HttpClient}, or in {@link
+ * HealthCheck.Mode#TCP} mode non-blocking connects in a shared channel group, closed once open.
  */
 final class HealthChecker {
 
   private final HealthCheck check;
   private final ScheduledExecutorService control;
-  private final HttpClient client;
+  private final @Nullable HttpClient client;
+  private final @Nullable TcpProbes tcp;
   private final String service;
   private final Runnable changed;
   private final java.util.function.Consumer<String> healthyAgain;
@@ -35,13 +37,15 @@ final class HealthChecker {
   HealthChecker(
       HealthCheck check,
       ScheduledExecutorService control,
-      HttpClient client,
+      @Nullable HttpClient client,
+      @Nullable TcpProbes tcp,
       String service,
       Runnable changed,
       java.util.function.Consumer<String> healthyAgain) {
     this.check = check;
     this.control = control;
     this.client = client;
+    this.tcp = tcp;
     this.service = service;
     this.changed = changed;
     this.healthyAgain = healthyAgain;
@@ -108,6 +112,88 @@ final class HealthChecker {
     }
   }
 
+  /**
+   * One TCP-connect check: passes when the connection opens within the timeout (then closes it at
+   * once), fails on a refusal, an error or the timeout (which closes the socket). Reports once.
+   */
+  private final class TcpAttempt
+      implements java.nio.channels.CompletionHandler<Void, @Nullable Void> {
+    private final Probe probe;
+    private final TcpProbes probes;
+    private final java.util.concurrent.atomic.AtomicBoolean settled =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    private java.nio.channels.@Nullable AsynchronousSocketChannel channel;
+    private volatile @Nullable ScheduledFuture<?> timer;
+
+    TcpAttempt(Probe probe, TcpProbes probes) {
+      this.probe = probe;
+      this.probes = probes;
+    }
+
+    /** On the probe pool: resolves, opens and starts the connect, and the timeout's clock. */
+    void start() {
+      try {
+        java.net.InetSocketAddress address =
+            new java.net.InetSocketAddress(probe.endpoint.host(), probe.endpoint.port());
+        if (address.isUnresolved()) {
+          report(false, "unknown host " + probe.endpoint.host());
+          return;
+        }
+        java.nio.channels.AsynchronousSocketChannel ch =
+            java.nio.channels.AsynchronousSocketChannel.open(probes.group());
+        synchronized (this) {
+          channel = ch;
+        }
+        timer =
+            control.schedule(
+                () ->
+                    report(false, "connect timed out after " + check.timeout().toMillis() + " ms"),
+                check.timeout().toNanos(),
+                TimeUnit.NANOSECONDS);
+        ch.connect(address, null, this);
+      } catch (java.io.IOException | RuntimeException e) {
+        report(false, String.valueOf(e.getMessage()));
+      }
+    }
+
+    @Override
+    public void completed(@Nullable Void v, @Nullable Void a) {
+      report(true, "connected");
+    }
+
+    @Override
+    public void failed(Throwable error, @Nullable Void a) {
+      report(false, String.valueOf(error.getMessage()));
+    }
+
+    /** Once: closes the socket, stops the timer and hands the result to the control thread. */
+    private void report(boolean pass, String why) {
+      if (!settled.compareAndSet(false, true)) {
+        return;
+      }
+      java.nio.channels.AsynchronousSocketChannel ch;
+      synchronized (this) {
+        ch = channel;
+      }
+      if (ch != null) {
+        try {
+          ch.close();
+        } catch (java.io.IOException e) {
+          // closing anyway
+        }
+      }
+      ScheduledFuture<?> t = timer;
+      if (t != null) {
+        t.cancel(false);
+      }
+      try {
+        control.execute(() -> probe.result(pass, why));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // the manager closed
+      }
+    }
+  }
+
   /** One endpoint's checks; its fields are touched on the control thread only. */
   private final class Probe {
     final Endpoint endpoint;
@@ -134,6 +220,17 @@ final class HealthChecker {
       if (stopped) {
         return;
       }
+      TcpProbes t = tcp;
+      if (t != null) {
+        // Resolving a host name may block: on the bounded probe pool, never the control thread.
+        try {
+          t.resolver().execute(() -> new TcpAttempt(this, t).start());
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // the manager closed
+        }
+        return;
+      }
+      HttpClient client = java.util.Objects.requireNonNull(HealthChecker.this.client);
       HttpRequest request =
           HttpRequest.newBuilder(uri)
               .timeout(check.timeout())

@@ -481,7 +481,9 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
 
     /**
      * Active health checks of every endpoint of the services in use; default none. An unhealthy
-     * endpoint takes no traffic until it passes again; when all are, all take it (panic).
+     * endpoint takes no traffic until it passes again; when all are, all take it (panic). {@link
+     * dev.whaleray.router.core.HealthCheck#tcp()} checks by TCP connect, for services (behind a
+     * {@link TcpFrontend}) that speak no HTTP.
      */
     public Builder healthCheck(dev.whaleray.router.core.@Nullable HealthCheck check) {
       this.healthCheck = check;

@@ -4,13 +4,16 @@ import static dev.whaleray.router.settings.Durations.requirePositive;
 import static java.util.Objects.requireNonNull;
 
 import dev.whaleray.router.Route;
+import dev.whaleray.router.core.RouterMetrics;
 import dev.whaleray.router.undertow.internal.pool.Upstreams;
+import dev.whaleray.router.undertow.internal.proxy.TcpMeters;
 import dev.whaleray.router.undertow.internal.proxy.TcpProxy;
 import io.undertow.Undertow;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.xnio.ChannelListener;
 import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
@@ -26,7 +29,16 @@ import org.xnio.channels.AcceptingChannel;
  * service's endpoints, picked through a {@link RouterHandler}'s clusters, so discovery, load
  * balancing, health checks and outlier ejection are the same as for HTTP. A refused connect tries
  * another endpoint not tried yet; a connection with no endpoint reachable is closed. Half-closes
- * pass through both ways; a connection idle both ways for the idle timeout is closed.
+ * pass through both ways; a connection idle both ways for the idle timeout is closed. Over {@link
+ * Builder#maxConnections} open at once, a new connection is closed at once (and logged, at most
+ * every 10 s).
+ *
+ * <p>With the handler's {@link RouterHandler.Builder#meterRegistry meter registry}, the listener
+ * records {@code whaleray.tcp.connections} (accepted), {@code whaleray.tcp.connections.active},
+ * {@code whaleray.tcp.connections.refused} (by {@code reason}: {@code limit}, {@code unavailable})
+ * and {@code whaleray.tcp.bytes} (by {@code direction}: {@code in} from clients, {@code out} to
+ * them), tagged with {@code service} and {@code port}; connect failures are the service's {@code
+ * whaleray.upstream.errors}. Its meters leave the registry when it closes.
  *
  * <p>For SSH, databases and other protocols that are not HTTP. Runs on IO threads of its own,
  * beside a {@link RouterServer}. Thread-safe.
@@ -38,6 +50,7 @@ public final class TcpFrontend implements AutoCloseable {
   private final TcpProxy proxy;
   private final Upstreams upstreams;
   private final String service;
+  private final @Nullable TcpMeters meters;
 
   private TcpFrontend(Builder b) throws IOException {
     this.service = b.service;
@@ -61,7 +74,8 @@ public final class TcpFrontend implements AutoCloseable {
             b.service,
             upstreams,
             b.retries < 0 ? b.handler.retries() : b.retries,
-            b.handler.discoveryTimeoutMillis());
+            b.handler.discoveryTimeoutMillis(),
+            b.maxConnections);
     ChannelListener<AcceptingChannel<StreamConnection>> accept =
         ChannelListeners.openListenerAdapter(proxy);
     OptionMap socketOptions =
@@ -89,6 +103,12 @@ public final class TcpFrontend implements AutoCloseable {
           e);
     }
     this.address = channel.getLocalAddress(InetSocketAddress.class);
+    RouterMetrics metrics = b.handler.clusterManager().metrics();
+    this.meters =
+        metrics == null
+            ? null
+            : new TcpMeters(metrics.registry(), service, address.getPort(), proxy);
+    proxy.bound(address.getPort(), meters);
     channel.resumeAccepts();
   }
 
@@ -122,11 +142,23 @@ public final class TcpFrontend implements AutoCloseable {
     return proxy.failedConnections();
   }
 
-  /** Stops listening and closes every connection at once. */
+  /**
+   * Client connections closed at once since the start because {@link Builder#maxConnections} were
+   * open.
+   */
+  public int refusedConnections() {
+    return proxy.refusedConnections();
+  }
+
+  /** Stops listening and closes every connection at once; its meters leave the registry. */
   @Override
   public void close() {
     IoUtils.safeClose(channel);
     worker.shutdownNow();
+    TcpMeters m = meters;
+    if (m != null) {
+      m.remove();
+    }
   }
 
   /** Builds and starts a {@link TcpFrontend}. Not thread-safe. */
@@ -140,6 +172,7 @@ public final class TcpFrontend implements AutoCloseable {
     private Duration idleTimeout = Duration.ofSeconds(60);
     private Duration connectTimeout = Duration.ofSeconds(5);
     private int retries = -1;
+    private int maxConnections = 10_000;
 
     private Builder(RouterHandler handler, String service) {
       this.handler = requireNonNull(handler, "handler");
@@ -195,6 +228,20 @@ public final class TcpFrontend implements AutoCloseable {
         throw new IllegalArgumentException("retries: " + retries + " (expected: >= 0)");
       }
       this.retries = retries;
+      return this;
+    }
+
+    /**
+     * Client connections proxied at once (1 to 1,000,000; default 10,000, as an HTTP listener's);
+     * one more is closed as soon as it is accepted, before anything is read or any endpoint picked.
+     * Each proxied connection holds two sockets: keep it under the process's file limit.
+     */
+    public Builder maxConnections(int maxConnections) {
+      if (maxConnections < 1 || maxConnections > 1_000_000) {
+        throw new IllegalArgumentException(
+            "maxConnections: " + maxConnections + " (expected: 1 to 1000000)");
+      }
+      this.maxConnections = maxConnections;
       return this;
     }
 

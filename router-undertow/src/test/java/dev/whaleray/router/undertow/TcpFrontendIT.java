@@ -4,8 +4,10 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.whaleray.router.Endpoint;
+import dev.whaleray.router.core.HealthCheck;
 import dev.whaleray.router.lb.LbContext;
 import dev.whaleray.router.undertow.testing.TestDiscovery;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,7 +29,8 @@ import org.junit.jupiter.api.Test;
 /**
  * TCP frontends with real echo servers and real client sockets on loopback: balanced across two
  * endpoints, one endpoint refusing connections costs no client connection, half-close both ways,
- * the idle timeout, and a clean close when nothing is reachable.
+ * the idle timeout, a clean close when nothing is reachable, the listener's meters, its connection
+ * limit, and TCP-connect health checks.
  */
 class TcpFrontendIT {
 
@@ -189,6 +192,172 @@ class TcpFrontendIT {
   }
 
   @Test
+  void metersCountConnectionsBytesAndConnectFailures() throws Exception {
+    int refusing = freePort();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (EchoServer a = new EchoServer();
+        RouterHandler handler =
+            builder(a.endpoint(), Endpoint.of("127.0.0.1", refusing))
+                .meterRegistry(registry)
+                .build();
+        TcpFrontend tcp = frontend(handler, Duration.ofSeconds(30))) {
+      int n = 6;
+      long sent = 0;
+      for (int i = 0; i < n; i++) {
+        String line = "line number " + i + "\n";
+        sent += line.length();
+        assertThat(echo(tcp.port(), line)).isEqualTo(line);
+      }
+      String port = Integer.toString(tcp.port());
+      try (Socket held = connect(tcp.port())) {
+        held.getOutputStream().write("held\n".getBytes(US_ASCII));
+        assertThat(new String(held.getInputStream().readNBytes(5), US_ASCII)).isEqualTo("held\n");
+        sent += 5;
+        assertThat(gauge(registry, "whaleray.tcp.connections.active", port)).isEqualTo(1.0);
+        held.shutdownOutput();
+        assertThat(new String(held.getInputStream().readAllBytes(), US_ASCII)).isEqualTo("bye\n");
+      }
+      awaitZero(tcp);
+      double connectErrors =
+          registry
+              .get("whaleray.upstream.errors")
+              .tags("service", "echo", "kind", "connect")
+              .counter()
+              .count();
+      System.out.printf(
+          "tcp meters after %d connections: accepted=%s in=%s out=%s connect errors=%s%n",
+          n + 1,
+          counter(registry, "whaleray.tcp.connections", port),
+          bytes(registry, port, "in"),
+          bytes(registry, port, "out"),
+          connectErrors);
+      assertThat(counter(registry, "whaleray.tcp.connections", port)).isEqualTo(n + 1.0);
+      assertThat(bytes(registry, port, "in")).isEqualTo((double) sent);
+      // Everything echoed, plus the "bye\n" of each connection.
+      assertThat(bytes(registry, port, "out")).isEqualTo((double) sent + 4L * (n + 1));
+      assertThat(gauge(registry, "whaleray.tcp.connections.active", port)).isZero();
+      // Round robin over two: the refusing endpoint was picked first some of the times.
+      assertThat(connectErrors).isGreaterThanOrEqualTo(1.0);
+      assertThat(
+              registry
+                  .get("whaleray.tcp.connections.refused")
+                  .tags("port", port, "reason", "limit")
+                  .counter()
+                  .count())
+          .isZero();
+    }
+    // A closed frontend's meters leave the registry.
+    assertThat(registry.find("whaleray.tcp.connections").meters()).isEmpty();
+  }
+
+  @Test
+  void connectionsOverTheLimitAreClosedAndEarlierOnesKeepWorking() throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (EchoServer a = new EchoServer();
+        RouterHandler handler = builder(a.endpoint()).meterRegistry(registry).build();
+        TcpFrontend tcp =
+            TcpFrontend.builder(handler, "echo")
+                .host("127.0.0.1")
+                .port(0)
+                .ioThreads(1)
+                .maxConnections(2)
+                .start();
+        Socket first = connect(tcp.port());
+        Socket second = connect(tcp.port())) {
+      assertThat(roundTrip(first, "one\n")).isEqualTo("one\n");
+      assertThat(roundTrip(second, "two\n")).isEqualTo("two\n");
+      try (Socket third = connect(tcp.port())) {
+        third.setSoTimeout(5_000);
+        assertThat(readOrReset(third)).isEqualTo(-1); // closed by the router, nothing echoed
+      }
+      assertThat(roundTrip(first, "one again\n")).isEqualTo("one again\n");
+      assertThat(roundTrip(second, "two again\n")).isEqualTo("two again\n");
+      assertThat(tcp.refusedConnections()).isEqualTo(1);
+      assertThat(a.accepted.get()).isEqualTo(2); // the third never reached an endpoint
+      String port = Integer.toString(tcp.port());
+      assertThat(
+              registry
+                  .get("whaleray.tcp.connections.refused")
+                  .tags("port", port, "reason", "limit")
+                  .counter()
+                  .count())
+          .isEqualTo(1.0);
+      assertThat(counter(registry, "whaleray.tcp.connections", port)).isEqualTo(2.0);
+      // The limit is on connections open at once: once one closes, a new one is taken.
+      first.close();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (tcp.openConnections() > 1 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      try (Socket fourth = connect(tcp.port())) {
+        assertThat(roundTrip(fourth, "four\n")).isEqualTo("four\n");
+      }
+      assertThat(tcp.refusedConnections()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void maxConnectionsOutOfRangeIsRefusedNamingIt() {
+    try (RouterHandler handler = handler(Endpoint.of("127.0.0.1", 1))) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> TcpFrontend.builder(handler, "echo").maxConnections(0))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("maxConnections: 0");
+    }
+  }
+
+  @Test
+  void tcpHealthCheckKeepsTrafficOffARefusingEndpoint() throws Exception {
+    int refusing = freePort();
+    String down = "127.0.0.1:" + refusing;
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (EchoServer a = new EchoServer();
+        RouterHandler handler =
+            builder(a.endpoint(), Endpoint.of("127.0.0.1", refusing))
+                .meterRegistry(registry)
+                // Only the health check may take the refusing endpoint out, not outlier ejection.
+                .outlierDetection(dev.whaleray.router.core.OutlierDetection.off())
+                .healthCheck(
+                    HealthCheck.tcp()
+                        .withInterval(Duration.ofMillis(100))
+                        .withTimeout(Duration.ofMillis(500))
+                        .withThresholds(1, 1)
+                        // Both start unhealthy: the echo server (which speaks no HTTP) must pass
+                        // a TCP check to take traffic.
+                        .withNewEndpointsWaitingForACheck(true))
+                .build();
+        TcpFrontend tcp = frontend(handler, Duration.ofSeconds(30))) {
+      dev.whaleray.router.core.Cluster cluster = handler.clusterManager().get("echo", null);
+      String up = a.endpoint().authority();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while ((!cluster.endpointState(up).equals("healthy")
+              || !cluster.endpointState(down).equals("unhealthy"))
+          && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      System.out.printf(
+          "tcp health check: %s %s, %s %s%n",
+          up, cluster.endpointState(up), down, cluster.endpointState(down));
+      assertThat(cluster.endpointState(up)).isEqualTo("healthy");
+      assertThat(cluster.endpointState(down)).isEqualTo("unhealthy");
+      int n = 10;
+      for (int i = 0; i < n; i++) {
+        assertThat(echo(tcp.port(), "x" + i + "\n")).isEqualTo("x" + i + "\n");
+      }
+      assertThat(a.served.get()).isEqualTo(n); // the checks' connections carry no byte
+      // No connection was even tried on the refusing endpoint.
+      assertThat(
+              registry
+                  .get("whaleray.upstream.errors")
+                  .tags("service", "echo", "kind", "connect")
+                  .counter()
+                  .count())
+          .isZero();
+      assertThat(cluster.endpointState(up)).isEqualTo("healthy");
+    }
+  }
+
+  @Test
   void badServiceNameIsRefusedNamingIt() {
     try (RouterHandler handler = handler(Endpoint.of("127.0.0.1", 1))) {
       org.assertj.core.api.Assertions.assertThatThrownBy(
@@ -199,11 +368,53 @@ class TcpFrontendIT {
   }
 
   static RouterHandler handler(Endpoint... endpoints) {
+    return builder(endpoints).build();
+  }
+
+  static RouterHandler.Builder builder(Endpoint... endpoints) {
     return RouterHandler.builder()
         .discovery(new TestDiscovery().set("echo", List.of(endpoints)))
         .loadBalancerContext(LbContext.of("x").withOptions(Map.of("slowStart", "0s")))
-        .connectTimeout(Duration.ofSeconds(2))
-        .build();
+        .connectTimeout(Duration.ofSeconds(2));
+  }
+
+  static double counter(SimpleMeterRegistry r, String name, String port) {
+    return r.get(name).tags("service", "echo", "port", port).counter().count();
+  }
+
+  static double gauge(SimpleMeterRegistry r, String name, String port) {
+    return r.get(name).tags("service", "echo", "port", port).gauge().value();
+  }
+
+  static double bytes(SimpleMeterRegistry r, String port, String direction) {
+    return r.get("whaleray.tcp.bytes")
+        .tags("service", "echo", "port", port, "direction", direction)
+        .counter()
+        .count();
+  }
+
+  static void awaitZero(TcpFrontend tcp) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (tcp.openConnections() != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+  }
+
+  /** Writes {@code line} on an open connection and reads as many bytes back. */
+  static String roundTrip(Socket s, String line) throws IOException {
+    s.getOutputStream().write(line.getBytes(US_ASCII));
+    return new String(s.getInputStream().readNBytes(line.length()), US_ASCII);
+  }
+
+  /** A read that sees the router's close: -1, a reset counting as -1; a timeout fails. */
+  static int readOrReset(Socket s) {
+    try {
+      return s.getInputStream().read();
+    } catch (SocketTimeoutException e) {
+      throw new AssertionError("the connection stayed open", e);
+    } catch (IOException e) {
+      return -1;
+    }
   }
 
   static TcpFrontend frontend(RouterHandler handler, Duration idle) {
@@ -283,6 +494,7 @@ class TcpFrontendIT {
     final ServerSocket server;
     final AtomicInteger accepted = new AtomicInteger();
     final AtomicInteger open = new AtomicInteger();
+    final AtomicInteger served = new AtomicInteger(); // connections that sent a byte
     final ExecutorService threads = Executors.newCachedThreadPool();
 
     EchoServer() throws IOException {
@@ -314,7 +526,12 @@ class TcpFrontendIT {
         OutputStream out = s.getOutputStream();
         byte[] b = new byte[8192];
         int n;
+        boolean first = true;
         while ((n = in.read(b)) != -1) {
+          if (first && n > 0) {
+            first = false;
+            served.incrementAndGet();
+          }
           out.write(b, 0, n);
         }
         out.write(BYE);

@@ -39,20 +39,33 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
   private final Upstreams upstreams;
   private final int retries;
   private final long discoveryTimeoutMillis;
+  private final int maxConnections;
   private final AtomicInteger open = new AtomicInteger();
   private final AtomicInteger failed = new AtomicInteger();
+  private final AtomicInteger refused = new AtomicInteger();
+  // Refusals are logged at most once per LOG_EVERY: a flood of connections makes one line.
+  private static final long LOG_EVERY = TimeUnit.SECONDS.toNanos(10);
+  private final java.util.concurrent.atomic.AtomicLong nextRefusalLog =
+      new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+  private final AtomicInteger refusedSinceLog = new AtomicInteger();
+  // Set once the port is bound, before the first accept.
+  private volatile @Nullable TcpMeters meters;
+  private volatile int port;
 
   /**
    * A proxy to {@code service}; {@code upstreams} holds the connect and idle timeouts (its tunnel
-   * idle timeout is the connection's idle timeout) and the buffers.
+   * idle timeout is the connection's idle timeout) and the buffers; at most {@code maxConnections}
+   * client connections are proxied at once, more are closed at once.
    */
   public TcpProxy(
       ClusterManager services,
       String service,
       Upstreams upstreams,
       int retries,
-      long discoveryTimeoutMillis) {
+      long discoveryTimeoutMillis,
+      int maxConnections) {
     this.services = services;
+    this.maxConnections = maxConnections;
     this.service = service;
     this.upstreams = upstreams;
     this.retries = retries;
@@ -69,11 +82,57 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
     return failed.get();
   }
 
+  /** Client connections closed at once because the limit was reached, since the start. */
+  public int refusedConnections() {
+    return refused.get();
+  }
+
+  /** The listener is bound to {@code port}; its meters (null: none) count from now on. */
+  public void bound(int port, @Nullable TcpMeters meters) {
+    this.port = port;
+    this.meters = meters;
+  }
+
   @Override
   public void handleEvent(StreamConnection client) {
     client.getSourceChannel().suspendReads(); // nothing is read before an upstream is there
-    open.incrementAndGet();
-    new Call(client).begin();
+    if (open.incrementAndGet() > maxConnections) {
+      open.decrementAndGet();
+      refuse(client);
+      return;
+    }
+    TcpMeters m = meters;
+    if (m != null) {
+      m.accepted.increment();
+    }
+    new Call(client, m).begin();
+  }
+
+  /** Over the limit: closed before anything is read, counted, and logged now and then. */
+  private void refuse(StreamConnection client) {
+    IoUtils.safeClose(client);
+    refused.incrementAndGet();
+    TcpMeters m = meters;
+    if (m != null) {
+      m.refusedOverLimit.increment();
+    }
+    refusedSinceLog.incrementAndGet();
+    long now = System.nanoTime();
+    long next = nextRefusalLog.get();
+    if (now - next >= 0 && nextRefusalLog.compareAndSet(next, now + LOG_EVERY)) {
+      int n = refusedSinceLog.getAndSet(0);
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "tcp :"
+              + port
+              + " (service "
+              + service
+              + "): refused "
+              + n
+              + " connection(s) over the limit of "
+              + maxConnections
+              + " open at once (logged at most every 10 s)");
+    }
   }
 
   /** One client connection until its tunnel starts (then the tunnel's until it ends). */
@@ -81,6 +140,7 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
     private final StreamConnection client;
     private final Upstreams.PerThread thread;
     private final RequestView view;
+    private final @Nullable TcpMeters meters;
     private @Nullable Cluster cluster;
     private @Nullable Upstream upstream;
     private @Nullable IoFuture<StreamConnection> connecting;
@@ -92,8 +152,9 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
     private boolean done;
     private boolean admitted; // the first pick passed: the circuit breaker awaits this one's end
 
-    Call(StreamConnection client) {
+    Call(StreamConnection client, @Nullable TcpMeters meters) {
       this.client = client;
+      this.meters = meters;
       this.thread = upstreams.thread(client.getIoThread());
       java.net.SocketAddress peer = client.getPeerAddress();
       String remote =
@@ -259,7 +320,19 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
     private void fail(String why) {
       LOG.log(System.Logger.Level.DEBUG, () -> "tcp: closing a client connection: " + why);
       failed.incrementAndGet();
+      TcpMeters m = meters;
+      if (m != null) {
+        m.unavailable.increment();
+      }
       IoUtils.safeClose(client);
+    }
+
+    @Override
+    public void moved(boolean toUpstream, int bytes) {
+      TcpMeters m = meters;
+      if (m != null) {
+        (toUpstream ? m.bytesIn : m.bytesOut).increment(bytes);
+      }
     }
 
     @Override

@@ -29,6 +29,9 @@ public final class UpgradeTunnel implements ChannelListener<Channel> {
   /** Told once when the tunnel has closed; the attempt's accounting ends then. */
   interface Ended {
     void tunnelEnded(boolean clean);
+
+    /** {@code bytes} were read from one side to go to the other (for metrics); IO thread. */
+    default void moved(boolean toUpstream, int bytes) {}
   }
 
   private final Upstreams.PerThread thread;
@@ -113,7 +116,7 @@ public final class UpgradeTunnel implements ChannelListener<Channel> {
     if (c == null || pb == null || upstreamEof) {
       return;
     }
-    if (pump(upstream.getSourceChannel(), pb.getBuffer(), c.getSinkChannel())) {
+    if (pump(upstream.getSourceChannel(), pb.getBuffer(), c.getSinkChannel(), false)) {
       upstreamEof = true;
       shutdown(c.getSinkChannel());
     }
@@ -125,7 +128,7 @@ public final class UpgradeTunnel implements ChannelListener<Channel> {
     if (c == null || pb == null || clientEof) {
       return;
     }
-    if (pump(c.getSourceChannel(), pb.getBuffer(), upstream.getSinkChannel())) {
+    if (pump(c.getSourceChannel(), pb.getBuffer(), upstream.getSinkChannel(), true)) {
       clientEof = true;
       shutdown(upstream.getSinkChannel());
     }
@@ -136,7 +139,10 @@ public final class UpgradeTunnel implements ChannelListener<Channel> {
    * true when the source ended and everything read from it was written.
    */
   private boolean pump(
-      ConduitStreamSourceChannel source, ByteBuffer b, ConduitStreamSinkChannel sink) {
+      ConduitStreamSourceChannel source,
+      ByteBuffer b,
+      ConduitStreamSinkChannel sink,
+      boolean toUpstream) {
     try {
       while (true) {
         if (b.hasRemaining()) {
@@ -168,6 +174,7 @@ public final class UpgradeTunnel implements ChannelListener<Channel> {
           return false;
         }
         thread.tunnelIdleTimeouts.add(idleTimer); // bytes moved: the idle clock starts again
+        ended.moved(toUpstream, n);
       }
     } catch (IOException e) {
       LOG.log(System.Logger.Level.DEBUG, () -> "tunnel: " + e.getMessage());
