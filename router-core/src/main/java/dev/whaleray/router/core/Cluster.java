@@ -59,6 +59,7 @@ public final class Cluster implements Discovery.Listener {
       @Nullable HealthCheck healthCheck,
       java.net.http.@Nullable HttpClient probes,
       @Nullable TcpProbes tcpProbes,
+      @Nullable HealthProbe healthProbe,
       Seconds seconds) {
     this.key = key;
     this.service = service;
@@ -78,6 +79,7 @@ public final class Cluster implements Discovery.Listener {
                 control,
                 probes,
                 tcpProbes,
+                tcpProbes == null ? healthProbe : null, // TCP mode: connects, whatever the protocol
                 service,
                 this::healthChanged,
                 this::healthyAgain);

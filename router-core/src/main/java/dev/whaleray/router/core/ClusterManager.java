@@ -60,6 +60,7 @@ public final class ClusterManager implements AutoCloseable {
   private final java.util.concurrent.@Nullable ExecutorService probeThreads;
   private final java.net.http.@Nullable HttpClient probes;
   private final @Nullable TcpProbes tcpProbes;
+  private final java.util.function.Function<String, @Nullable HealthProbe> healthProbes;
   private final ScheduledExecutorService control;
   private final boolean ownControl;
 
@@ -71,6 +72,7 @@ public final class ClusterManager implements AutoCloseable {
     this.maxServices = b.maxServices;
     this.idleNanos = b.idleTimeout.toNanos();
     long period = Math.max(1000, Math.min(b.idleTimeout.toMillis() / 2, 30_000));
+    this.healthProbes = b.healthProbes;
     ScheduledExecutorService scheduler = b.scheduler;
     this.outliers = b.outliers;
     this.retryBudgetPercent = b.retryBudgetPercent;
@@ -159,6 +161,7 @@ public final class ClusterManager implements AutoCloseable {
         healthCheck,
         probes,
         tcpProbes,
+        healthProbes.apply(service),
         seconds);
   }
 
@@ -436,6 +439,7 @@ public final class ClusterManager implements AutoCloseable {
     private int maxServices = 10_000;
     private Duration idleTimeout = Duration.ofMinutes(10);
     private @Nullable ScheduledExecutorService scheduler;
+    private java.util.function.Function<String, @Nullable HealthProbe> healthProbes = s -> null;
     private OutlierDetection outliers = OutlierDetection.defaults();
     private int retryBudgetPercent = 20;
     private @Nullable RateLimit rateLimit;
@@ -484,6 +488,15 @@ public final class ClusterManager implements AutoCloseable {
     /** Runs the idle sweep; without one, idle services are dropped only when the table is full. */
     public Builder scheduler(@Nullable ScheduledExecutorService scheduler) {
       this.scheduler = scheduler;
+      return this;
+    }
+
+    /**
+     * The transport's own health probe per service (null: HTTP/1.1 over the JDK's client), for
+     * services reached over TLS or HTTP/2; used in {@link HealthCheck.Mode#HTTP} mode.
+     */
+    public Builder healthProbes(java.util.function.Function<String, @Nullable HealthProbe> probes) {
+      this.healthProbes = requireNonNull(probes, "probes");
       return this;
     }
 

@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -27,6 +28,7 @@ final class HealthChecker {
   private final ScheduledExecutorService control;
   private final @Nullable HttpClient client;
   private final @Nullable TcpProbes tcp;
+  private final @Nullable HealthProbe probe; // the service's own transport, when it has one
   private final String service;
   private final Runnable changed;
   private final java.util.function.Consumer<String> healthyAgain;
@@ -39,9 +41,11 @@ final class HealthChecker {
       ScheduledExecutorService control,
       @Nullable HttpClient client,
       @Nullable TcpProbes tcp,
+      @Nullable HealthProbe probe,
       String service,
       Runnable changed,
       java.util.function.Consumer<String> healthyAgain) {
+    this.probe = probe;
     this.check = check;
     this.control = control;
     this.client = client;
@@ -228,6 +232,26 @@ final class HealthChecker {
         } catch (java.util.concurrent.RejectedExecutionException e) {
           // the manager closed
         }
+        return;
+      }
+      HealthProbe own = probe;
+      if (own != null) {
+        CompletableFuture<Integer> answer;
+        try {
+          answer = own.get(endpoint, check.path(), check.timeout());
+        } catch (RuntimeException e) {
+          answer = CompletableFuture.failedFuture(e);
+        }
+        answer.whenComplete(
+            (status, error) -> {
+              boolean pass =
+                  error == null
+                      && status != null
+                      && status >= check.minStatus()
+                      && status <= check.maxStatus();
+              String why = error != null ? String.valueOf(error.getMessage()) : "status " + status;
+              control.execute(() -> result(pass, why));
+            });
         return;
       }
       HttpClient client = java.util.Objects.requireNonNull(HealthChecker.this.client);

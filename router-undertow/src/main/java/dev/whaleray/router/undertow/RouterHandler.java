@@ -73,6 +73,20 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
   private RouterHandler(Builder b) {
     RouterMetrics metrics = b.meterRegistry == null ? null : RouterMetrics.of(b.meterRegistry);
     this.accessLog = b.accessLog;
+    this.clients =
+        ClientPools.allPlain(b.upstream, b.serviceUpstreams)
+            ? null
+            : new ClientPools(
+                b.upstream,
+                b.serviceUpstreams,
+                b.connectTimeout.toMillis(),
+                b.upstreamIdleTimeout.toMillis(),
+                b.responseTimeout.toMillis(),
+                b.retries,
+                b.preserveHost,
+                b.trustForwardedHeaders,
+                b.maxConnectionsPerThread,
+                b.maxQueueSize);
     this.services =
         ClusterManager.builder(b.discovery)
             .loadBalancer(b.loadBalancer)
@@ -88,6 +102,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             .healthCheck(b.healthCheck)
             .circuitBreaker(b.breaking)
             .metrics(metrics)
+            .healthProbes(clients == null ? service -> null : clients::healthProbe)
             .build();
     this.upstreams =
         new Upstreams(
@@ -104,20 +119,6 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             b.minUploadRate,
             b.minUploadGrace.toNanos(),
             b.tunnelIdleTimeout.toMillis());
-    this.clients =
-        ClientPools.allPlain(b.upstream, b.serviceUpstreams)
-            ? null
-            : new ClientPools(
-                b.upstream,
-                b.serviceUpstreams,
-                b.connectTimeout.toMillis(),
-                b.upstreamIdleTimeout.toMillis(),
-                b.responseTimeout.toMillis(),
-                b.retries,
-                b.preserveHost,
-                b.trustForwardedHeaders,
-                b.maxConnectionsPerThread,
-                b.maxQueueSize);
     this.observer =
         metrics == null && b.accessLog == null
             ? null

@@ -327,6 +327,53 @@ class UpstreamH2AndTlsIT {
     }
   }
 
+  /**
+   * Active checks of a TLS service go over TLS with its trust store, as its requests do: the
+   * endpoint with an untrusted certificate turns unhealthy and takes no traffic. (Checked over
+   * plain HTTP, both endpoints failed and the service ran in panic mode.)
+   */
+  @Test
+  void healthChecksOfATlsServiceUseItsTransport() throws Exception {
+    Path trust = ca.writeCa(dir.resolve("ca.pem"));
+    TestCertificates other = TestCertificates.newAuthority();
+    try (TestBackend good = TestBackend.startTls("good", ca.serverContext(), false);
+        TestBackend stranger = TestBackend.startTls("stranger", other.serverContext(), false)) {
+      discovery.set(
+          "t", List.of(Endpoint.parse(good.address()), Endpoint.parse(stranger.address())));
+      try (RouterHandler handler =
+              RouterHandler.builder()
+                  .discovery(discovery)
+                  .serviceUpstreams(
+                      Map.of("t", UpstreamOptions.https().withTrustStore(trust, null)))
+                  .healthCheck(
+                      dev.whaleray.router.core.HealthCheck.of("/health")
+                          .withInterval(Duration.ofMillis(100))
+                          .withThresholds(1, 1)
+                          .withNewEndpointsWaitingForACheck(true))
+                  .outlierDetection(dev.whaleray.router.core.OutlierDetection.off())
+                  .retries(0)
+                  .build();
+          RouterServer server = start(handler)) {
+        get(server, "/services/t/first"); // watched from now (before any check: either endpoint)
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (good.requests() < 3 && System.nanoTime() < deadline) {
+          Thread.sleep(50); // the good endpoint's checks arrive over TLS
+        }
+        int goodBefore = good.requests();
+        for (int i = 0; i < 20; i++) {
+          HttpResponse<String> r = get(server, "/services/t/x");
+          assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+          assertThat(r.headers().firstValue("X-Backend")).hasValue("good");
+          assertThat(r.headers().firstValue("X-WhaleRay-Panic")).isEmpty();
+        }
+        assertThat(good.requests() - goodBefore).isGreaterThanOrEqualTo(20);
+        assertThat(stranger.requests()).as("no request passes an untrusted handshake").isZero();
+        System.out.printf(
+            "TLS health checks: good saw %d requests (checks included)%n", good.requests());
+      }
+    }
+  }
+
   @Test
   void hostnameVerificationCanBeTurnedOff() throws Exception {
     Path trust = ca.writeCa(dir.resolve("ca.pem"));

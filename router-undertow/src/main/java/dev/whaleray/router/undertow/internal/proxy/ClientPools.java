@@ -254,14 +254,7 @@ public final class ClientPools {
       this.thread = thread;
       this.target = target;
       this.authority = endpoint.authority();
-      String host = endpoint.host();
-      this.uri =
-          URI.create(
-              target.scheme
-                  + "://"
-                  + (host.indexOf(':') >= 0 ? "[" + host + "]" : host)
-                  + ":"
-                  + endpoint.port());
+      this.uri = uri(target, endpoint);
     }
 
     /** Hands {@code w} a connection now, or once one is made. */
@@ -447,6 +440,157 @@ public final class ClientPools {
     }
   }
 
+  /** The URI Undertow's client connects to: the target's scheme and the endpoint's address. */
+  static URI uri(Target target, Endpoint endpoint) {
+    String host = endpoint.host();
+    return URI.create(
+        target.scheme
+            + "://"
+            + (host.indexOf(':') >= 0 ? "[" + host + "]" : host)
+            + ":"
+            + endpoint.port());
+  }
+
+  // ---- health checks over the service's own transport
+
+  private final Object probeLock = new Object();
+  private org.xnio.@Nullable XnioWorker probeWorker; // made by the first probe
+  private boolean closed;
+
+  /**
+   * The health probe of {@code service}'s transport, or null for the router's own HTTP/1.1 path
+   * (checked by the JDK's client).
+   */
+  public dev.whaleray.router.core.@Nullable HealthProbe healthProbe(String service) {
+    Target t = targetFor(service);
+    return t == null ? null : (endpoint, path, timeout) -> probe(t, endpoint, path, timeout);
+  }
+
+  private @Nullable XnioIoThread probeThread() {
+    synchronized (probeLock) {
+      if (closed) {
+        return null;
+      }
+      if (probeWorker == null) {
+        try {
+          probeWorker =
+              Xnio.getInstance(UndertowClient.class.getClassLoader())
+                  .createWorker(
+                      OptionMap.builder()
+                          .set(Options.WORKER_IO_THREADS, 1)
+                          .set(Options.WORKER_TASK_CORE_THREADS, 1)
+                          .set(Options.WORKER_TASK_MAX_THREADS, 1)
+                          .set(Options.WORKER_NAME, "whaleray-health-probe")
+                          .getMap());
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+      return probeWorker.getIoThread();
+    }
+  }
+
+  /** One {@code GET path} on a connection of its own, closed after the status line. */
+  private java.util.concurrent.CompletableFuture<Integer> probe(
+      Target target, Endpoint endpoint, String path, java.time.Duration timeout) {
+    java.util.concurrent.CompletableFuture<Integer> answer =
+        new java.util.concurrent.CompletableFuture<>();
+    XnioIoThread thread = probeThread();
+    if (thread == null) {
+      answer.completeExceptionally(new IOException("router closed"));
+      return answer;
+    }
+    ClientConnection[] held = new ClientConnection[1];
+    java.util.function.Consumer<Throwable> failed =
+        e -> {
+          String why = target.rejection(endpoint);
+          answer.completeExceptionally(
+              why != null ? new IOException("TLS handshake failed: " + why, e) : e);
+        };
+    thread.execute(
+        () -> {
+          XnioExecutor.Key timer =
+              thread.executeAfter(
+                  () ->
+                      answer.completeExceptionally(
+                          new java.util.concurrent.TimeoutException("health check timed out")),
+                  timeout.toMillis(),
+                  TimeUnit.MILLISECONDS);
+          answer.whenComplete(
+              (status, error) -> {
+                timer.remove();
+                ClientConnection c = held[0];
+                if (c != null) {
+                  thread.execute(() -> safeClose(c));
+                }
+              });
+          UndertowClient.getInstance()
+              .connect(
+                  new ClientCallback<ClientConnection>() {
+                    @Override
+                    public void completed(ClientConnection connection) {
+                      held[0] = connection;
+                      if (answer.isDone()) {
+                        safeClose(connection);
+                        return;
+                      }
+                      io.undertow.client.ClientRequest request =
+                          new io.undertow.client.ClientRequest()
+                              .setMethod(io.undertow.util.Methods.GET)
+                              .setPath(path);
+                      request
+                          .getRequestHeaders()
+                          .put(io.undertow.util.Headers.HOST, endpoint.authority())
+                          .put(io.undertow.util.Headers.USER_AGENT, "WhaleRay-HealthCheck");
+                      connection.sendRequest(
+                          request,
+                          new ClientCallback<io.undertow.client.ClientExchange>() {
+                            @Override
+                            public void completed(io.undertow.client.ClientExchange exchange) {
+                              exchange.setResponseListener(
+                                  new ClientCallback<io.undertow.client.ClientExchange>() {
+                                    @Override
+                                    public void completed(io.undertow.client.ClientExchange r) {
+                                      answer.complete(r.getResponse().getResponseCode());
+                                    }
+
+                                    @Override
+                                    public void failed(IOException e) {
+                                      failed.accept(e);
+                                    }
+                                  });
+                              try {
+                                exchange.getRequestChannel().shutdownWrites();
+                                if (!exchange.getRequestChannel().flush()) {
+                                  exchange.getRequestChannel().resumeWrites();
+                                }
+                              } catch (IOException e) {
+                                failed.accept(e);
+                              }
+                            }
+
+                            @Override
+                            public void failed(IOException e) {
+                              failed.accept(e);
+                            }
+                          });
+                    }
+
+                    @Override
+                    public void failed(IOException e) {
+                      failed.accept(e);
+                    }
+                  },
+                  null,
+                  uri(target, endpoint),
+                  thread,
+                  target.ssl,
+                  buffers,
+                  target.clientOptions);
+        });
+    return answer;
+  }
+
   /** The pool of {@code endpoint} with {@code target} on IO thread {@code thread}. */
   Endpoints pool(XnioIoThread thread, Target target, Endpoint endpoint) {
     Map<String, Endpoints> pools = threads.get(thread);
@@ -494,6 +638,13 @@ public final class ClientPools {
 
   /** Closes idle connections on their IO threads; calls in flight finish. */
   public void close() {
+    synchronized (probeLock) {
+      closed = true;
+      org.xnio.XnioWorker w = probeWorker;
+      if (w != null) {
+        w.shutdownNow();
+      }
+    }
     for (Map.Entry<XnioIoThread, Map<String, Endpoints>> e : threads.entrySet()) {
       try {
         e.getKey()
