@@ -232,6 +232,115 @@ class UpstreamH2AndTlsIT {
     }
   }
 
+  /** A backend allowing 4 streams a connection: the rest wait for another, none fails. */
+  @Test
+  void h2cKeepsToTheBackendsStreamLimit() throws Exception {
+    try (TestBackend backend = TestBackend.startHttp2("h", 4)) {
+      discovery.set("g", List.of(Endpoint.parse(backend.address())));
+      try (RouterHandler handler =
+              RouterHandler.builder()
+                  .discovery(discovery)
+                  .serviceUpstreams(Map.of("g", UpstreamOptions.h2c()))
+                  .build();
+          RouterServer server = start(handler)) {
+        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        HttpClient many = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        for (int i = 0; i < 24; i++) {
+          all.add(
+              many.sendAsync(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "http://127.0.0.1:" + server.port() + "/services/g/slow?ms=300"))
+                      .timeout(Duration.ofSeconds(20))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> f : all) {
+          HttpResponse<String> r = f.get(30, TimeUnit.SECONDS);
+          assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        }
+        System.out.printf(
+            "h2c, backend limit 4 streams: 24 requests over %d connections%n", backend.peers());
+        assertThat(backend.requests()).isEqualTo(24);
+      }
+    }
+  }
+
+  /**
+   * The backend dies mid-body: the client's answer is cut, promptly, and the request is not sent
+   * again to the other endpoint (its head was already passed on).
+   */
+  @Test
+  void anUpstreamDyingMidBodyCutsTheClientPromptly() throws Exception {
+    TestBackend backend = TestBackend.startHttp2("dying");
+    try (TestBackend bystander = TestBackend.startHttp2("bystander")) {
+      discovery.set(
+          "g", List.of(Endpoint.parse(backend.address()), Endpoint.parse(bystander.address())));
+      try (RouterHandler handler =
+              RouterHandler.builder()
+                  .discovery(discovery)
+                  .serviceUpstreams(Map.of("g", UpstreamOptions.h2c()))
+                  .build();
+          RouterServer server = start(handler)) {
+        for (int attempt = 0; attempt < 6; attempt++) {
+          try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(15_000);
+            s.getOutputStream()
+                .write(
+                    "GET /services/g/download?bytes=200000000 HTTP/1.1\r\nHost: x\r\n\r\n"
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            java.io.InputStream in = s.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (head.indexOf("\r\n\r\n") < 0) {
+              int c = in.read();
+              if (c < 0) {
+                break;
+              }
+              head.append((char) c);
+            }
+            if (!head.toString().toLowerCase().contains("x-backend: dying")) {
+              continue; // round-robin gave the bystander this one: cut it, ask again
+            }
+            int bystanderBefore = bystander.requests();
+            long t0 = System.nanoTime();
+            long got = 0;
+            Throwable error = null;
+            try {
+              byte[] buf = new byte[65536];
+              boolean killed = false;
+              for (int n; (n = in.read(buf)) >= 0; ) {
+                got += n;
+                if (!killed && got > 1_000_000) {
+                  killed = true;
+                  backend.kill();
+                }
+              }
+            } catch (java.io.IOException e) {
+              error = e;
+            }
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            System.out.printf(
+                "upstream died mid-body: client got %d bytes then %s after %d ms%n",
+                got, error == null ? "EOF" : error.toString(), ms);
+            assertThat(got).isGreaterThan(1_000_000).isLessThan(200_000_000);
+            if (error != null) {
+              assertThat(error)
+                  .as("cut, not timed out")
+                  .isNotInstanceOf(java.net.SocketTimeoutException.class);
+            }
+            assertThat(ms).isLessThan(10_000);
+            Thread.sleep(200);
+            assertThat(bystander.requests()).as("not sent again").isEqualTo(bystanderBefore);
+            return;
+          }
+        }
+        throw new AssertionError("no download reached the dying backend in 6 tries");
+      }
+    } finally {
+      backend.close();
+    }
+  }
+
   @Test
   void h2OverTlsAndHttps11WithATrustStore() throws Exception {
     Path trust = ca.writeCa(dir.resolve("ca.pem"));

@@ -50,6 +50,15 @@ public final class TestBackend implements AutoCloseable {
 
   private TestBackend(
       String name, int port, boolean http2, javax.net.ssl.@Nullable SSLContext tls) {
+    this(name, port, http2, tls, 0);
+  }
+
+  private TestBackend(
+      String name,
+      int port,
+      boolean http2,
+      javax.net.ssl.@Nullable SSLContext tls,
+      int maxConcurrentStreams) {
     this.name = name;
     Undertow.Builder b =
         Undertow.builder()
@@ -59,6 +68,10 @@ public final class TestBackend implements AutoCloseable {
             // h2c by prior knowledge on the plain port, h2 by ALPN on TLS
             .setServerOption(io.undertow.UndertowOptions.ENABLE_HTTP2, http2)
             .setHandler(this::handle);
+    if (maxConcurrentStreams > 0) {
+      b.setServerOption(
+          io.undertow.UndertowOptions.HTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, maxConcurrentStreams);
+    }
     if (tls != null) {
       b.addHttpsListener(port, "127.0.0.1", tls);
     } else {
@@ -81,6 +94,16 @@ public final class TestBackend implements AutoCloseable {
   /** A backend that also speaks HTTP/2 in clear (h2c by prior knowledge), as gRPC servers do. */
   public static TestBackend startHttp2(String name) {
     return new TestBackend(name, 0, true, null);
+  }
+
+  /** An h2c backend that allows at most {@code maxStreams} concurrent streams a connection. */
+  public static TestBackend startHttp2(String name, int maxStreams) {
+    return new TestBackend(name, 0, true, null, maxStreams);
+  }
+
+  /** Stops the server now: its connections close, mid-response too. */
+  public void kill() {
+    server.stop();
   }
 
   /** A backend on TLS only, with HTTP/2 by ALPN when {@code http2}. */

@@ -101,6 +101,9 @@ final class ChannelPump implements ChannelListener<Channel> {
             fail(e, false);
             return;
           }
+          if (over) {
+            return; // the write ended the call (its exchange completed): the buffer is gone
+          }
           if (b.hasRemaining()) {
             source.suspendReads();
             sink.resumeWrites();
@@ -115,6 +118,9 @@ final class ChannelPump implements ChannelListener<Channel> {
           fail(e, true);
           return;
         }
+        if (over) {
+          return;
+        }
         b.flip();
         if (n < 0) {
           free();
@@ -127,7 +133,9 @@ final class ChannelPump implements ChannelListener<Channel> {
           return;
         }
         if (n == 0) {
-          // Nothing more for now: what was written goes on before waiting for more.
+          // Nothing more for now: what was written goes on before waiting for more, and the empty
+          // buffer goes back (an idle gRPC stream may wait for minutes).
+          free();
           if (!sink.flush()) {
             source.suspendReads();
             sink.resumeWrites();

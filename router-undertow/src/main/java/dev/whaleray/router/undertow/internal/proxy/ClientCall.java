@@ -129,6 +129,7 @@ final class ClientCall
     }
     ClientPools.Endpoints p = pools.pool(thread.ioThread, target, upstream.endpoint());
     pool = p;
+    armWait();
     p.acquire(this);
   }
 
@@ -136,11 +137,13 @@ final class ClientCall
 
   @Override
   public void connected(ClientPools.Conn c) {
+    disarmWait();
     if (done) {
       c.release(true);
       return;
     }
     conn = c;
+    firstOnConnection = c.uses++ == 0;
     ClientRequest request = new ClientRequest().setMethod(exchange.getRequestMethod());
     request.setPath(target(path, pathFrom, exchange.getQueryString()));
     headers(request.getRequestHeaders());
@@ -154,17 +157,71 @@ final class ClientCall
 
           @Override
           public void failed(IOException e) {
-            // Nothing reached the backend: the connection was closed (a GOAWAY) under us.
-            if (!done) {
-              releaseConnection(false);
-              failedBeforeSending(Outcome.CONNECT_FAILURE, StatusCodes.BAD_GATEWAY, describe(e));
+            // Nothing reached the backend: the connection was closed (a GOAWAY) under us, or is
+            // over the backend's stream limit (SETTINGS_MAX_CONCURRENT_STREAMS below ours).
+            if (done) {
+              return;
             }
+            if (c.connection.isOpen() && !requeued) {
+              // Not the endpoint's fault: this connection takes no more streams; wait for another.
+              requeued = true;
+              c.retired = true;
+              conn = null;
+              c.release(false);
+              ClientPools.Endpoints p = pool;
+              if (p != null) {
+                armWait();
+                p.acquire(ClientCall.this);
+                return;
+              }
+            }
+            releaseConnection(false);
+            failedBeforeSending(Outcome.CONNECT_FAILURE, StatusCodes.BAD_GATEWAY, describe(e));
           }
         });
   }
 
+  private boolean requeued; // a refused stream went back to its pool once
+  private boolean firstOnConnection; // the attempt's request is its connection's first
+  private XnioExecutor.@Nullable Key waitTimer; // bounds the wait for a connection
+
+  /** Bounds the wait for a connection by the connect timeout, as on the HTTP/1.1 path. */
+  private void armWait() {
+    XnioExecutor.Key old = waitTimer;
+    if (old != null) {
+      old.remove();
+    }
+    waitTimer =
+        thread.ioThread.executeAfter(
+            () -> {
+              waitTimer = null;
+              if (done || conn != null) {
+                return;
+              }
+              ClientPools.Endpoints p = pool;
+              if (p != null) {
+                p.cancel(this);
+              }
+              failedBeforeSending(
+                  Outcome.CONNECT_FAILURE,
+                  StatusCodes.GATEWAY_TIME_OUT,
+                  "upstream connect timed out");
+            },
+            pools.connectTimeoutMillis,
+            TimeUnit.MILLISECONDS);
+  }
+
+  private void disarmWait() {
+    XnioExecutor.Key t = waitTimer;
+    waitTimer = null;
+    if (t != null) {
+      t.remove();
+    }
+  }
+
   @Override
   public void connectFailed(IOException cause, boolean timedOut) {
+    disarmWait();
     if (done) {
       return;
     }
@@ -178,6 +235,7 @@ final class ClientCall
 
   @Override
   public void queueFull() {
+    disarmWait();
     if (!done) {
       failedBeforeSending(
           Outcome.CONNECT_FAILURE,
@@ -293,7 +351,7 @@ final class ClientCall
                 HeaderMap trailers = exchange.getAttachment(HttpAttachments.REQUEST_TRAILERS);
                 if (trailers != null) {
                   // Undertow's client sends the request's trailers from this key.
-                  ce.putAttachment(HttpAttachments.RESPONSE_TRAILERS, trailers);
+                  ce.putAttachment(HttpAttachments.RESPONSE_TRAILERS, trailerFields(trailers));
                 }
               }
 
@@ -312,7 +370,8 @@ final class ClientCall
                 end(Outcome.CLIENT_ABORT);
                 exchange.setPersistent(false);
                 if (e instanceof io.undertow.server.RequestTooBigException
-                    && !exchange.isResponseStarted()) {
+                    && !exchange.isResponseStarted()
+                    && responsePump == null) {
                   fail(413, "request body too large");
                 } else {
                   finish();
@@ -382,6 +441,14 @@ final class ClientCall
     status = response.getResponseCode();
     exchange.setStatusCode(status);
     copyResponseHeaders(response.getResponseHeaders(), exchange.getResponseHeaders());
+    if (!target.multiplexed && (status == 204 || status == 304)) {
+      // Never a body; Undertow's HTTP/1.1 client would wait for one a Content-Length announces.
+      end(Outcome.SUCCESS);
+      finish();
+      releaseConnection(false); // its parser may be out of step: not reused
+      exchange.endExchange();
+      return;
+    }
     ChannelPump p =
         new ChannelPump(
             ce.getResponseChannel(),
@@ -428,10 +495,15 @@ final class ClientCall
     if (done) {
       return;
     }
+    if (headArrived || responsePump != null) {
+      // Undertow fails the exchange on a reset or GOAWAY after its head too: the body broke.
+      upstreamBroke(e);
+      return;
+    }
     cancelTimer();
     LOG.log(System.Logger.Level.DEBUG, () -> upstream.endpoint() + ": " + e);
     releaseConnection(false);
-    if (isTlsFailure(e) || (target.ssl != null && !headArrived && tlsRejected())) {
+    if (firstOnConnection && (isTlsFailure(e) || (target.ssl != null && tlsRejected()))) {
       // The handshake failed (over HTTP/1.1 it runs with the first write): nothing reached the
       // backend's application, so it is a connect failure, retried elsewhere like one.
       failedBeforeSending(Outcome.CONNECT_FAILURE, StatusCodes.BAD_GATEWAY, describe(e));
@@ -517,7 +589,8 @@ final class ClientCall
 
   private void fail(int status, String error) {
     finish();
-    if (exchange.isResponseStarted()) {
+    if (exchange.isResponseStarted() || responsePump != null) {
+      // The backend's head was taken (its channel too): no second answer, the client is cut.
       IoUtils.safeClose(exchange.getConnection());
       return;
     }
@@ -528,6 +601,7 @@ final class ClientCall
   private void finish() {
     done = true;
     cancelTimer();
+    disarmWait();
     ChannelPump p = requestPump;
     if (p != null) {
       p.stop();

@@ -190,9 +190,10 @@ public final class ClientPools {
                   options.trustStore(),
                   options.trustStorePassword(),
                   (peer, why) -> {
-                    if (rejections.size() < 1024) { // read back by the request that connected
-                      rejections.put(peer, why);
+                    if (rejections.size() >= 1024) {
+                      rejections.clear(); // stale ones (nobody asked): a bound, not a history
                     }
+                    rejections.put(peer, why); // read back by the request that connected
                   });
         } catch (TlsFileException e) {
           throw new IllegalArgumentException("upstream trust store: " + e.getMessage(), e);
@@ -228,6 +229,9 @@ public final class ClientPools {
      * once its last one ends, before a leaked window stalls it.
      */
     boolean retired;
+
+    /** Requests handed this connection so far. */
+    int uses;
 
     Conn(ClientConnection connection, Endpoints pool) {
       this.connection = connection;
@@ -370,9 +374,10 @@ public final class ClientPools {
 
     private void failWaiters(IOException cause, boolean timedOut) {
       if (target.multiplexed) {
-        // One connect served them all: all fail (each may retry elsewhere).
-        Waiter w;
-        while ((w = waiting.poll()) != null) {
+        // One connect served them all: all fail (each may retry, even here: taken out first).
+        List<Waiter> all = new ArrayList<>(waiting);
+        waiting.clear();
+        for (Waiter w : all) {
           w.connectFailed(cause, timedOut);
         }
       } else {
