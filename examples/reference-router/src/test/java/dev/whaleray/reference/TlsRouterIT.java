@@ -125,6 +125,52 @@ class TlsRouterIT {
     }
   }
 
+  /** The jar reaches services over h2c and over TLS with a trust store, as its YAML says. */
+  @Test
+  void servicesUpstreamOptionsReachH2cAndTlsBackends() throws Exception {
+    TestCertificates ca = TestCertificates.newAuthority();
+    Path trust = ca.writeCa(dir.resolve("internal-ca.pem"));
+    try (TestBackend h2c = TestBackend.startHttp2("h2c");
+        TestBackend secure =
+            TestBackend.startTls("secure", ca.serverContext("secure.internal"), true)) {
+      int port = RouterProcess.freePort();
+      Path config = dir.resolve("router.yaml");
+      Files.writeString(
+          config,
+          String.join(
+              "\n",
+              "discovery:",
+              "  static:",
+              "    grpcish: [ \"" + h2c.address() + "\" ]",
+              "    secure: [ \"" + secure.address() + "\" ]",
+              "    wrong: [ \"" + secure.address() + "\" ]",
+              "services:",
+              "  grpcish:",
+              "    upstream: { protocol: h2c }",
+              "  secure:",
+              "    upstream: { protocol: h2, trustStore: "
+                  + trust
+                  + ", serverName: secure.internal }",
+              "  wrong:",
+              "    upstream: { tls: true, trustStore: " + trust + ", serverName: other.internal }",
+              ""));
+      try (RouterProcess router =
+          RouterProcess.start(Map.of("WHALERAY_PORT", "" + port), "--config", config.toString())) {
+        router.awaitHealthy(port, Duration.ofSeconds(20));
+        HttpResponse<String> a = ReferenceRouterIT.get(port, "/services/grpcish/x");
+        assertThat(a.statusCode()).as(a.body()).isEqualTo(200);
+        assertThat(a.headers().firstValue("X-Backend-Protocol")).hasValue("HTTP/2.0");
+        HttpResponse<String> b = ReferenceRouterIT.get(port, "/services/secure/x");
+        assertThat(b.statusCode()).as(b.body()).isEqualTo(200);
+        assertThat(b.headers().firstValue("X-Backend-Protocol")).hasValue("HTTP/2.0");
+        assertThat(b.headers().firstValue("X-Backend-Scheme")).hasValue("https");
+        HttpResponse<String> c = ReferenceRouterIT.get(port, "/services/wrong/x");
+        assertThat(c.statusCode()).isEqualTo(502);
+        assertThat(c.body()).contains("upstream TLS handshake failed").contains("other.internal");
+      }
+    }
+  }
+
   @Test
   void theVariablesGiveOnePairAndABadPemStopsTheStartNamingTheFile() throws Exception {
     TestCertificates ca = TestCertificates.newAuthority();
