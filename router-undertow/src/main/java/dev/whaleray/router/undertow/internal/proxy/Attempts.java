@@ -3,13 +3,11 @@ package dev.whaleray.router.undertow.internal.proxy;
 import dev.whaleray.router.RequestView;
 import dev.whaleray.router.core.Cluster;
 import dev.whaleray.router.lb.Outcome;
-import dev.whaleray.router.lb.Tried;
 import dev.whaleray.router.lb.Upstream;
 import dev.whaleray.router.undertow.internal.pool.TimeoutList;
 import dev.whaleray.router.undertow.internal.pool.UpstreamPool;
 import io.undertow.util.StatusCodes;
 import java.io.IOException;
-import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 import org.xnio.IoFuture;
 import org.xnio.StreamConnection;
@@ -22,7 +20,7 @@ import org.xnio.StreamConnection;
  *
  * <p>One per call, and that call's connect timer too. IO thread only.
  */
-final class Attempts extends TimeoutList.Node implements UpstreamPool.Waiter, Tried {
+final class Attempts extends TimeoutList.Node implements UpstreamPool.Waiter {
   private static final System.Logger LOG = System.getLogger(Attempts.class.getName());
 
   private final ProxyCall call;
@@ -34,7 +32,7 @@ final class Attempts extends TimeoutList.Node implements UpstreamPool.Waiter, Tr
   private @Nullable UpstreamPool pool;
   private @Nullable IoFuture<StreamConnection> connecting;
   private int tries;
-  private Upstream @Nullable [] tried; // the upstreams of earlier attempts, on a retry only
+  private final TriedUpstreams tried = new TriedUpstreams(); // the upstreams of earlier attempts
   private boolean ended = true; // no attempt started yet: nothing to report to the balancer
   private long attemptStart;
   private long headNanos; // when the response head arrived: the attempt's latency
@@ -168,10 +166,9 @@ final class Attempts extends TimeoutList.Node implements UpstreamPool.Waiter, Tr
     call.state = 0;
     Upstream failed = upstream;
     if (tries < retries && !call.exchange.isComplete()) {
-      lastReached = outcome != Outcome.CONNECT_FAILURE;
-      remember(failed);
+      tried.add(failed, outcome != Outcome.CONNECT_FAILURE);
       tries++;
-      Upstream next = cluster.pick(view, this).upstream();
+      Upstream next = cluster.pick(view, tried).upstream();
       if (next != null) {
         upstream = next;
         rewindBody();
@@ -191,45 +188,6 @@ final class Attempts extends TimeoutList.Node implements UpstreamPool.Waiter, Tr
     if (body != null && body.isFramed() && body.rewind()) {
       call.requestSent = false;
     }
-  }
-
-  private boolean lastReached; // the last failed attempt had reached a backend (not a connect)
-
-  @Override
-  public boolean lastAttemptReachedABackend() {
-    return lastReached;
-  }
-
-  private void remember(Upstream failed) {
-    Upstream[] t = tried;
-    if (t == null) {
-      t = tried = new Upstream[Math.max(2, retries)];
-    } else if (tries == t.length) {
-      t = tried = Arrays.copyOf(t, t.length * 2);
-    }
-    t[tries] = failed;
-  }
-
-  @Override
-  public int count() {
-    return tries;
-  }
-
-  @Override
-  public boolean contains(Upstream u) {
-    Upstream[] t = tried;
-    if (t == null) {
-      return false;
-    }
-    for (int i = 0; i < tries; i++) {
-      Upstream x = t[i];
-      if (x == u
-          || (x.endpoint().port() == u.endpoint().port()
-              && x.endpoint().host().equals(u.endpoint().host()))) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** The response head arrived (or a 101): the attempt's latency and status. */

@@ -3,7 +3,6 @@ package dev.whaleray.router.undertow.internal.proxy;
 import dev.whaleray.router.RequestView;
 import dev.whaleray.router.core.Cluster;
 import dev.whaleray.router.lb.Outcome;
-import dev.whaleray.router.lb.Tried;
 import dev.whaleray.router.lb.Upstream;
 import dev.whaleray.router.undertow.internal.edge.JsonErrors;
 import dev.whaleray.router.undertow.internal.http1.HeadWriter;
@@ -23,7 +22,6 @@ import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
-import io.undertow.util.Methods;
 import io.undertow.util.StatusCodes;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -49,7 +47,7 @@ import org.xnio.channels.StreamSinkChannel;
  * <p>Runs on the exchange's IO thread only.
  */
 final class ClientCall
-    implements Runnable, ClientPools.Waiter, ExchangeCompletionListener, RequestHead.Origin, Tried {
+    implements Runnable, ClientPools.Waiter, ExchangeCompletionListener, RequestHead.Origin {
   private static final System.Logger LOG = System.getLogger(ClientCall.class.getName());
   private static final HttpString TE = new HttpString("TE");
 
@@ -67,8 +65,7 @@ final class ClientCall
 
   private Upstream upstream;
   private int tries;
-  private Upstream @Nullable [] tried;
-  private boolean lastReached;
+  private final TriedUpstreams tried = new TriedUpstreams();
   private ClientPools.@Nullable Endpoints pool;
   private ClientPools.@Nullable Conn conn;
   private @Nullable ClientExchange upstreamExchange;
@@ -272,10 +269,9 @@ final class ClientCall
     end(outcome);
     Upstream failed = upstream;
     if (tries < pools.retries && !exchange.isComplete() && (!hasBody || !requestStarted)) {
-      lastReached = outcome != Outcome.CONNECT_FAILURE;
-      remember(failed);
+      tried.add(failed, outcome != Outcome.CONNECT_FAILURE);
       tries++;
-      Upstream next = cluster.pick(view, this).upstream();
+      Upstream next = cluster.pick(view, tried).upstream();
       if (next != null) {
         upstream = next;
         attempt(System.nanoTime());
@@ -771,12 +767,11 @@ final class ClientCall
     return false;
   }
 
-  // ---- Origin and Tried
+  // ---- Origin
 
   @Override
   public String remote() {
-    InetSocketAddress peer = exchange.getSourceAddress();
-    return peer == null ? "localhost" : RequestHead.remoteText(exchange.getConnection(), peer);
+    return RequestHead.remote(exchange);
   }
 
   @Override
@@ -791,53 +786,10 @@ final class ClientCall
 
   @Override
   public int localPort() {
-    return exchange.getConnection().getLocalAddress(InetSocketAddress.class).getPort();
+    return RequestHead.localPort(exchange);
   }
 
   private boolean isIdempotent() {
-    HttpString m = exchange.getRequestMethod();
-    return m.equals(Methods.GET)
-        || m.equals(Methods.HEAD)
-        || m.equals(Methods.OPTIONS)
-        || m.equals(Methods.PUT)
-        || m.equals(Methods.DELETE)
-        || m.equals(Methods.TRACE);
-  }
-
-  private void remember(Upstream failed) {
-    Upstream[] t = tried;
-    if (t == null) {
-      t = tried = new Upstream[Math.max(2, pools.retries)];
-    } else if (tries == t.length) {
-      t = tried = Arrays.copyOf(t, t.length * 2);
-    }
-    t[tries] = failed;
-  }
-
-  @Override
-  public int count() {
-    return tries;
-  }
-
-  @Override
-  public boolean contains(Upstream u) {
-    Upstream[] t = tried;
-    if (t == null) {
-      return false;
-    }
-    for (int i = 0; i < tries; i++) {
-      Upstream x = t[i];
-      if (x == u
-          || (x.endpoint().port() == u.endpoint().port()
-              && x.endpoint().host().equals(u.endpoint().host()))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  @Override
-  public boolean lastAttemptReachedABackend() {
-    return lastReached;
+    return RequestHead.isIdempotent(exchange.getRequestMethod());
   }
 }

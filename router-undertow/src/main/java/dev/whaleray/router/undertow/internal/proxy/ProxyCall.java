@@ -14,7 +14,6 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
 import io.undertow.server.protocol.http.HttpServerConnection;
 import io.undertow.util.Headers;
-import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
 import io.undertow.util.StatusCodes;
 import java.io.IOException;
@@ -290,8 +289,7 @@ public final class ProxyCall
 
   @Override
   public String remote() {
-    InetSocketAddress peer = exchange.getSourceAddress();
-    return peer == null ? "localhost" : RequestHead.remoteText(exchange.getConnection(), peer);
+    return RequestHead.remote(exchange);
   }
 
   @Override
@@ -306,7 +304,7 @@ public final class ProxyCall
 
   @Override
   public int localPort() {
-    return exchange.getConnection().getLocalAddress(InetSocketAddress.class).getPort();
+    return RequestHead.localPort(exchange);
   }
 
   private void pumpRequest() {
@@ -422,13 +420,7 @@ public final class ProxyCall
 
   @Override
   public boolean isIdempotent() {
-    HttpString m = exchange.getRequestMethod();
-    return m.equals(Methods.GET)
-        || m.equals(Methods.HEAD)
-        || m.equals(Methods.OPTIONS)
-        || m.equals(Methods.PUT)
-        || m.equals(Methods.DELETE)
-        || m.equals(Methods.TRACE);
+    return RequestHead.isIdempotent(exchange.getRequestMethod());
   }
 
   /** Something broke in transit: answer if the response has not started, else cut the client. */

@@ -40,6 +40,27 @@ final class RequestHead {
     int localPort();
   }
 
+  /** {@link Origin#remote()} of an exchange: its client's address as text. */
+  static String remote(io.undertow.server.HttpServerExchange exchange) {
+    InetSocketAddress peer = exchange.getSourceAddress();
+    return peer == null ? "localhost" : remoteText(exchange.getConnection(), peer);
+  }
+
+  /** {@link Origin#localPort()} of an exchange. */
+  static int localPort(io.undertow.server.HttpServerExchange exchange) {
+    return exchange.getConnection().getLocalAddress(InetSocketAddress.class).getPort();
+  }
+
+  /** Methods a request may be sent again with (RFC 9110 section 9.2.2). */
+  static boolean isIdempotent(HttpString m) {
+    return m.equals(io.undertow.util.Methods.GET)
+        || m.equals(io.undertow.util.Methods.HEAD)
+        || m.equals(io.undertow.util.Methods.OPTIONS)
+        || m.equals(io.undertow.util.Methods.PUT)
+        || m.equals(io.undertow.util.Methods.DELETE)
+        || m.equals(io.undertow.util.Methods.TRACE);
+  }
+
   /** The request line: {@code path} from {@code pathFrom} (the route's prefix stripped). */
   static void requestLine(
       HeadWriter w, HttpString method, String path, int pathFrom, String query) {

@@ -4,7 +4,6 @@ import dev.whaleray.router.RequestView;
 import dev.whaleray.router.core.Cluster;
 import dev.whaleray.router.core.ClusterManager;
 import dev.whaleray.router.lb.Outcome;
-import dev.whaleray.router.lb.Tried;
 import dev.whaleray.router.lb.Upstream;
 import dev.whaleray.router.undertow.internal.pool.TimeoutList;
 import dev.whaleray.router.undertow.internal.pool.Upstreams;
@@ -136,7 +135,7 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
   }
 
   /** One client connection until its tunnel starts (then the tunnel's until it ends). */
-  private final class Call extends TimeoutList.Node implements Tried, UpgradeTunnel.Ended {
+  private final class Call extends TimeoutList.Node implements UpgradeTunnel.Ended {
     private final StreamConnection client;
     private final Upstreams.PerThread thread;
     private final RequestView view;
@@ -144,7 +143,7 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
     private @Nullable Cluster cluster;
     private @Nullable Upstream upstream;
     private @Nullable IoFuture<StreamConnection> connecting;
-    private Upstream @Nullable [] tried;
+    private final TriedUpstreams tried = new TriedUpstreams();
     private int tries;
     private long attemptStart;
     private long connectNanos;
@@ -210,7 +209,7 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
         fail("unknown service " + service);
         return;
       }
-      Upstream u = c.pick(view, this).upstream();
+      Upstream u = c.pick(view, tried).upstream();
       if (u == null) {
         fail("no endpoint to pick for " + service);
         return;
@@ -282,9 +281,9 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
               "tcp " + service + ": connect to " + u.endpoint() + " failed: " + cause.getMessage());
       endAttempt(Outcome.CONNECT_FAILURE);
       if (tries < retries) {
-        remember(u);
+        tried.add(u, false); // only connect failures are retried: they add no load
         tries++;
-        Upstream next = c.pick(view, this).upstream();
+        Upstream next = c.pick(view, tried).upstream();
         if (next != null) {
           connect(c, next);
           return;
@@ -365,43 +364,6 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
         admitted = false;
         c.requestEnded(failed);
       }
-    }
-
-    private void remember(Upstream u) {
-      Upstream[] t = tried;
-      if (t == null) {
-        t = tried = new Upstream[Math.max(2, retries)];
-      } else if (tries == t.length) {
-        t = tried = java.util.Arrays.copyOf(t, t.length * 2);
-      }
-      t[tries] = u;
-    }
-
-    @Override
-    public int count() {
-      return tries;
-    }
-
-    @Override
-    public boolean contains(Upstream u) {
-      Upstream[] t = tried;
-      if (t == null) {
-        return false;
-      }
-      for (int i = 0; i < tries; i++) {
-        Upstream x = t[i];
-        if (x == u
-            || (x.endpoint().port() == u.endpoint().port()
-                && x.endpoint().host().equals(u.endpoint().host()))) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    @Override
-    public boolean lastAttemptReachedABackend() {
-      return false; // only connect failures are retried: they add no load
     }
   }
 
