@@ -63,6 +63,26 @@ class UpstreamH2AndTlsIT {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  /** {@code n} requests for {@code path} at once, each on its own client connection. */
+  private static List<HttpResponse<String>> concurrently(RouterServer server, String path, int n)
+      throws Exception {
+    List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+    HttpClient many = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    for (int i = 0; i < n; i++) {
+      all.add(
+          many.sendAsync(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                  .timeout(Duration.ofSeconds(20))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+    List<HttpResponse<String>> answers = new ArrayList<>();
+    for (CompletableFuture<HttpResponse<String>> f : all) {
+      answers.add(f.get(30, TimeUnit.SECONDS));
+    }
+    return answers;
+  }
+
   @Test
   void h2cMultiplexesRequestsOverFewConnections() throws Exception {
     try (TestBackend backend = TestBackend.startHttp2("h")) {
@@ -80,20 +100,7 @@ class UpstreamH2AndTlsIT {
 
         // 64 at once, each on its own client connection: the backend sees at most one HTTP/2
         // connection per router IO thread (two), streams multiplexed over them.
-        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
-        HttpClient many = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        for (int i = 0; i < 64; i++) {
-          all.add(
-              many.sendAsync(
-                  HttpRequest.newBuilder(
-                          URI.create(
-                              "http://127.0.0.1:" + server.port() + "/services/g/slow?ms=200"))
-                      .timeout(Duration.ofSeconds(20))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString()));
-        }
-        for (CompletableFuture<HttpResponse<String>> f : all) {
-          HttpResponse<String> r = f.get(30, TimeUnit.SECONDS);
+        for (HttpResponse<String> r : concurrently(server, "/services/g/slow?ms=200", 64)) {
           assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
           assertThat(r.headers().firstValue("X-Backend-Protocol")).hasValue("HTTP/2.0");
         }
@@ -243,20 +250,7 @@ class UpstreamH2AndTlsIT {
                   .serviceUpstreams(Map.of("g", UpstreamOptions.h2c()))
                   .build();
           RouterServer server = start(handler)) {
-        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
-        HttpClient many = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        for (int i = 0; i < 24; i++) {
-          all.add(
-              many.sendAsync(
-                  HttpRequest.newBuilder(
-                          URI.create(
-                              "http://127.0.0.1:" + server.port() + "/services/g/slow?ms=300"))
-                      .timeout(Duration.ofSeconds(20))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString()));
-        }
-        for (CompletableFuture<HttpResponse<String>> f : all) {
-          HttpResponse<String> r = f.get(30, TimeUnit.SECONDS);
+        for (HttpResponse<String> r : concurrently(server, "/services/g/slow?ms=300", 24)) {
           assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         }
         System.out.printf(
@@ -413,20 +407,7 @@ class UpstreamH2AndTlsIT {
                   .maxConnectionsPerThread(1)
                   .build();
           RouterServer server = start(handler)) {
-        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
-        HttpClient many = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        for (int i = 0; i < 12; i++) {
-          all.add(
-              many.sendAsync(
-                  HttpRequest.newBuilder(
-                          URI.create(
-                              "http://127.0.0.1:" + server.port() + "/services/b/slow?ms=100"))
-                      .timeout(Duration.ofSeconds(20))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString()));
-        }
-        for (CompletableFuture<HttpResponse<String>> f : all) {
-          HttpResponse<String> r = f.get(30, TimeUnit.SECONDS);
+        for (HttpResponse<String> r : concurrently(server, "/services/b/slow?ms=100", 12)) {
           assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         }
         System.out.printf(
