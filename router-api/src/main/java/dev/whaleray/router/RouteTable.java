@@ -1,5 +1,7 @@
 package dev.whaleray.router;
 
+import static java.util.Objects.requireNonNull;
+
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -60,7 +62,7 @@ final class RouteTable implements Router {
             continue;
           }
         } else {
-          String suffix = route.hostSuffix;
+          String suffix = requireNonNull(route.hostSuffix); // a host route without an exact name
           int labelLength = host.length() - suffix.length();
           if (labelLength <= 0
               || !host.regionMatches(true, labelLength, suffix, 0, suffix.length())) {
@@ -123,7 +125,8 @@ final class RouteTable implements Router {
       if (constant != null) {
         return constant;
       }
-      return RouteMatch.matched(route, service, strip);
+      // A route without a {service} placeholder names its service (checked when it was built).
+      return RouteMatch.matched(route, requireNonNull(service), strip);
     }
     return RouteMatch.NONE;
   }

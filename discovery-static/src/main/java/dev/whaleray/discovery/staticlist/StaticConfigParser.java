@@ -339,7 +339,7 @@ public final class StaticConfigParser {
         try {
           endpoints.add(parseEntry(((ScalarNode) entry).getValue()));
         } catch (IllegalArgumentException e) {
-          throw error(entry, entryField, e.getMessage());
+          throw error(entry, entryField, String.valueOf(e.getMessage()));
         }
       }
       return List.copyOf(endpoints);

@@ -118,7 +118,7 @@ final class AdminInput {
     try {
       return Durations.parse("ttl", text, MIN_TTL, MAX_TTL);
     } catch (IllegalArgumentException e) {
-      throw new BadInput("ttl", e.getMessage());
+      throw new BadInput("ttl", String.valueOf(e.getMessage()));
     }
   }
 

@@ -38,14 +38,14 @@ final class AdminSettings {
       try {
         t = v.isNull() ? null : token(v.scalar());
       } catch (IllegalArgumentException e) {
-        throw v.error(e.getMessage());
+        throw v.error(String.valueOf(e.getMessage()));
       }
     }
     if ((v = m.get("registry")) != null) {
       try {
         r = registry(v.scalar());
       } catch (IllegalArgumentException e) {
-        throw v.error(e.getMessage());
+        throw v.error(String.valueOf(e.getMessage()));
       }
     }
     return new AdminSettings(t, r);

@@ -21,7 +21,7 @@ final class Durations {
     try {
       d = dev.whaleray.router.settings.Durations.parse(field, text);
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(e.getMessage(), e);
+      throw new ConfigException(String.valueOf(e.getMessage()), e);
     }
     if (d.compareTo(MAX) > 0) {
       throw new ConfigException(field + ": '" + text + "' (expected: at most 24h)");

@@ -67,7 +67,8 @@ final class ListenerSettings {
       }
       YamlFile.Value max = m.get("maxConnections");
       int maxConnections = max == null ? 0 : max.integer(1, 1_000_000);
-      Listener l = new Listener(p, s, protocol, maxConnections, port.error("").getMessage());
+      Listener l =
+          new Listener(p, s, protocol, maxConnections, String.valueOf(port.error("").getMessage()));
       Listener before = byPort.putIfAbsent(p, l);
       if (before != null) {
         throw port.error(

@@ -126,7 +126,10 @@ public final class ReferenceRouter implements AutoCloseable {
             "/admin",
             () ->
                 new AdminApi(
-                    handlerForAdmin, registryForAdmin, config.admin.token, config.discovery));
+                    handlerForAdmin,
+                    java.util.Objects.requireNonNull(registryForAdmin), // made with the admin port
+                    config.admin.token,
+                    config.discovery));
         adm.start();
       }
     } catch (RuntimeException e) {

@@ -330,7 +330,7 @@ public final class RouterConfig {
     final Set<String> cloudmapSettings = new LinkedHashSet<>();
     String lbPolicy = "round-robin";
     final Map<String, String> lbOptions = new LinkedHashMap<>();
-    @Nullable YamlFile.Value lbPolicyNode;
+    YamlFile.@Nullable Value lbPolicyNode;
     boolean lbPolicyFromEnv;
     @Nullable String zone;
     Duration shutdownGrace = Duration.ofSeconds(20);
@@ -629,7 +629,8 @@ public final class RouterConfig {
         YamlFile.Value path = h.get("path");
         String p = path == null ? "/health" : path.scalar().trim();
         if (!p.startsWith("/")) {
-          throw path.error("healthCheck.path: '" + p + "' (expected: starting with /)");
+          throw (path == null ? v : path)
+              .error("healthCheck.path: '" + p + "' (expected: starting with /)");
         }
         dev.whaleray.router.core.HealthCheck check = dev.whaleray.router.core.HealthCheck.of(p);
         if (h.containsKey("interval")) {
@@ -694,7 +695,7 @@ public final class RouterConfig {
           }
         }
       } catch (IllegalArgumentException e) {
-        throw v.error(e.getMessage());
+        throw v.error(String.valueOf(e.getMessage()));
       }
       if (u.containsKey("trustStore") && !u.get("trustStore").isNull()) {
         String password =
@@ -708,7 +709,7 @@ public final class RouterConfig {
         try {
           o = o.withServerName(u.get("serverName").scalar());
         } catch (IllegalArgumentException e) {
-          throw u.get("serverName").error(e.getMessage());
+          throw u.get("serverName").error(String.valueOf(e.getMessage()));
         }
       }
       if (!o.tls()
@@ -738,7 +739,7 @@ public final class RouterConfig {
       try {
         return Sizes.parse(v.scalar());
       } catch (IllegalArgumentException e) {
-        throw v.error(e.getMessage());
+        throw v.error(String.valueOf(e.getMessage()));
       }
     }
 
@@ -812,7 +813,7 @@ public final class RouterConfig {
       } catch (ConfigException e) {
         throw e; // names its own line and field already
       } catch (IllegalArgumentException e) {
-        throw item.error(e.getMessage());
+        throw item.error(String.valueOf(e.getMessage()));
       }
     }
 
@@ -854,7 +855,7 @@ public final class RouterConfig {
      * throwaway instance is built, so bad options fail at start-up, not on a request).
      */
     static void checkPolicy(
-        @Nullable YamlFile.Value node, String policy, Map<String, String> options) {
+        YamlFile.@Nullable Value node, String policy, Map<String, String> options) {
       try {
         dev.whaleray.router.lb.LoadBalancerProviders.get(policy)
             .newLoadBalancer(

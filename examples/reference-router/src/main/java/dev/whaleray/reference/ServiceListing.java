@@ -69,7 +69,10 @@ final class ServiceListing {
     for (Cluster c : first.values()) {
       services.put(
           c.service(),
-          service(c, inFlight.get(c.service()), registered.getOrDefault(c.service(), Map.of())));
+          service(
+              c,
+              inFlight.getOrDefault(c.service(), Map.of()),
+              registered.getOrDefault(c.service(), Map.of())));
     }
     for (Map.Entry<String, Map<String, Registration>> e : registered.entrySet()) {
       if (!services.containsKey(e.getKey())) {

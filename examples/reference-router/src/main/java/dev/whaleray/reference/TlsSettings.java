@@ -86,7 +86,7 @@ final class TlsSettings {
       try {
         TlsOptions.builder().protocols(pr);
       } catch (IllegalArgumentException e) {
-        throw v.error(e.getMessage().replaceFirst("^tls protocols: ", ""));
+        throw v.error(String.valueOf(e.getMessage()).replaceFirst("^tls protocols: ", ""));
       }
     }
     if ((v = m.get("redirectHttp")) != null) {

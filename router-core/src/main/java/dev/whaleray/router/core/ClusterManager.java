@@ -98,7 +98,7 @@ public final class ClusterManager implements AutoCloseable {
             ? null
             : java.net.http.HttpClient.newBuilder()
                 .version(java.net.http.HttpClient.Version.HTTP_1_1)
-                .connectTimeout(healthCheck.timeout())
+                .connectTimeout(requireNonNull(healthCheck).timeout()) // probes exist with it
                 .executor(probeThreads)
                 .build();
     // Ejections and their ends run here, off the IO threads: the given scheduler, else our own.

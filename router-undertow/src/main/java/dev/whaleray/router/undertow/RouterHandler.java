@@ -88,7 +88,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
                 b.maxConnectionsPerThread,
                 b.maxQueueSize);
     this.services =
-        ClusterManager.builder(b.discovery)
+        ClusterManager.builder(requireNonNull(b.discovery, "discovery"))
             .loadBalancer(b.loadBalancer)
             .lbTemplate(b.lbContext)
             .policies(checkRoutePolicies(b.router, b.lbContext))

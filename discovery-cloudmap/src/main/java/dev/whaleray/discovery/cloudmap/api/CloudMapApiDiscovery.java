@@ -299,7 +299,7 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
               client
                   .discoverInstancesRevision(r -> r.namespaceName(namespace).serviceName(service))
                   .instancesRevision();
-          if (known.equals(now)) {
+          if (java.util.Objects.equals(known, now)) {
             succeeded(null, null, refreshNanos);
             return;
           }

@@ -103,7 +103,10 @@ public final class MemoryRegistry implements Registry {
     Entry removed;
     synchronized (this) {
       Map<String, Entry> byAddress = services.get(service);
-      removed = byAddress == null ? null : byAddress.remove(endpoint.authority());
+      if (byAddress == null) {
+        return false;
+      }
+      removed = byAddress.remove(endpoint.authority());
       if (removed == null) {
         return false;
       }
@@ -120,7 +123,10 @@ public final class MemoryRegistry implements Registry {
   private void expire(Registration r) {
     synchronized (this) {
       Map<String, Entry> byAddress = services.get(r.service());
-      Entry e = byAddress == null ? null : byAddress.get(r.endpoint().authority());
+      if (byAddress == null) {
+        return;
+      }
+      Entry e = byAddress.get(r.endpoint().authority());
       if (e == null || e.registration != r) {
         return;
       }

@@ -1,5 +1,7 @@
 package dev.whaleray.router.undertow.internal.edge;
 
+import static java.util.Objects.requireNonNull;
+
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.Connectors;
 import io.undertow.server.HttpServerExchange;
@@ -106,6 +108,7 @@ final class StrictChunkedConduit extends AbstractStreamSourceConduit<StreamSourc
             pooled = connection.getByteBufferPool().allocate();
             buf = pooled.getBuffer();
           }
+          buf = requireNonNull(buf); // set with the pooled buffer above
           buf.clear();
           int r = next.read(buf);
           buf.flip();
@@ -129,7 +132,7 @@ final class StrictChunkedConduit extends AbstractStreamSourceConduit<StreamSourc
       throw e;
     } finally {
       if (pooled != null) {
-        if (buf.hasRemaining()) {
+        if (requireNonNull(buf).hasRemaining()) { // pooled is set with buf
           connection.ungetRequestBytes(pooled); // read past the part consumed: give it back
         } else {
           pooled.close();

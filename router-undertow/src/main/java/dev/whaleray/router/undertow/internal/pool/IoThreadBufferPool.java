@@ -132,7 +132,7 @@ public final class IoThreadBufferPool implements ByteBufferPool {
   }
 
   private final class Pooled implements PooledByteBuffer {
-    private ByteBuffer buffer;
+    private @Nullable ByteBuffer buffer;
 
     Pooled(ByteBuffer buffer) {
       this.buffer = buffer;

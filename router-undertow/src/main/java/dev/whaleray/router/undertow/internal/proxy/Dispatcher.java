@@ -1,5 +1,7 @@
 package dev.whaleray.router.undertow.internal.proxy;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.whaleray.router.RouteMatch;
 import dev.whaleray.router.Router;
 import dev.whaleray.router.core.Cluster;
@@ -107,7 +109,7 @@ public final class Dispatcher implements HttpHandler {
     try {
       normal = PathNormalizer.normalize(view.path(), 0);
     } catch (PathNormalizer.RejectedPath e) {
-      JsonErrors.send(exchange, StatusCodes.BAD_REQUEST, e.getMessage(), null);
+      JsonErrors.send(exchange, StatusCodes.BAD_REQUEST, String.valueOf(e.getMessage()), null);
       return;
     }
     ExchangeRequestView raw = view;
@@ -178,7 +180,7 @@ public final class Dispatcher implements HttpHandler {
 
   private void route(HttpServerExchange exchange, ExchangeRequestView view, RouteMatch match)
       throws Exception {
-    String service = match.service();
+    String service = requireNonNull(match.service()); // a matched route names its service
     RequestRecord record = sink == null ? null : exchange.getAttachment(RequestRecord.KEY);
     if (record != null) {
       record.route = routeTag(match.route());
@@ -255,7 +257,7 @@ public final class Dispatcher implements HttpHandler {
       exchange
           .getResponseHeaders()
           .put(Headers.RETRY_AFTER, Long.toString(pick.retryAfterSeconds()));
-      JsonErrors.send(exchange, 429, reason, service);
+      JsonErrors.send(exchange, 429, reason == null ? "rate limited" : reason, service);
     } else {
       JsonErrors.send(
           exchange,
@@ -353,7 +355,7 @@ public final class Dispatcher implements HttpHandler {
       return;
     }
     ClientPools c = clients;
-    ClientPools.Target target = c == null ? null : c.targetFor(match.service());
+    ClientPools.Target target = c == null ? null : c.targetFor(requireNonNull(match.service()));
     if (target != null) {
       if (websocket) {
         JsonErrors.send(
@@ -366,7 +368,7 @@ public final class Dispatcher implements HttpHandler {
       exchange.dispatch(
           exchange.isInIoThread() ? SameThreadExecutor.INSTANCE : exchange.getIoThread(),
           new ClientCall(
-              c,
+              requireNonNull(c), // a target comes from it
               target,
               upstreams,
               exchange,

@@ -1,5 +1,7 @@
 package dev.whaleray.router.undertow.internal.proxy;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.whaleray.router.RequestView;
 import dev.whaleray.router.core.Cluster;
 import dev.whaleray.router.lb.Outcome;
@@ -332,7 +334,7 @@ public final class ProxyCall
   void linger() {
     RequestPump body = request;
     StreamSourceChannel rc = body == null ? null : body.channel;
-    if (rc == null || body.eof) {
+    if (rc == null || requireNonNull(body).eof) { // a channel comes with a body
       exchange.endExchange();
       return;
     }

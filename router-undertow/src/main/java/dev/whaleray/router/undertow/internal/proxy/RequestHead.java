@@ -200,7 +200,7 @@ final class RequestHead {
     String port = trust ? in.getFirst(Headers.X_FORWARDED_PORT) : null;
     if (port != null && isPort(port)) {
       copyAll(w, in, Headers.X_FORWARDED_PORT);
-    } else if (port == null && hasPlainPort(clientHost)) {
+    } else if (port == null && clientHost != null && hasPlainPort(clientHost)) {
       // The Host header's own digits: what getHostPort() would parse and print back.
       w.name(Headers.X_FORWARDED_PORT)
           .ascii(clientHost, clientHost.lastIndexOf(':') + 1, clientHost.length())

@@ -1,5 +1,7 @@
 package dev.whaleray.router.undertow.internal.proxy;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.whaleray.router.undertow.internal.pool.TimeoutList;
 import dev.whaleray.router.undertow.internal.pool.Upstreams;
 import io.undertow.connector.ByteBufferPool;
@@ -283,7 +285,7 @@ final class RequestPump extends TimeoutList.Node {
   void frame() {
     PooledByteBuffer[] p = preread;
     for (int i = 0; i < prereadCount && !framed; i++) {
-      ByteBuffer b = p[i].getBuffer();
+      ByteBuffer b = requireNonNull(p)[i].getBuffer(); // read ahead: the array is there
       int n = b.position() - CHUNK_HEAD;
       if (chunked && !whole) {
         frameChunk(b, n);
@@ -316,7 +318,7 @@ final class RequestPump extends TimeoutList.Node {
     try {
       PooledByteBuffer[] p = preread;
       while (prereadSent < prereadCount) {
-        ByteBuffer ab = p[prereadSent].getBuffer();
+        ByteBuffer ab = requireNonNull(p)[prereadSent].getBuffer();
         sink.write(ab);
         if (ab.hasRemaining()) {
           rc.suspendReads();

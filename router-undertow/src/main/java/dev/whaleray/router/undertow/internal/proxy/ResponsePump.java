@@ -1,5 +1,7 @@
 package dev.whaleray.router.undertow.internal.proxy;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.whaleray.router.lb.Outcome;
 import dev.whaleray.router.undertow.internal.http1.ChunkedResponseDecoder;
 import dev.whaleray.router.undertow.internal.http1.HopByHop;
@@ -107,7 +109,7 @@ final class ResponsePump extends TimeoutList.Node {
       pump();
       return;
     }
-    UpstreamPool.Conn c = call.conn;
+    UpstreamPool.Conn c = requireNonNull(call.conn); // readable: the call holds its connection
     ByteBuffer b = c.buffer();
     int n;
     try {
@@ -274,7 +276,7 @@ final class ResponsePump extends TimeoutList.Node {
     call.attempts.headArrived(StatusCodes.SWITCHING_PROTOCOLS);
     cancel();
     call.state = ProxyCall.DONE; // the exchange ends with the 101; the tunnel owns both from here
-    UpstreamPool.Conn c = call.conn;
+    UpstreamPool.Conn c = requireNonNull(call.conn);
     call.conn = null;
     c.source.getReadSetter().set(null);
     c.sink.getWriteSetter().set(null);
@@ -290,7 +292,7 @@ final class ResponsePump extends TimeoutList.Node {
       flushEnd();
       return;
     }
-    channel.suspendWrites();
+    requireNonNull(channel).suspendWrites(); // writable: the response channel is open
     UpstreamPool.Conn c = call.conn;
     if (c != null) {
       c.source.resumeReads();
@@ -337,12 +339,12 @@ final class ResponsePump extends TimeoutList.Node {
     while (true) {
       if (bodyMode == BODY_NONE
           || (bodyMode == BODY_FIXED && remaining == 0)
-          || (bodyMode == BODY_CHUNKED && decoder.isDone())) {
+          || (bodyMode == BODY_CHUNKED && requireNonNull(decoder).isDone())) {
         return BODY_READ;
       }
       int available;
       if (bodyMode == BODY_CHUNKED) {
-        available = decoder.data(b);
+        available = requireNonNull(decoder).data(b); // chunked: it has a decoder
         if (decoder.isDone()) {
           continue; // its trailers, if any, go out with the end (bodyRead)
         }
@@ -384,7 +386,7 @@ final class ResponsePump extends TimeoutList.Node {
       if (bodyMode == BODY_FIXED) {
         remaining -= written;
       } else if (bodyMode == BODY_CHUNKED) {
-        decoder.consumed(written);
+        requireNonNull(decoder).consumed(written);
       }
       if (written < available) {
         source.suspendReads();
@@ -424,7 +426,7 @@ final class ResponsePump extends TimeoutList.Node {
       endAfterFlush = true;
     }
     call.state = ProxyCall.DONE;
-    StreamSinkChannel out = channel;
+    StreamSinkChannel out = requireNonNull(channel); // the body ends: its channel was taken
     try {
       out.shutdownWrites();
     } catch (IOException e) {
@@ -435,7 +437,7 @@ final class ResponsePump extends TimeoutList.Node {
   }
 
   private void flushEnd() {
-    StreamSinkChannel out = channel;
+    StreamSinkChannel out = requireNonNull(channel);
     try {
       if (out.flush()) {
         out.suspendWrites();

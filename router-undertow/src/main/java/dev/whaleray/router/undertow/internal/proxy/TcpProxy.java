@@ -1,5 +1,7 @@
 package dev.whaleray.router.undertow.internal.proxy;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.whaleray.router.RequestView;
 import dev.whaleray.router.core.Cluster;
 import dev.whaleray.router.core.ClusterManager;
@@ -205,7 +207,7 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
       if (done || c == null) {
         return;
       }
-      if (!c.snapshot().endpoints().isKnown()) {
+      if (!requireNonNull(c.snapshot()).endpoints().isKnown()) {
         fail("unknown service " + service);
         return;
       }

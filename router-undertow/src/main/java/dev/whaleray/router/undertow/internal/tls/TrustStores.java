@@ -52,7 +52,7 @@ public final class TrustStores {
       return context;
     } catch (GeneralSecurityException e) {
       throw new TlsFileException(
-          trustStore == null ? Path.of("(default)") : trustStore, e.getMessage());
+          trustStore == null ? Path.of("(default)") : trustStore, String.valueOf(e.getMessage()));
     }
   }
 
