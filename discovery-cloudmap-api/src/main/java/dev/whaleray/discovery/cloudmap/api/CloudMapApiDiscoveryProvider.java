@@ -7,8 +7,11 @@ import dev.whaleray.router.discovery.DiscoveryProvider;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code cloudmap-api} discovery ({@code WHALERAY_DISCOVERY=cloudmap-api}): Cloud Map services
@@ -61,19 +64,58 @@ public final class CloudMapApiDiscoveryProvider implements DiscoveryProvider {
     return NAME;
   }
 
-  /** False when the AWS SDK's servicediscovery module or url-connection-client is missing. */
+  /** The artifact that holds this provider, as error messages name it. */
+  public static final String ARTIFACT = "dev.whaleray:discovery-cloudmap-api";
+
+  /** The classes this provider needs, and the artifact each comes from. */
+  private static final List<Map.Entry<String, String>> REQUIRED =
+      List.of(
+          Map.entry(
+              "software.amazon.awssdk.services.servicediscovery.ServiceDiscoveryClient",
+              "software.amazon.awssdk:servicediscovery"),
+          Map.entry(
+              "software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient",
+              "software.amazon.awssdk:url-connection-client"));
+
+  /**
+   * False when the AWS SDK's servicediscovery module or url-connection-client is missing (a
+   * dependency of {@value #ARTIFACT} excluded by hand); {@link #unavailableReason()} names it.
+   */
   @Override
   public boolean isAvailable() {
-    ClassLoader loader = CloudMapApiDiscoveryProvider.class.getClassLoader();
-    try {
-      Class.forName(
-          "software.amazon.awssdk.services.servicediscovery.ServiceDiscoveryClient", false, loader);
-      Class.forName(
-          "software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient", false, loader);
-      return true;
-    } catch (ClassNotFoundException | LinkageError e) {
-      return false;
+    return missing(CloudMapApiDiscoveryProvider.class.getClassLoader()) == null;
+  }
+
+  /**
+   * {@inheritDoc} E.g. {@code cloudmap-api discovery needs software.amazon.awssdk:servicediscovery
+   * on the classpath (a dependency of dev.whaleray:discovery-cloudmap-api)}.
+   */
+  @Override
+  public @Nullable String unavailableReason() {
+    return missing(CloudMapApiDiscoveryProvider.class.getClassLoader());
+  }
+
+  /** What {@code loader} lacks for this provider, as a message; null when nothing. */
+  static @Nullable String missing(@Nullable ClassLoader loader) {
+    List<String> absent = new ArrayList<>();
+    for (Map.Entry<String, String> e : REQUIRED) {
+      try {
+        Class.forName(e.getKey(), false, loader);
+      } catch (ClassNotFoundException | LinkageError ex) {
+        absent.add(e.getValue());
+      }
     }
+    if (absent.isEmpty()) {
+      return null;
+    }
+    return NAME
+        + " discovery needs "
+        + String.join(" and ", absent)
+        + " on the classpath ("
+        + (absent.size() == 1 ? "a dependency" : "dependencies")
+        + " of "
+        + ARTIFACT
+        + ")";
   }
 
   /** The settings above. */

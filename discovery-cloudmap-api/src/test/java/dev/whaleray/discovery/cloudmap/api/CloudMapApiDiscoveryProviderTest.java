@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.whaleray.router.discovery.Discovery;
 import dev.whaleray.router.discovery.DiscoveryContext;
 import dev.whaleray.router.discovery.DiscoveryProviders;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -35,6 +37,22 @@ class CloudMapApiDiscoveryProviderTest {
     assertThat(DiscoveryProviders.get("cloudmap-api"))
         .isInstanceOf(CloudMapApiDiscoveryProvider.class);
     assertThat(new CloudMapApiDiscoveryProvider().isAvailable()).isTrue();
+  }
+
+  @Test
+  void withoutTheAwsSdkItIsUnavailableAndNamesWhatToAdd() throws Exception {
+    CloudMapApiDiscoveryProvider provider = new CloudMapApiDiscoveryProvider();
+    assertThat(provider.unavailableReason()).isNull();
+    // A class loader that sees the JDK only: no AWS SDK.
+    try (URLClassLoader jdkOnly =
+        new URLClassLoader(new URL[0], ClassLoader.getPlatformClassLoader())) {
+      assertThat(CloudMapApiDiscoveryProvider.missing(jdkOnly))
+          .isEqualTo(
+              "cloudmap-api discovery needs software.amazon.awssdk:servicediscovery and"
+                  + " software.amazon.awssdk:url-connection-client on the classpath (dependencies"
+                  + " of dev.whaleray:discovery-cloudmap-api)");
+    }
+    assertThat(CloudMapApiDiscoveryProvider.missing(getClass().getClassLoader())).isNull();
   }
 
   @Test

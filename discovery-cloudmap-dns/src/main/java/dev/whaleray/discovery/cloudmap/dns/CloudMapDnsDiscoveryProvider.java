@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code cloudmap-dns} discovery ({@code WHALERAY_DISCOVERY=cloudmap-dns}): Cloud Map services
@@ -61,17 +62,31 @@ public final class CloudMapDnsDiscoveryProvider implements DiscoveryProvider {
     return NAME;
   }
 
-  /** False when dnsjava is not on the class path. */
+  /** The artifact that holds this provider, as error messages name it. */
+  public static final String ARTIFACT = "dev.whaleray:discovery-cloudmap-dns";
+
+  /** False when dnsjava is not on the class path; {@link #unavailableReason()} then says so. */
   @Override
   public boolean isAvailable() {
+    return missing(CloudMapDnsDiscoveryProvider.class.getClassLoader()) == null;
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public @Nullable String unavailableReason() {
+    return missing(CloudMapDnsDiscoveryProvider.class.getClassLoader());
+  }
+
+  /** What {@code loader} lacks for this provider, as a message; null when nothing. */
+  static @Nullable String missing(@Nullable ClassLoader loader) {
     try {
-      Class.forName(
-          "org.xbill.DNS.ExtendedResolver",
-          false,
-          CloudMapDnsDiscoveryProvider.class.getClassLoader());
-      return true;
+      Class.forName("org.xbill.DNS.ExtendedResolver", false, loader);
+      return null;
     } catch (ClassNotFoundException | LinkageError e) {
-      return false;
+      return NAME
+          + " discovery needs dnsjava:dnsjava on the classpath (a dependency of "
+          + ARTIFACT
+          + ")";
     }
   }
 

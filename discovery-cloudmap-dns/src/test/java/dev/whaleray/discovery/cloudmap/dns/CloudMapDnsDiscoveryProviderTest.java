@@ -7,6 +7,8 @@ import dev.whaleray.router.discovery.Discovery;
 import dev.whaleray.router.discovery.DiscoveryContext;
 import dev.whaleray.router.discovery.DiscoveryProviders;
 import java.net.InetSocketAddress;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -33,6 +35,18 @@ class CloudMapDnsDiscoveryProviderTest {
     assertThat(DiscoveryProviders.get("cloudmap-dns"))
         .isInstanceOf(CloudMapDnsDiscoveryProvider.class);
     assertThat(new CloudMapDnsDiscoveryProvider().isAvailable()).isTrue();
+  }
+
+  @Test
+  void withoutDnsjavaItIsUnavailableAndNamesWhatToAdd() throws Exception {
+    assertThat(new CloudMapDnsDiscoveryProvider().unavailableReason()).isNull();
+    try (URLClassLoader jdkOnly =
+        new URLClassLoader(new URL[0], ClassLoader.getPlatformClassLoader())) {
+      assertThat(CloudMapDnsDiscoveryProvider.missing(jdkOnly))
+          .isEqualTo(
+              "cloudmap-dns discovery needs dnsjava:dnsjava on the classpath (a dependency of"
+                  + " dev.whaleray:discovery-cloudmap-dns)");
+    }
   }
 
   @Test
