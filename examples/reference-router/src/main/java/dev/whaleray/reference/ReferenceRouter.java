@@ -238,8 +238,8 @@ public final class ReferenceRouter implements AutoCloseable {
     try {
       provider = DiscoveryProviders.get(config.discovery);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "discovery " + config.discovery + ": " + e.getMessage(), e);
+      throw BundledProviders.discoveryNotFound(
+          config.discovery, e, ReferenceRouter.class.getClassLoader());
     }
     Map<String, String> settings = DiscoverySettings.checked(config, provider);
     try {

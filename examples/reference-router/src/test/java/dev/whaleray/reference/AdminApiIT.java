@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.whaleray.discovery.cloudmap.testing.CloudMapStub;
+import dev.whaleray.discovery.cloudmap.api.testing.CloudMapStub;
 import dev.whaleray.router.undertow.testing.TestBackend;
 import java.net.URI;
 import java.net.http.HttpClient;

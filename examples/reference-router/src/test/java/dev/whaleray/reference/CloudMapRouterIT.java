@@ -2,8 +2,8 @@ package dev.whaleray.reference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.whaleray.discovery.cloudmap.testing.CloudMapStub;
-import dev.whaleray.discovery.cloudmap.testing.CloudMapStub.Instance;
+import dev.whaleray.discovery.cloudmap.api.testing.CloudMapStub;
+import dev.whaleray.discovery.cloudmap.api.testing.CloudMapStub.Instance;
 import dev.whaleray.discovery.cloudmap.testing.Dnsmasq;
 import dev.whaleray.router.undertow.testing.TestBackend;
 import java.net.URI;

@@ -32,6 +32,16 @@ public interface DiscoveryProvider {
   }
 
   /**
+   * When {@link #isAvailable()} is false: what is missing, naming the artifact to add, e.g. {@code
+   * cloudmap-api discovery needs software.amazon.awssdk:servicediscovery on the classpath}. {@link
+   * DiscoveryProviders#get} puts it in its error. Null (the default) when available or when the
+   * provider does not say; must not throw.
+   */
+  default @Nullable String unavailableReason() {
+    return null;
+  }
+
+  /**
    * The names of the settings this provider reads (an empty set: none), so that a router can reject
    * any other name given for it and hand it only its own. Null, the default, when the provider does
    * not say: then every name passes and it gets every setting.

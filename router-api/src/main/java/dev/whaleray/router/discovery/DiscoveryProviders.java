@@ -10,7 +10,8 @@ public final class DiscoveryProviders {
           DiscoveryProvider.class,
           DiscoveryProvider::name,
           DiscoveryProvider::priority,
-          DiscoveryProvider::isAvailable);
+          DiscoveryProvider::isAvailable,
+          DiscoveryProvider::unavailableReason);
 
   private DiscoveryProviders() {}
 

@@ -8,6 +8,7 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,10 @@ class ProviderRegistryTest {
 
     default boolean isAvailable() {
       return true;
+    }
+
+    default @Nullable String unavailableReason() {
+      return null;
     }
   }
 
@@ -103,6 +108,42 @@ class ProviderRegistryTest {
     }
   }
 
+  /** {@code delta}, unavailable, and says what is missing. */
+  public static final class DeltaMissingLibrary implements Plugin {
+    @Override
+    public String name() {
+      return "delta";
+    }
+
+    @Override
+    public boolean isAvailable() {
+      return false;
+    }
+
+    @Override
+    public String unavailableReason() {
+      return "delta plugin needs com.example:delta-client on the classpath";
+    }
+  }
+
+  /** {@code epsilon}, unavailable; asking why throws. */
+  public static final class EpsilonThrowingReason implements Plugin {
+    @Override
+    public String name() {
+      return "epsilon";
+    }
+
+    @Override
+    public boolean isAvailable() {
+      return false;
+    }
+
+    @Override
+    public String unavailableReason() {
+      throw new IllegalStateException("expected by the test");
+    }
+  }
+
   private final ProviderRegistry<Plugin> registry =
       new ProviderRegistry<>(Plugin.class, Plugin::name, Plugin::priority, Plugin::isAvailable);
 
@@ -162,6 +203,39 @@ class ProviderRegistryTest {
       assertThatThrownBy(() -> registry.get("Alpha", loader, "discovery"))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage("discovery: 'Alpha' is not available (expected one of: [alpha, gamma])");
+    }
+  }
+
+  @Test
+  void anUnavailableProviderSaysWhatIsMissing(@TempDir Path dir) throws IOException {
+    ProviderRegistry<Plugin> explaining =
+        new ProviderRegistry<>(
+            Plugin.class,
+            Plugin::name,
+            Plugin::priority,
+            Plugin::isAvailable,
+            Plugin::unavailableReason);
+    try (URLClassLoader loader =
+        loaderListing(
+            dir,
+            DeltaMissingLibrary.class.getName(),
+            EpsilonThrowingReason.class.getName(),
+            AlphaUnavailable.class.getName(),
+            Gamma.class.getName())) {
+
+      assertThatThrownBy(() -> explaining.get("delta", loader, "plugin"))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "plugin: 'delta' is not available: delta plugin needs com.example:delta-client on the"
+                  + " classpath (expected one of: [gamma])");
+      // No reason given, or asking throws: the plain message.
+      assertThatThrownBy(() -> explaining.get("alpha", loader, "plugin"))
+          .hasMessage("plugin: 'alpha' is not available (expected one of: [gamma])");
+      assertThatThrownBy(() -> explaining.get("epsilon", loader, "plugin"))
+          .hasMessage("plugin: 'epsilon' is not available (expected one of: [gamma])");
+      // Without the reason function (the old constructor) the reason is not asked for.
+      assertThatThrownBy(() -> registry.get("delta", loader, "plugin"))
+          .hasMessage("plugin: 'delta' is not available (expected one of: [gamma])");
     }
   }
 }
