@@ -17,10 +17,13 @@ locals {
 
   namespace_name = var.create_namespace ? aws_service_discovery_private_dns_namespace.this[0].name : var.namespace_name
 
-  # The image has no curl or wget guaranteed (eclipse-temurin JRE), but bash: an HTTP/1.0 GET
-  # /health over /dev/tcp, healthy on a 200 only (the router answers 503 while draining).
+  # The image (eclipse-temurin JRE, Ubuntu) is not promised curl or wget, and the jar has no
+  # check of its own, but it has bash: an HTTP/1.0 GET /health over bash's /dev/tcp (not sh's,
+  # hence CMD bash -c), healthy on a 200 only (the router answers 503 while it drains).
   health_check_command = [
-    "CMD-SHELL",
+    "CMD",
+    "bash",
+    "-c",
     "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /health HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '",
   ]
 
