@@ -55,8 +55,10 @@ data "aws_iam_policy_document" "task" {
   }
 
   # The admin API's Cloud Map registry: RegisterInstance/DeregisterInstance in the namespace's
-  # services, the one-time lookup of the service id, and what Cloud Map does on the caller's
-  # behalf for a DNS namespace (records in its Route 53 hosted zone).
+  # services only (condition key servicediscovery:NamespaceArn), then, unconditioned (these
+  # calls carry no namespace in their request context, so the condition would deny them): the
+  # one-time lookup of the service id, the operation status, and what Cloud Map does on the
+  # caller's behalf for a DNS namespace (records and health checks in Route 53).
   dynamic "statement" {
     for_each = var.admin_registry == "cloudmap" ? [1] : []
     content {
@@ -64,8 +66,6 @@ data "aws_iam_policy_document" "task" {
       actions = [
         "servicediscovery:RegisterInstance",
         "servicediscovery:DeregisterInstance",
-        "servicediscovery:GetOperation",
-        "servicediscovery:GetService",
       ]
       resources = ["*"]
       condition {
@@ -82,6 +82,8 @@ data "aws_iam_policy_document" "task" {
       actions = [
         "servicediscovery:ListNamespaces",
         "servicediscovery:ListServices",
+        "servicediscovery:GetService",
+        "servicediscovery:GetOperation",
         "route53:GetHostedZone",
         "route53:ListHostedZonesByName",
         "route53:ChangeResourceRecordSets",
