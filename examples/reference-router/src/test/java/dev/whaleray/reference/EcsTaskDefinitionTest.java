@@ -203,7 +203,10 @@ class EcsTaskDefinitionTest {
                 + ": '"
                 + raw.asText()
                 + "' is not one of "
-                + java.util.Arrays.toString(en.getDeclaringClass().getEnumConstants()));
+                + java.util.Arrays.stream(en.getDeclaringClass().getEnumConstants())
+                    .filter(c -> c != en)
+                    .map(String::valueOf)
+                    .toList());
       }
     } catch (ReflectiveOperationException e) {
       // no typed getter: a plain string
