@@ -210,6 +210,7 @@ class UpstreamH2AndTlsIT {
         assertThat(get(server, "/services/g/warm").statusCode()).isEqualTo(200);
         for (int i = 0; i < 5; i++) {
           try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(15_000);
             s.getOutputStream()
                 .write(
                     "GET /services/g/download?bytes=50000000 HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -235,6 +236,54 @@ class UpstreamH2AndTlsIT {
         // Each cut stream leaves its connection retired (see ClientPools.Conn.retired): new
         // requests go on a fresh connection, and none stalls.
         assertThat(backend.peers()).isBetween(2, 7);
+      }
+    }
+  }
+
+  /**
+   * A client that stops reading holds its stream's data unread in the router: another request on
+   * the same HTTP/2 connection (one IO thread: one connection) still gets its answer. Before the
+   * connection window was widened, the stuck stream held the whole 64 KiB connection window and the
+   * second download stalled.
+   */
+  @Test
+  void aStuckClientDoesNotStallOtherStreamsOnItsConnection() throws Exception {
+    try (TestBackend backend = TestBackend.startHttp2("h")) {
+      discovery.set("g", List.of(Endpoint.parse(backend.address())));
+      try (RouterHandler handler =
+              RouterHandler.builder()
+                  .discovery(discovery)
+                  .serviceUpstreams(Map.of("g", UpstreamOptions.h2c()))
+                  .build();
+          RouterServer server =
+              RouterServer.builder(handler).host("127.0.0.1").port(0).ioThreads(1).start()) {
+        assertThat(get(server, "/services/g/warm").statusCode()).isEqualTo(200);
+        try (java.net.Socket stuck = new java.net.Socket("127.0.0.1", server.port())) {
+          stuck.setReceiveBufferSize(4096);
+          stuck
+              .getOutputStream()
+              .write(
+                  "GET /services/g/download?bytes=50000000 HTTP/1.1\r\nHost: x\r\n\r\n"
+                      .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          Thread.sleep(500); // its data fills the socket, the router's buffers, then the windows
+          long t0 = System.nanoTime();
+          HttpResponse<byte[]> other =
+              client.send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "http://127.0.0.1:"
+                                  + server.port()
+                                  + "/services/g/download?bytes=1000000"))
+                      .timeout(Duration.ofSeconds(10))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofByteArray());
+          System.out.printf(
+              "beside a stuck client: 1 MB in %d ms over %d upstream connection(s)%n",
+              TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), backend.peers());
+          assertThat(other.statusCode()).isEqualTo(200);
+          assertThat(other.body()).hasSize(1_000_000);
+          assertThat(backend.peers()).as("the same connection").isEqualTo(1);
+        }
       }
     }
   }

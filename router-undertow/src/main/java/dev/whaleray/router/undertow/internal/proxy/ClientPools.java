@@ -331,6 +331,7 @@ public final class ClientPools {
                   connecting--;
                   Conn c = new Conn(connection, Endpoints.this);
                   connection.getCloseSetter().set(ch -> open.remove(c)); // on this IO thread
+                  widenConnectionWindow(connection);
                   open.add(c);
                   handOut(c);
                 }
@@ -442,6 +443,44 @@ public final class ClientPools {
 
     boolean isUnused() {
       return open.isEmpty() && waiting.isEmpty() && connecting == 0;
+    }
+  }
+
+  /** Extra connection-level receive window granted to each HTTP/2 upstream connection. */
+  static final int CONNECTION_WINDOW_CUSHION = MAX_STREAMS * 65_535;
+
+  private static final java.lang.reflect.@Nullable Field HTTP2_CHANNEL = http2ChannelField();
+
+  private static java.lang.reflect.@Nullable Field http2ChannelField() {
+    try {
+      java.lang.reflect.Field f =
+          io.undertow.client.http2.Http2ClientConnection.class.getDeclaredField("http2Channel");
+      f.setAccessible(true);
+      return f;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "HTTP/2 upstream connection window stays at 64 KiB", e);
+      return null;
+    }
+  }
+
+  /**
+   * Grants an HTTP/2 connection a receive window as large as all its streams' windows together.
+   * Undertow's client leaves the connection window at the protocol's 64 KiB, the size of one
+   * stream's window: one stream whose client reads slowly (or left) held all of it, and every other
+   * stream on the connection stalled (found by UpstreamH2AndTlsIT). The cushion is never taken back
+   * (Undertow's own accounting goes on as before), so unread data of one stream never blocks the
+   * others. Through reflection: the channel is private in Undertow 2.3.
+   */
+  static void widenConnectionWindow(ClientConnection connection) {
+    java.lang.reflect.Field f = HTTP2_CHANNEL;
+    if (f == null || !(connection instanceof io.undertow.client.http2.Http2ClientConnection)) {
+      return;
+    }
+    try {
+      ((io.undertow.protocols.http2.Http2Channel) f.get(connection))
+          .sendUpdateWindowSize(0, CONNECTION_WINDOW_CUSHION);
+    } catch (IOException | ReflectiveOperationException | RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, () -> "widening an HTTP/2 connection window: " + e);
     }
   }
 
