@@ -636,7 +636,36 @@ final class ClientCall
       IoUtils.safeClose(ce.getRequestChannel());
     }
     if (headArrived) {
+      if (target.multiplexed && (p == null || !p.isDrained())) {
+        discardBuffered(ce.getResponseChannel());
+      }
       IoUtils.safeClose(ce.getResponseChannel());
+    }
+  }
+
+  /**
+   * Reads and drops what the stream has buffered before it is reset: Undertow gives a read's bytes
+   * back to the connection's flow-control window, a reset's unread bytes never. Other streams of
+   * the connection (the retired one, until its last stream ends) keep their window. Bounded.
+   */
+  private void discardBuffered(org.xnio.channels.StreamSourceChannel source) {
+    io.undertow.connector.PooledByteBuffer pooled =
+        exchange.getConnection().getByteBufferPool().allocate();
+    try {
+      java.nio.ByteBuffer b = pooled.getBuffer();
+      long total = 0;
+      while (total < 4 * 1024 * 1024) {
+        b.clear();
+        int n = source.read(b);
+        if (n <= 0) {
+          return;
+        }
+        total += n;
+      }
+    } catch (IOException | RuntimeException e) {
+      // the stream is going anyway
+    } finally {
+      pooled.close();
     }
   }
 
