@@ -51,6 +51,14 @@ class UpstreamH2AndTlsIT {
     discovery.close();
   }
 
+  /** A handler reaching service {@code g} over h2c. */
+  private RouterHandler h2cHandler() {
+    return RouterHandler.builder()
+        .discovery(discovery)
+        .serviceUpstreams(Map.of("g", UpstreamOptions.h2c()))
+        .build();
+  }
+
   private RouterServer start(RouterHandler handler) {
     return RouterServer.builder(handler).host("127.0.0.1").port(0).ioThreads(2).start();
   }
@@ -87,11 +95,7 @@ class UpstreamH2AndTlsIT {
   void h2cMultiplexesRequestsOverFewConnections() throws Exception {
     try (TestBackend backend = TestBackend.startHttp2("h")) {
       discovery.set("g", List.of(Endpoint.parse(backend.address())));
-      try (RouterHandler handler =
-              RouterHandler.builder()
-                  .discovery(discovery)
-                  .serviceUpstreams(Map.of("g", UpstreamOptions.h2c()))
-                  .build();
+      try (RouterHandler handler = h2cHandler();
           RouterServer server = start(handler)) {
         HttpResponse<String> one = get(server, "/services/g/hello?x=1");
         assertThat(one.statusCode()).isEqualTo(200);
@@ -116,11 +120,7 @@ class UpstreamH2AndTlsIT {
   void h2cCarriesRequestBodiesBothFramings() throws Exception {
     try (TestBackend backend = TestBackend.startHttp2("h")) {
       discovery.set("g", List.of(Endpoint.parse(backend.address())));
-      try (RouterHandler handler =
-              RouterHandler.builder()
-                  .discovery(discovery)
-                  .serviceUpstreams(Map.of("g", UpstreamOptions.h2c()))
-                  .build();
+      try (RouterHandler handler = h2cHandler();
           RouterServer server = start(handler)) {
         URI upload = URI.create("http://127.0.0.1:" + server.port() + "/services/g/upload");
         byte[] body = new byte[300_000];
@@ -200,11 +200,7 @@ class UpstreamH2AndTlsIT {
   void clientsLeavingMidDownloadNeverStallTheUpstreamConnection() throws Exception {
     try (TestBackend backend = TestBackend.startHttp2("h")) {
       discovery.set("g", List.of(Endpoint.parse(backend.address())));
-      try (RouterHandler handler =
-              RouterHandler.builder()
-                  .discovery(discovery)
-                  .serviceUpstreams(Map.of("g", UpstreamOptions.h2c()))
-                  .build();
+      try (RouterHandler handler = h2cHandler();
           RouterServer server =
               RouterServer.builder(handler).host("127.0.0.1").port(0).ioThreads(1).start()) {
         assertThat(get(server, "/services/g/warm").statusCode()).isEqualTo(200);
@@ -250,11 +246,7 @@ class UpstreamH2AndTlsIT {
   void aStuckClientDoesNotStallOtherStreamsOnItsConnection() throws Exception {
     try (TestBackend backend = TestBackend.startHttp2("h")) {
       discovery.set("g", List.of(Endpoint.parse(backend.address())));
-      try (RouterHandler handler =
-              RouterHandler.builder()
-                  .discovery(discovery)
-                  .serviceUpstreams(Map.of("g", UpstreamOptions.h2c()))
-                  .build();
+      try (RouterHandler handler = h2cHandler();
           RouterServer server =
               RouterServer.builder(handler).host("127.0.0.1").port(0).ioThreads(1).start()) {
         assertThat(get(server, "/services/g/warm").statusCode()).isEqualTo(200);
@@ -293,11 +285,7 @@ class UpstreamH2AndTlsIT {
   void h2cKeepsToTheBackendsStreamLimit() throws Exception {
     try (TestBackend backend = TestBackend.startHttp2("h", 4)) {
       discovery.set("g", List.of(Endpoint.parse(backend.address())));
-      try (RouterHandler handler =
-              RouterHandler.builder()
-                  .discovery(discovery)
-                  .serviceUpstreams(Map.of("g", UpstreamOptions.h2c()))
-                  .build();
+      try (RouterHandler handler = h2cHandler();
           RouterServer server = start(handler)) {
         for (HttpResponse<String> r : concurrently(server, "/services/g/slow?ms=300", 24)) {
           assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -319,11 +307,7 @@ class UpstreamH2AndTlsIT {
     try (TestBackend bystander = TestBackend.startHttp2("bystander")) {
       discovery.set(
           "g", List.of(Endpoint.parse(backend.address()), Endpoint.parse(bystander.address())));
-      try (RouterHandler handler =
-              RouterHandler.builder()
-                  .discovery(discovery)
-                  .serviceUpstreams(Map.of("g", UpstreamOptions.h2c()))
-                  .build();
+      try (RouterHandler handler = h2cHandler();
           RouterServer server = start(handler)) {
         for (int attempt = 0; attempt < 6; attempt++) {
           try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {

@@ -499,7 +499,8 @@ final class ClientCall
     cancelTimer();
     LOG.log(System.Logger.Level.DEBUG, () -> upstream.endpoint() + ": " + e);
     releaseConnection(false);
-    if (firstOnConnection && (isTlsFailure(e) || (target.ssl != null && tlsRejected()))) {
+    if (firstOnConnection
+        && (isTlsFailure(e) || (target.ssl != null && target.wasRejected(upstream.endpoint())))) {
       // The handshake failed (over HTTP/1.1 it runs with the first write): nothing reached the
       // backend's application, so it is a connect failure, retried elsewhere like one.
       failedBeforeSending(Outcome.CONNECT_FAILURE, StatusCodes.BAD_GATEWAY, describe(e));
@@ -529,13 +530,6 @@ final class ClientCall
     } else {
       fail(StatusCodes.BAD_GATEWAY, describe(e));
     }
-  }
-
-  /** The endpoint's certificate was just rejected (the reason stays for {@link #describe}). */
-  private boolean tlsRejected() {
-    String name = target.options.serverName();
-    return target.rejections.containsKey(
-        (name != null ? name : upstream.endpoint().host()) + ":" + upstream.endpoint().port());
   }
 
   private static boolean isTlsFailure(Throwable e) {

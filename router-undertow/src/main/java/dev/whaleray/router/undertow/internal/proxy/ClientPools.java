@@ -146,8 +146,18 @@ public final class ClientPools {
 
     /** Why {@code endpoint}'s certificate was rejected just now, if it was; read once. */
     @Nullable String rejection(Endpoint endpoint) {
+      return rejections.remove(peer(endpoint));
+    }
+
+    /** True when {@code endpoint}'s certificate was just rejected (the reason stays). */
+    boolean wasRejected(Endpoint endpoint) {
+      return rejections.containsKey(peer(endpoint));
+    }
+
+    /** The peer as the TLS engine names it: the server name checked, and the port. */
+    private String peer(Endpoint endpoint) {
       String name = options.serverName();
-      return rejections.remove((name != null ? name : endpoint.host()) + ":" + endpoint.port());
+      return (name != null ? name : endpoint.host()) + ":" + endpoint.port();
     }
 
     Target(UpstreamOptions options, int id) {
