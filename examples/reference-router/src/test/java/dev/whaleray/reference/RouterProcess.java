@@ -78,10 +78,9 @@ final class RouterProcess implements AutoCloseable {
     return stderr.toString();
   }
 
+  /** A free loopback port that no earlier call in this JVM returned. */
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+    return dev.whaleray.router.undertow.testing.Ports.free();
   }
 
   static boolean portFree(int port) {

@@ -11,7 +11,7 @@ import dev.whaleray.router.lb.LoadBalancerProvider;
 import dev.whaleray.router.undertow.testing.BackendProcess;
 import dev.whaleray.router.undertow.testing.TestBackend;
 import dev.whaleray.router.undertow.testing.TestDiscovery;
-import java.net.ServerSocket;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -218,10 +218,8 @@ class FailoverIT {
     return RouterServer.builder(handler).host("127.0.0.1").port(0).ioThreads(2).start();
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+  static int freePort() throws IOException {
+    return dev.whaleray.router.undertow.testing.Ports.free();
   }
 
   /** What the clients saw. */

@@ -446,9 +446,7 @@ class TcpFrontendIT {
   }
 
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+    return dev.whaleray.router.undertow.testing.Ports.free();
   }
 
   /** Writes {@code hello\n}, shuts its output down, then reads the client's bytes to their end. */
