@@ -59,6 +59,14 @@ public final class ResponseParser {
   }
 
   private final HttpString[] cache = new HttpString[256];
+
+  /**
+   * Short header values seen on this connection: a backend repeats most of them (Content-Type,
+   * Server, Content-Length of same-sized answers), and a String per header and response was the
+   * parser's largest allocation in the issue-15 profile.
+   */
+  private final String[] values = new String[64];
+
   private byte[] scratch = new byte[4096];
 
   public int status;
@@ -217,7 +225,7 @@ public final class ResponseParser {
       ve--;
     }
     HttpString name = name(b, p, colon, hash);
-    String value = string(b, vs, ve);
+    String value = value(b, vs, ve, hash);
     if (name == Headers.CONTENT_LENGTH) {
       long n = parseLength(value);
       if (contentLength >= 0) {
@@ -307,6 +315,34 @@ public final class ResponseParser {
     }
     return true;
   }
+
+  /** The value's String, from {@link #values} when this connection saw the same bytes before. */
+  private String value(byte[] b, int p, int e, int nameHash) {
+    int len = e - p;
+    if (len > MAX_CACHED_VALUE) {
+      return string(b, p, e);
+    }
+    int h = nameHash;
+    for (int i = p; i < e; i++) {
+      h = 31 * h + b[i];
+    }
+    int slot = (h ^ (h >>> 7)) & (values.length - 1);
+    String v = values[slot];
+    if (v != null && v.length() == len) {
+      int i = 0;
+      while (i < len && v.charAt(i) == (char) (b[p + i] & 0xff)) {
+        i++;
+      }
+      if (i == len) {
+        return v;
+      }
+    }
+    String fresh = string(b, p, e);
+    values[slot] = fresh;
+    return fresh;
+  }
+
+  private static final int MAX_CACHED_VALUE = 64;
 
   private static String string(byte[] b, int p, int e) {
     return new String(b, p, e - p, StandardCharsets.ISO_8859_1);

@@ -208,7 +208,8 @@ public final class Dispatcher implements HttpHandler {
       record.service = service; // discovery knows it: a bounded tag
     }
     if (createTraceparent || record != null) {
-      String trace = Traceparent.ensure(exchange.getRequestHeaders(), createTraceparent);
+      String trace =
+          Traceparent.ensure(exchange.getRequestHeaders(), createTraceparent, record != null);
       if (record != null) {
         record.traceId = trace;
       }

@@ -2,7 +2,6 @@ package dev.whaleray.router.undertow.internal.proxy;
 
 import dev.whaleray.router.undertow.internal.http1.HeadWriter;
 import dev.whaleray.router.undertow.internal.http1.HopByHop;
-import io.undertow.server.ServerConnection;
 import io.undertow.util.AttachmentKey;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
@@ -241,12 +240,14 @@ final class RequestHead {
 
   /**
    * The client address as text, kept on the connection: formatting it allocated on every request.
-   * Keyed on the address object, so a handler that sets another source address per request (a
-   * proxy-protocol or forwarded-peer handler) still gets its own.
+   * Keyed on the address's value, not its identity: XNIO builds a new address object on every
+   * {@code getPeerAddress()}, so an identity check never hit (the profile of issue 15 showed the
+   * text formatted and the attachment replaced per request). A handler that sets another source
+   * address per request (a proxy-protocol or forwarded-peer handler) still gets its own.
    */
-  static String remoteText(ServerConnection c, InetSocketAddress peer) {
+  static String remoteText(io.undertow.util.Attachable c, InetSocketAddress peer) {
     Object[] cached = c.getAttachment(REMOTE_TEXT);
-    if (cached != null && cached[0] == peer) {
+    if (cached != null && (cached[0] == peer || cached[0].equals(peer))) {
       return (String) cached[1];
     }
     String text = peer.getHostString();

@@ -2,6 +2,7 @@ package dev.whaleray.router.undertow.internal.proxy;
 
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HttpString;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
@@ -14,16 +15,17 @@ import org.jspecify.annotations.Nullable;
 final class Traceparent {
   static final HttpString TRACEPARENT = new HttpString("traceparent");
   static final HttpString AMZN_TRACE_ID = new HttpString("X-Amzn-Trace-Id");
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
+  private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
   private Traceparent() {}
 
   /**
    * The request's trace id: its valid {@code traceparent}'s, else the {@code Root} of its {@code
    * X-Amzn-Trace-Id}, else (when {@code create}) the one of a new sampled {@code traceparent} put
-   * into {@code headers} for the backend; null when there is none.
+   * into {@code headers} for the backend; null when there is none, or when {@code wantId} is false
+   * (no access log: the id would be built for nothing).
    */
-  static @Nullable String ensure(HeaderMap headers, boolean create) {
+  static @Nullable String ensure(HeaderMap headers, boolean create, boolean wantId) {
     String tp = headers.getFirst(TRACEPARENT);
     if (tp != null) {
       String id = traceId(tp);
@@ -34,7 +36,7 @@ final class Traceparent {
     if (create && tp == null) {
       String made = create();
       headers.put(TRACEPARENT, made);
-      return made.substring(3, 35);
+      return wantId ? made.substring(3, 35) : null;
     }
     String amzn = headers.getFirst(AMZN_TRACE_ID);
     return amzn == null ? null : amznRoot(amzn);
@@ -73,7 +75,7 @@ final class Traceparent {
   /** A new sampled {@code traceparent} with random trace and parent ids. */
   static String create() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
-    char[] c = new char[55];
+    byte[] c = new byte[55]; // Latin-1 bytes: a String from chars would compress a char[] again
     c[0] = '0';
     c[1] = '0';
     c[2] = '-';
@@ -84,10 +86,10 @@ final class Traceparent {
     c[52] = '-';
     c[53] = '0';
     c[54] = '1';
-    return new String(c);
+    return new String(c, StandardCharsets.ISO_8859_1);
   }
 
-  private static void hex(char[] c, int at, long v) {
+  private static void hex(byte[] c, int at, long v) {
     for (int i = 15; i >= 0; i--) {
       c[at + i] = HEX[(int) (v & 0xf)];
       v >>>= 4;

@@ -189,4 +189,27 @@ class Http1Test {
     assertThat(Http1.containsToken("closed", "close")).isFalse();
     assertThat(Http1.containsToken(null, "close")).isFalse();
   }
+
+  /** Repeated short values come from the connection's cache; changed bytes never do. */
+  @Test
+  void keepsRepeatedHeaderValuesPerConnectionAndNeverMixesThemUp() throws Exception {
+    ResponseParser p = new ResponseParser();
+    HeaderMap first = new HeaderMap();
+    p.parse(direct("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-A: v1\r\n\r\n"), first);
+    HeaderMap second = new HeaderMap();
+    p.parse(direct("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-A: v2\r\n\r\n"), second);
+    assertThat(second.getFirst(Headers.CONTENT_TYPE))
+        .isEqualTo("text/plain")
+        .isSameAs(first.getFirst(Headers.CONTENT_TYPE));
+    assertThat(first.getFirst("X-A")).isEqualTo("v1");
+    assertThat(second.getFirst("X-A")).isEqualTo("v2");
+    // Same value under another name, and a Latin-1 byte above 0x7f: exact either way.
+    HeaderMap third = new HeaderMap();
+    p.parse(direct("HTTP/1.1 200 OK\r\nX-B: text/plain\r\nX-A: v\u00e9\r\n\r\n"), third);
+    assertThat(third.getFirst("X-B")).isEqualTo("text/plain");
+    assertThat(third.getFirst("X-A")).isEqualTo("v\u00e9");
+    HeaderMap fourth = new HeaderMap();
+    p.parse(direct("HTTP/1.1 200 OK\r\nX-A: v\u00e8\r\n\r\n"), fourth);
+    assertThat(fourth.getFirst("X-A")).isEqualTo("v\u00e8");
+  }
 }

@@ -238,4 +238,32 @@ class RequestHeadTest {
     assertThat(RequestHead.isWrittenSeparately(new HttpString("Accept"))).isFalse();
     assertThat(RequestHead.isWrittenSeparately(new HttpString("X-Forwarded-Fox"))).isFalse();
   }
+
+  /**
+   * XNIO builds a new peer address object on every lookup: the connection's cached text must be
+   * found by value (it was keyed by identity, so it was formatted and stored again per request).
+   */
+  @Test
+  void remoteTextIsKeptPerConnectionForEqualAddressObjects() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger puts =
+        new java.util.concurrent.atomic.AtomicInteger();
+    io.undertow.util.AbstractAttachable connection =
+        new io.undertow.util.AbstractAttachable() {
+          @Override
+          public <T> @Nullable T putAttachment(io.undertow.util.AttachmentKey<T> key, T value) {
+            puts.incrementAndGet();
+            return super.putAttachment(key, value);
+          }
+        };
+    java.net.InetAddress ip = java.net.InetAddress.getByAddress(new byte[] {10, 0, 0, 7});
+    String first = RequestHead.remoteText(connection, new InetSocketAddress(ip, 40000));
+    String second = RequestHead.remoteText(connection, new InetSocketAddress(ip, 40000));
+    assertThat(first).isEqualTo("10.0.0.7");
+    assertThat(second).isSameAs(first);
+    assertThat(puts.get()).isEqualTo(1);
+    // Another source address (a forwarded-peer handler set one): its own text.
+    assertThat(RequestHead.remoteText(connection, new InetSocketAddress(ip, 40001)))
+        .isEqualTo("10.0.0.7");
+    assertThat(puts.get()).isEqualTo(2);
+  }
 }
