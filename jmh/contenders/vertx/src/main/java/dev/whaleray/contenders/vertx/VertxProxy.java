@@ -32,8 +32,9 @@ public final class VertxProxy {
     // HAProxy with one worker/thread; Vert.x's default (2 x cores) would only add loops contending
     // for that core. Server and client share this loop, so a request never changes threads.
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-    // Keep-alive upstream (the default, stated), with room for one connection per client
-    // connection at the benchmark's largest count (256); Vert.x 5's default pool is 5.
+    // Keep-alive upstream (the default, stated; idle connections close after 60 s, below the
+    // backend's 75 s), with room for one connection per client connection at the benchmark's
+    // largest count (256); Vert.x 5's default pool is 5 (PoolOptions.DEFAULT_MAX_POOL_SIZE).
     HttpClient client =
         vertx
             .httpClientBuilder()
