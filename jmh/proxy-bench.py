@@ -137,6 +137,7 @@ def start_backend():
     conf = nginx_conf(prefix, """  server {
     listen 127.0.0.1:%d backlog=4096;
     location / { default_type text/plain; return 200 "ok\\n"; }
+    location = /strip-check { default_type text/plain; return 200 "stripped\\n"; }
   }""" % port)
     s = Server("backend", ["nginx", "-p", prefix, "-c", conf, "-e", prefix + "/logs/error.log"],
                port, 1)
@@ -196,6 +197,17 @@ def start_undertow(backend_port):
     return s
 
 
+def check_proxying(port):
+    """That a contender answers PATH with the backend's body and strips the prefix: the backend
+    answers /strip-check (never requested by the benchmark) with its own body, and anything
+    else, /services/demo/strip-check included, with "ok"."""
+    for path, body in ((PATH, b"ok\n"), (PATH + "strip-check", b"stripped\n")):
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=5) as r:
+            got = r.read()
+        if got != body:
+            raise RuntimeError("port %d: %s answered %r, not %r" % (port, path, got, body))
+
+
 def start_scg(backend_port):
     """Spring Cloud Gateway 5.0 (WebFlux, Reactor Netty): one route, /services/demo/** to the
     backend with StripPrefix=2, pooled keep-alive upstream (jmh/contenders/scg)."""
@@ -203,6 +215,7 @@ def start_scg(backend_port):
     s = Server("scg", [JAVA] + SCG_JAVA_OPTS + ["-jar", SCG_JAR, "--server.port=%d" % port,
                "--server.address=127.0.0.1", "--backend.port=%d" % backend_port], port, 0)
     wait_http(port, PATH, timeout=120)  # Spring Boot on one core: 10 to 30 s
+    check_proxying(port)
     return s
 
 
@@ -213,6 +226,7 @@ def start_vertx(backend_port):
     s = Server("vertx", [JAVA] + JAVA_OPTS + ["-jar", VERTX_JAR, str(port), str(backend_port)],
                port, 0)
     wait_http(port, PATH)
+    check_proxying(port)
     return s
 
 
