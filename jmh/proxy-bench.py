@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The proxy benchmark: WhaleRay beside nginx, HAProxy and Undertow's own ProxyHandler, in one run.
+"""The proxy benchmark: WhaleRay beside nginx, HAProxy, Undertow's ProxyHandler, Spring Cloud
+Gateway and Vert.x's http-proxy, in one run.
 
 Every contender proxies wrk's requests for /services/demo/ to the same fixed-response nginx
 backend, stripping the /services/demo prefix, over keep-alive upstream connections. The proxy
@@ -26,7 +27,14 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROUTER_JAR = os.path.join(ROOT, "examples/reference-router/target/whaleray-router.jar")
 BENCH_JAR = os.path.join(ROOT, "jmh/target/benchmarks.jar")
+# The two proxies users would pick instead of WhaleRay: standalone Maven projects outside the
+# reactor (jmh/contenders/), built by proxy-bench.sh.
+SCG_JAR = os.path.join(ROOT, "jmh/contenders/scg/target/scg-contender.jar")
+VERTX_JAR = os.path.join(ROOT, "jmh/contenders/vertx/target/vertx-contender.jar")
 JAVA_OPTS = ["-Xms64m", "-Xmx128m", "-XX:+UseSerialGC"]
+# Spring Cloud Gateway's heap and GC; the same as the other Java contenders unless it cannot run
+# with them (then raised here, and the run header prints it).
+SCG_JAVA_OPTS = JAVA_OPTS
 JAVA = "java"  # --java replaces it
 PATH = "/services/demo/"
 
@@ -129,6 +137,7 @@ def start_backend():
     conf = nginx_conf(prefix, """  server {
     listen 127.0.0.1:%d backlog=4096;
     location / { default_type text/plain; return 200 "ok\\n"; }
+    location = /strip-check { default_type text/plain; return 200 "stripped\\n"; }
   }""" % port)
     s = Server("backend", ["nginx", "-p", prefix, "-c", conf, "-e", prefix + "/logs/error.log"],
                port, 1)
@@ -188,6 +197,39 @@ def start_undertow(backend_port):
     return s
 
 
+def check_proxying(port):
+    """That a contender answers PATH with the backend's body and strips the prefix: the backend
+    answers /strip-check (never requested by the benchmark) with its own body, and anything
+    else, /services/demo/strip-check included, with "ok"."""
+    for path, body in ((PATH, b"ok\n"), (PATH + "strip-check", b"stripped\n")):
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=5) as r:
+            got = r.read()
+        if got != body:
+            raise RuntimeError("port %d: %s answered %r, not %r" % (port, path, got, body))
+
+
+def start_scg(backend_port):
+    """Spring Cloud Gateway 5.0 (WebFlux, Reactor Netty): one route, /services/demo/** to the
+    backend with StripPrefix=2, pooled keep-alive upstream (jmh/contenders/scg)."""
+    port = free_port()
+    s = Server("scg", [JAVA] + SCG_JAVA_OPTS + ["-jar", SCG_JAR, "--server.port=%d" % port,
+               "--server.address=127.0.0.1", "--backend.port=%d" % backend_port], port, 0)
+    wait_http(port, PATH, timeout=120)  # Spring Boot on one core: 10 to 30 s
+    check_proxying(port)
+    return s
+
+
+def start_vertx(backend_port):
+    """Vert.x 5 HttpProxy, one event loop, a 256-connection keep-alive pool
+    (jmh/contenders/vertx)."""
+    port = free_port()
+    s = Server("vertx", [JAVA] + JAVA_OPTS + ["-jar", VERTX_JAR, str(port), str(backend_port)],
+               port, 0)
+    wait_http(port, PATH)
+    check_proxying(port)
+    return s
+
+
 def start_whaleray(backend_port, jar=None, name="whaleray", observed=False, log=None,
                    metrics=None):
     """The reference router; as nginx here, without access log and metrics, unless observed:
@@ -208,6 +250,7 @@ def start_whaleray(backend_port, jar=None, name="whaleray", observed=False, log=
     return s
 
 
+JAVA_CONTENDERS = ("undertow", "scg", "vertx", "whaleray")  # name prefixes: JIT warm-up
 H2 = False  # --h2: HTTP/2 (h2c by prior knowledge) from h2load instead of HTTP/1.1 from wrk
 H2_STREAMS = 10  # concurrent streams per connection with --h2
 
@@ -270,7 +313,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=60,
                     help="JIT warm-up of each Java proxy, s (in wrk runs of 4 s)")
     ap.add_argument("--connections", default="16,64,256")
-    ap.add_argument("--only", default="direct,nginx,haproxy,undertow,whaleray")
+    ap.add_argument("--only", default="direct,nginx,haproxy,undertow,scg,vertx,whaleray")
     ap.add_argument("--h2", action="store_true",
                     help="HTTP/2 (h2c, %d streams a connection) from h2load, for nginx and the"
                     " router; the tables' p50 is h2load's mean and p99 its maximum" % H2_STREAMS)
@@ -292,7 +335,8 @@ def main():
     servers = {}
     try:
         starters = {"nginx": start_nginx, "haproxy": start_haproxy,
-                    "undertow": start_undertow, "whaleray": start_whaleray,
+                    "undertow": start_undertow, "scg": start_scg, "vertx": start_vertx,
+                    "whaleray": start_whaleray,
                     "whaleray-observed": lambda p: start_whaleray(
                         p, None, "whaleray-observed", observed=True),
                     "whaleray-log": lambda p: start_whaleray(p, None, "whaleray-log", log=True),
@@ -306,7 +350,7 @@ def main():
         ports = {n: (backend.port if n == "direct" else servers[n].port) for n in names}
         idle = {n: servers[n].rss_mb() for n in servers}
         for n in names:  # warm-up: JIT for the JVMs, connection pools for all
-            if n.startswith(("undertow", "whaleray")):
+            if n.startswith(JAVA_CONTENDERS):
                 # In runs of at most 4 s on fresh connections: closing and accepting connections
                 # deoptimizes hot compiled code, and after one long run the JIT was still
                 # recompiling (over 100 C2 compilations) on the proxy's core during the first
@@ -340,6 +384,8 @@ def main():
              args.connections, time.time() - started))
     print("proxy pinned to CPU 0; backend (nginx, fixed 200 'ok') and wrk -t1 on CPU 1;"
           " Java: %s (%s)" % (" ".join(JAVA_OPTS), java_version))
+    if "scg" in names:
+        print("Spring Cloud Gateway: %s" % " ".join(SCG_JAVA_OPTS))
     print("RSS idle (after start, before load): %s; RSS after load in the tables\n"
           % ", ".join("%s %.0f MB" % (n, idle[n]) for n in sorted(idle)))
     for c in conns:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The proxy benchmark (see proxy-bench.py): installs wrk, nginx and HAProxy from Debian if
-# missing, builds the router and benchmark jars if missing, then runs every contender in one
-# interleaved run. Arguments go to proxy-bench.py (--rounds, --seconds, --connections, --only).
+# missing, builds the router, benchmark and contender (Spring Cloud Gateway, Vert.x) jars if
+# missing, then runs every contender in one interleaved run. Arguments go to proxy-bench.py
+# (--rounds, --seconds, --connections, --only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,4 +21,13 @@ fi
 if [[ ! -f examples/reference-router/target/whaleray-router.jar || ! -f jmh/target/benchmarks.jar ]]; then
   ./mvnw -q -B package -DskipTests
 fi
+# Spring Cloud Gateway and Vert.x: standalone projects outside the reactor (CI never builds
+# them), each rebuilt when its jar is missing or older than its pom or sources.
+for c in scg vertx; do
+  jar=jmh/contenders/$c/target/$c-contender.jar
+  src=("jmh/contenders/$c/pom.xml" "jmh/contenders/$c/src")
+  if [[ ! -f $jar || -n $(find "${src[@]}" -newer "$jar" -print -quit) ]]; then
+    ./mvnw -f "jmh/contenders/$c/pom.xml" -B -q package
+  fi
+done
 exec python3 jmh/proxy-bench.py "$@"
