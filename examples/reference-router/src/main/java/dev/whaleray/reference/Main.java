@@ -25,9 +25,11 @@ public final class Main {
   private Main() {}
 
   static final String USAGE =
-      "usage: java -jar whaleray-router.jar [--config FILE] [--demo]\n"
+      "usage: java -jar whaleray-router.jar [--config FILE] [--demo] [--train N]\n"
           + "  --config FILE  YAML config (or WHALERAY_CONFIG); WHALERAY_* variables override it\n"
-          + "  --demo         start two demo backends and route /services/demo/ to them\n";
+          + "  --demo         start two demo backends and route /services/demo/ to them\n"
+          + "  --train N      as --demo, send N requests through the router, then exit 0: a\n"
+          + "                 training run for a CDS archive or AOT cache (see the Dockerfile)\n";
 
   public static void main(String[] args) {
     long startNanos = System.nanoTime();
@@ -42,6 +44,7 @@ public final class Main {
     ReferenceRouter.prepare();
     Path configFile = null;
     boolean demo = false;
+    int train = 0;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--demo":
@@ -52,6 +55,20 @@ public final class Main {
             fail("--config: missing FILE\n" + USAGE);
           }
           configFile = Path.of(args[++i]);
+          break;
+        case "--train":
+          if (i + 1 == args.length) {
+            fail("--train: missing N\n" + USAGE);
+          }
+          try {
+            train = Integer.parseInt(args[++i]);
+          } catch (NumberFormatException e) {
+            train = -1;
+          }
+          if (train < 1) {
+            fail("--train: '" + args[i] + "' (expected: a number of requests, at least 1)");
+          }
+          demo = true;
           break;
         case "-h":
         case "--help":
@@ -125,6 +142,15 @@ public final class Main {
       Log.LOG.log(
           System.Logger.Level.INFO,
           "healthCheck: configured but not enabled (enabled: true, or WHALERAY_HEALTH_CHECK_PATH)");
+    }
+    if (train > 0) {
+      Training.run(router.port(), train);
+      router.shutdown(java.time.Duration.ZERO, java.time.Duration.ofSeconds(5));
+      if (demoBackends != null) {
+        demoBackends.close();
+      }
+      flushLogs();
+      System.exit(0); // a normal exit: the JVM writes its CDS archive or AOT cache now
     }
     awaitTermination(router, demoBackends, config);
   }
