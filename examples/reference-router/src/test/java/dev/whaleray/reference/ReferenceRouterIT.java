@@ -379,6 +379,25 @@ class ReferenceRouterIT {
       assertThat(router.awaitExit(Duration.ofSeconds(20))).isEqualTo(2);
       assertThat(router.stderr()).contains("unknown argument '--bogus'").contains("usage:");
     }
+    try (RouterProcess router = RouterProcess.start(Map.of(), "--train", "many")) {
+      assertThat(router.awaitExit(Duration.ofSeconds(20))).isEqualTo(2);
+      assertThat(router.stderr()).contains("--train: 'many'").contains("at least 1");
+    }
+  }
+
+  /**
+   * {@code --train N}, the container build's training run for a CDS archive or AOT cache: every
+   * request answered through the proxy path, then a normal exit 0 (the JVM writes the archive
+   * then).
+   */
+  @Test
+  void trainingRunSendsItsRequestsThroughTheRouterAndExitsZero() throws Exception {
+    try (RouterProcess router =
+        RouterProcess.start(
+            Map.of("WHALERAY_PORT", "0", "WHALERAY_ACCESS_LOG", "false"), "--train", "500")) {
+      assertThat(router.awaitExit(Duration.ofSeconds(60))).as(router.stderr()).isZero();
+      assertThat(router.stdout()).contains("training: 500 of 500 requests answered 200");
+    }
   }
 
   @Test
