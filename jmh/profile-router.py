@@ -82,11 +82,11 @@ def main():
     ap.add_argument("--warmup", type=int, default=40)
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--jar", help="router jar (default: the reference router's)")
-    ap.add_argument("--java", default="java")
+    ap.add_argument("--java", help="default: as jmh/proxy-bench.py (the Dockerfile's JDK)")
     ap.add_argument("--java-opts", help="replaces proxy-bench's JVM flags")
     ap.add_argument("--out", default="/tmp/whaleray-profile")
     args = ap.parse_args()
-    pb.JAVA = args.java
+    pb.JAVA = args.java or pb.find_java(pb.dockerfile_jdk())
     if args.java_opts is not None:
         pb.JAVA_OPTS[:] = args.java_opts.split()
     os.makedirs(args.out, exist_ok=True)

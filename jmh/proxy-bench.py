@@ -12,6 +12,7 @@ its runs, and the medians of the per-round ratios to nginx (requests/s and p99) 
 Run it through jmh/proxy-bench.sh, which installs what is missing and builds the jars.
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -31,7 +32,32 @@ BENCH_JAR = os.path.join(ROOT, "jmh/target/benchmarks.jar")
 # reactor (jmh/contenders/), built by proxy-bench.sh.
 SCG_JAR = os.path.join(ROOT, "jmh/contenders/scg/target/scg-contender.jar")
 VERTX_JAR = os.path.join(ROOT, "jmh/contenders/vertx/target/vertx-contender.jar")
-JAVA_OPTS = ["-Xms64m", "-Xmx128m", "-XX:+UseSerialGC"]
+DOCKERFILE = os.path.join(ROOT, "examples/reference-router/Dockerfile")
+
+
+def dockerfile_flags():
+    """The JVM flags of the reference router's container: its ENTRYPOINT's, between java and -jar.
+    The benchmark measures with them, so the figures are those of the image."""
+    with open(DOCKERFILE) as f:
+        text = f.read()
+    m = re.search(r"^ENTRYPOINT\s+(\[.*\])\s*$", text, re.M)
+    argv = json.loads(m.group(1))
+    return argv[1:argv.index("-jar")]
+
+
+def dockerfile_jdk():
+    """The JDK feature release of the image (FROM eclipse-temurin:<n>-jre)."""
+    with open(DOCKERFILE) as f:
+        m = re.search(r"^FROM\s+\S+:(\d+)", f.read(), re.M)
+    return int(m.group(1))
+
+
+IMAGE_FLAGS = dockerfile_flags()
+# Every Java contender runs with the image's flags, but for its AOT cache (a file of the image's,
+# made for the router's jar): the router gets one of its own, trained as the Dockerfile does.
+JAVA_OPTS = [f for f in IMAGE_FLAGS if not f.startswith("-XX:AOTCache=")]
+AOT = any(f.startswith("-XX:AOTCache=") for f in IMAGE_FLAGS)  # --no-aot turns it off
+_aot_caches = {}
 # Spring Cloud Gateway's heap and GC; the same as the other Java contenders unless it cannot run
 # with them (then raised here, and the run header prints it).
 SCG_JAVA_OPTS = JAVA_OPTS
@@ -244,10 +270,41 @@ def start_whaleray(backend_port, jar=None, name="whaleray", observed=False, log=
         env["WHALERAY_ADMIN_PORT"] = str(free_port())
     if observed or log:
         env["WHALERAY_ACCESS_LOG"] = "true"
-    s = Server(name, [JAVA] + JAVA_OPTS + ["-jar", jar or ROUTER_JAR, "--config", conf], port, 0,
-               env=env)
+    s = Server(name, [JAVA] + JAVA_OPTS + aot_flags(jar or ROUTER_JAR) + [
+               "-jar", jar or ROUTER_JAR, "--config", conf], port, 0, env=env)
     wait_http(port, PATH, h2=H2)
     return s
+
+
+def java_major(java):
+    out = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
+    m = re.search(r'version "(\d+)', out)
+    return int(m.group(1)) if m else 0
+
+
+def find_java(major):
+    """A JDK of that feature release in /usr/lib/jvm, else plain java."""
+    for d in sorted(os.listdir("/usr/lib/jvm")) if os.path.isdir("/usr/lib/jvm") else []:
+        java = os.path.join("/usr/lib/jvm", d, "bin", "java")
+        if os.path.exists(java) and java_major(java) == major:
+            return java
+    return "java"
+
+
+def aot_flags(jar):
+    """-XX:AOTCache for the router's jar, trained once per jar as the Dockerfile does
+    (--train 20000 with the image's flags); none when off or before JDK 25."""
+    if not AOT or java_major(JAVA) < 25:
+        return []
+    if jar not in _aot_caches:
+        cache = os.path.join(WORK, "router-%d.aot" % len(_aot_caches))
+        subprocess.run(["taskset", "-c", "0", JAVA] + JAVA_OPTS + ["-XX:AOTCacheOutput=" + cache,
+                        "-jar", jar, "--train", "20000"], check=True, cwd=WORK,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       env=dict(os.environ, WHALERAY_PORT="0", WHALERAY_ADMIN_PORT="0",
+                                WHALERAY_ACCESS_LOG="false"))
+        _aot_caches[jar] = cache
+    return ["-XX:AOTCache=" + _aot_caches[jar]]
 
 
 JAVA_CONTENDERS = ("undertow", "scg", "vertx", "whaleray")  # name prefixes: JIT warm-up
@@ -307,8 +364,10 @@ def wrk(port, connections, seconds):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--java", default="java",
-                    help="the java launcher for the Java contenders (default: java on PATH)")
+    ap.add_argument("--java", help="the java launcher for the Java contenders (default: a JDK"
+                    " of the Dockerfile's release from /usr/lib/jvm, else java on PATH)")
+    ap.add_argument("--no-aot", action="store_true",
+                    help="the router without the Dockerfile's AOT cache")
     ap.add_argument("--seconds", type=int, default=6, help="per measurement")
     ap.add_argument("--warmup", type=int, default=60,
                     help="JIT warm-up of each Java proxy, s (in wrk runs of 4 s)")
@@ -320,9 +379,10 @@ def main():
     ap.add_argument("--before-jar", help="another whaleray-router.jar, measured as"
                     " 'whaleray-before' beside the current one (before/after a tuning step)")
     args = ap.parse_args()
-    global JAVA, H2
+    global JAVA, H2, AOT
     H2 = args.h2
-    JAVA = args.java
+    JAVA = args.java or find_java(dockerfile_jdk())
+    AOT = AOT and not args.no_aot
     java_version = subprocess.run([JAVA, "-version"], capture_output=True, text=True).stderr
     java_version = java_version.splitlines()[0] if java_version else "?"
     conns = [int(c) for c in args.connections.split(",")]
@@ -383,7 +443,10 @@ def main():
           % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), args.rounds, args.seconds,
              args.connections, time.time() - started))
     print("proxy pinned to CPU 0; backend (nginx, fixed 200 'ok') and wrk -t1 on CPU 1;"
-          " Java: %s (%s)" % (" ".join(JAVA_OPTS), java_version))
+          " Java: %s (%s); the router also %s"
+          % (" ".join(JAVA_OPTS), java_version,
+             "-XX:AOTCache (trained with --train 20000)" if aot_flags(ROUTER_JAR)
+             else "without an AOT cache"))
     if "scg" in names:
         print("Spring Cloud Gateway: %s" % " ".join(SCG_JAVA_OPTS))
     print("RSS idle (after start, before load): %s; RSS after load in the tables\n"

@@ -10,7 +10,8 @@ the time from exec to the first 200 on /services/demo/, then runs wrk for --firs
 (the "steady" figures). Prints the medians over rounds and the first/steady ratios.
 
     python3 jmh/warmup-bench.py --rounds 3 --connections 64 \\
-        --variant "jdk17=java:-Xms64m -Xmx128m -XX:+UseSerialGC"
+        --variant "jdk17=java:-Xms64m -Xmx128m -XX:+UseSerialGC" \\
+        --variant "jdk17-cds=java:-Xms64m -Xmx128m -XX:+UseSerialGC CDS"
 """
 import argparse
 import os
@@ -28,9 +29,35 @@ pb = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(pb)
 
 
+_archives = {}
+
+
+def archive(java, opts, kind):
+    """A CDS archive (kind CDS: -XX:ArchiveClassesAtExit, JDK 17+) or AOT cache (kind AOT:
+    -XX:AOTCacheOutput, JDK 25) of the router's jar, from a --train 20000 run with these flags."""
+    key = (java, tuple(opts), kind)
+    if key not in _archives:
+        path = os.path.join(pb.WORK, "archive-%d.%s" % (len(_archives), kind.lower()))
+        make = "-XX:ArchiveClassesAtExit=" if kind == "CDS" else "-XX:AOTCacheOutput="
+        subprocess.run(["taskset", "-c", "0", java] + opts + [make + path, "-jar", pb.ROUTER_JAR,
+                        "--train", "20000"], check=True, cwd=pb.WORK, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL,
+                       env=dict(os.environ, WHALERAY_PORT="0", WHALERAY_ADMIN_PORT="0",
+                                WHALERAY_ACCESS_LOG="false"))
+        _archives[key] = path
+    use = "-XX:SharedArchiveFile=" if kind == "CDS" else "-XX:AOTCache="
+    return [use + _archives[key]]
+
+
 def one_round(java, opts, connections, first, warm):
     pb.JAVA = java
-    pb.JAVA_OPTS[:] = opts
+    plain = [o for o in opts if o not in ("CDS", "AOT")]
+    extra = []
+    for kind in ("CDS", "AOT"):
+        if kind in opts:
+            extra += archive(java, plain, kind)
+    pb.JAVA_OPTS[:] = plain + extra
+    pb.AOT = False  # archives only as the variant says
     backend = pb.start_backend()
     t0 = time.time()
     router = pb.start_whaleray(backend.port)  # returns after the first 200 through the router
@@ -55,7 +82,8 @@ def main():
     ap.add_argument("--first", type=int, default=5, help="seconds measured at once and at the end")
     ap.add_argument("--warm", type=int, default=40, help="seconds of load in between")
     ap.add_argument("--variant", action="append", required=True,
-                    help="name=java:flags, e.g. 'cds=java:-Xmx128m -XX:SharedArchiveFile=a.jsa'")
+                    help="name=java:flags; the flag CDS or AOT adds a class-data archive or AOT"
+                    " cache trained with --train 20000, e.g. 'aot=/usr/lib/jvm/x/bin/java:-Xmx128m AOT'")
     args = ap.parse_args()
     variants = []
     for v in args.variant:
