@@ -298,12 +298,18 @@ def aot_flags(jar):
         return []
     if jar not in _aot_caches:
         cache = os.path.join(WORK, "router-%d.aot" % len(_aot_caches))
-        subprocess.run(["taskset", "-c", "0", JAVA] + JAVA_OPTS + ["-XX:AOTCacheOutput=" + cache,
-                        "-jar", jar, "--train", "20000"], check=True, cwd=WORK,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       env=dict(os.environ, WHALERAY_PORT="0", WHALERAY_ADMIN_PORT="0",
-                                WHALERAY_ACCESS_LOG="false"))
+        r = subprocess.run(["taskset", "-c", "0", JAVA] + JAVA_OPTS + [
+                           "-XX:AOTCacheOutput=" + cache, "-jar", jar, "--train", "20000"],
+                           cwd=WORK, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           env=dict(os.environ, WHALERAY_PORT="0", WHALERAY_ADMIN_PORT="0",
+                                    WHALERAY_ACCESS_LOG="false"))
+        if r.returncode != 0 or not os.path.exists(cache):  # a jar from before --train
+            print("no AOT cache for %s: its --train run exited %d" % (jar, r.returncode),
+                  file=sys.stderr)
+            cache = None
         _aot_caches[jar] = cache
+    if _aot_caches[jar] is None:
+        return []
     return ["-XX:AOTCache=" + _aot_caches[jar]]
 
 
