@@ -6,8 +6,9 @@ Every contender proxies wrk's requests for /services/demo/ to the same fixed-res
 backend, stripping the /services/demo prefix, over keep-alive upstream connections. The proxy
 under test is pinned to CPU 0; the backend and wrk share CPU 1. Contenders are measured
 interleaved (A B C D E, A B C D E, ...) for several rounds at each connection count; the table
-gives per contender the median requests/s, p50 and p99 latency, errors, the proxy's RSS after
-its runs, and the medians of the per-round ratios to nginx (requests/s and p99) and to direct.
+gives per contender the median requests/s, p50 and p99 latency, errors, the proxy's CPU time
+(user + system, its process tree) per good answer, its RSS after its runs, and the medians of the
+per-round ratios to nginx (requests/s, p99, CPU), to HAProxy (requests/s) and to direct.
 
 Run it through jmh/proxy-bench.sh, which installs what is missing and builds the jars.
 """
@@ -100,6 +101,24 @@ class Server:
         self.proc = subprocess.Popen(full, stdout=self.log, stderr=subprocess.STDOUT,
                                      env=dict(os.environ, **(env or {})), cwd=cwd,
                                      start_new_session=True)
+
+    def cpu_seconds(self):
+        """User + system CPU time of the process tree so far (nginx and HAProxy run workers)."""
+        pids = [str(self.proc.pid)]
+        try:
+            pids += subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True,
+                                   text=True).stdout.split()
+        except Exception:
+            pass
+        ticks = 0
+        for pid in pids:
+            try:
+                with open("/proc/%s/stat" % pid) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            except (OSError, IndexError, ValueError):
+                pass
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def rss_mb(self):
         """Resident memory of the process tree (nginx and HAProxy run workers) in MB."""
@@ -337,7 +356,8 @@ def h2load(port, connections, seconds):
     t = re.search(r"time for request:\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)",
                   out)
     return {"rps": good / secs if secs else 0.0, "p50": ms(t.group(5), t.group(6)) if t else 0,
-            "p99": ms(t.group(3), t.group(4)) if t else 0, "errors": int(m.group(3)) - good}  # done but not 2xx
+            "p99": ms(t.group(3), t.group(4)) if t else 0, "errors": int(m.group(3)) - good,  # done but not 2xx
+            "good": good}
 
 
 def wrk(port, connections, seconds):
@@ -364,7 +384,8 @@ def wrk(port, connections, seconds):
         errors += sum(int(x) for x in m.groups())
     # Throughput counts good answers only: a proxy that fails fast with 503 is not faster.
     good = rps * (total - min(errors, total)) / total if total else 0.0
-    return {"rps": good, "p50": latency(50), "p99": latency(99), "errors": errors}
+    return {"rps": good, "p50": latency(50), "p99": latency(99), "errors": errors,
+            "good": total - min(errors, total)}
 
 
 def main():
@@ -434,11 +455,16 @@ def main():
         for r in range(args.rounds):
             for c in conns:
                 for n in names:
+                    proc = servers.get(n, backend)  # direct: the backend's own CPU
+                    cpu0 = proc.cpu_seconds()
                     res = wrk(ports[n], c, args.seconds)
+                    # CPU per good answer, in microseconds (the proxy's process tree).
+                    res["cpu"] = (proc.cpu_seconds() - cpu0) * 1e6 / max(res["good"], 1)
                     results[(n, c)].append(res)
                     print("round %d c=%-3d %-9s %9.0f req/s p50 %6.2f ms p99 %6.2f ms errors %d"
-                          % (r + 1, c, n, res["rps"], res["p50"], res["p99"], res["errors"]),
-                          file=sys.stderr, flush=True)
+                          " cpu %.1f us/req"
+                          % (r + 1, c, n, res["rps"], res["p50"], res["p99"], res["errors"],
+                             res["cpu"]), file=sys.stderr, flush=True)
         rss = {n: (servers[n].rss_mb() if n in servers else backend.rss_mb()) for n in names}
     finally:
         for s in servers.values():
@@ -459,9 +485,9 @@ def main():
           % ", ".join("%s %.0f MB" % (n, idle[n]) for n in sorted(idle)))
     for c in conns:
         print("### %d connections\n" % c)
-        print("| contender | good req/s (median) | p50 ms | p99 ms | errors | RSS MB | x nginx"
-              " | p99 x nginx | x direct |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("| contender | good req/s (median) | p50 ms | p99 ms | errors | CPU us/req | RSS MB"
+              " | x nginx | x haproxy | p99 x nginx | CPU x nginx | x direct |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for n in names:
             runs = results[(n, c)]
             med = lambda k: statistics.median(x[k] for x in runs)
@@ -471,9 +497,10 @@ def main():
                     return "-"
                 return "%.2f" % statistics.median(
                     runs[i][key] / results[(base, c)][i][key] for i in range(len(runs)))
-            print("| %s | %.0f | %.2f | %.2f | %d | %s | %s | %s | %s |" % (
+            print("| %s | %.0f | %.2f | %.2f | %d | %.1f | %s | %s | %s | %s | %s | %s |" % (
                 n, med("rps"), med("p50"), med("p99"), sum(x["errors"] for x in runs),
-                "%.0f" % rss[n] if n != "direct" else "-", ratio("nginx"), ratio("nginx", "p99"),
+                med("cpu"), "%.0f" % rss[n] if n != "direct" else "-", ratio("nginx"),
+                ratio("haproxy"), ratio("nginx", "p99"), ratio("nginx", "cpu"),
                 ratio("direct")))
         print()
 
