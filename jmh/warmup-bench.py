@@ -63,12 +63,16 @@ def one_round(java, opts, connections, first, warm):
     router = pb.start_whaleray(backend.port)  # returns after the first 200 through the router
     ready = time.time() - t0
     try:
+        cpu0 = router.cpu_seconds()
         cold = pb.wrk(router.port, connections, first)
+        cold["cpu"] = (router.cpu_seconds() - cpu0) * 1e6 / max(cold["good"], 1)
         left = warm
         while left > 0:
             pb.wrk(router.port, connections, min(5, left))
             left -= 5
+        cpu0 = router.cpu_seconds()
         steady = pb.wrk(router.port, connections, first)
+        steady["cpu"] = (router.cpu_seconds() - cpu0) * 1e6 / max(steady["good"], 1)
         return {"ready": ready, "first": cold, "steady": steady, "rss": router.rss_mb()}
     finally:
         router.stop()
@@ -97,28 +101,33 @@ def main():
             res = one_round(java, flags, args.connections, args.first, args.warm)
             results[name].append(res)
             print("round %d %-12s ready %.2f s, first %ds %6.0f req/s p99 %6.2f ms err %d;"
-                  " steady %6.0f req/s p99 %6.2f ms err %d; RSS %.0f MB"
+                  " steady %6.0f req/s p99 %6.2f ms err %d; CPU us/req first %.1f steady %.1f;"
+                  " RSS %.0f MB"
                   % (r + 1, name, res["ready"], args.first, res["first"]["rps"],
                      res["first"]["p99"], res["first"]["errors"], res["steady"]["rps"],
-                     res["steady"]["p99"], res["steady"]["errors"], res["rss"]),
+                     res["steady"]["p99"], res["steady"]["errors"], res["first"]["cpu"],
+                     res["steady"]["cpu"], res["rss"]),
                   file=sys.stderr, flush=True)
     print("\nwarm-up benchmark: %s, %d rounds, %d connections, first %d s at once, then %d s of"
           " load, then %d s steady; %.0f s in all\n"
           % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), args.rounds, args.connections,
              args.first, args.warm, args.first, time.time() - started))
     print("| variant | JVM and flags | ready s | first req/s | first p99 ms | steady req/s"
-          " | steady p99 ms | first/steady req/s | first/steady p99 | errors | RSS MB |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          " | steady p99 ms | first/steady req/s | first/steady p99 | CPU us/req first"
+          " | CPU us/req steady | errors | RSS MB |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, java, flags in variants:
         runs = results[name]
         med = lambda f: statistics.median(f(x) for x in runs)
-        print("| %s | `%s %s` | %.2f | %.0f | %.2f | %.0f | %.2f | %.2f | %.2f | %d | %.0f |" % (
+        print("| %s | `%s %s` | %.2f | %.0f | %.2f | %.0f | %.2f | %.2f | %.2f | %.1f | %.1f"
+              " | %d | %.0f |" % (
             name, os.path.basename(os.path.dirname(os.path.dirname(java))) if "/" in java
             else java, " ".join(flags), med(lambda x: x["ready"]),
             med(lambda x: x["first"]["rps"]), med(lambda x: x["first"]["p99"]),
             med(lambda x: x["steady"]["rps"]), med(lambda x: x["steady"]["p99"]),
             med(lambda x: x["first"]["rps"] / x["steady"]["rps"]),
             med(lambda x: x["first"]["p99"] / x["steady"]["p99"]),
+            med(lambda x: x["first"]["cpu"]), med(lambda x: x["steady"]["cpu"]),
             sum(x["first"]["errors"] + x["steady"]["errors"] for x in runs),
             med(lambda x: x["rss"])))
 
