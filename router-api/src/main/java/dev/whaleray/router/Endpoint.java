@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * attributes.
  *
  * <p>Named ports are the other ports the same task serves (metrics on 9100, gRPC on 50051) beside
- * its default port; a route may ask for one by name or number (see {@code Route.withPort}). A name
+ * its default port; a route may ask for one by name or number (see {@link Route#withPort}). A name
  * is 1-31 of {@code [a-z0-9-]} starting with a letter, so a name is never read as a number.
  *
  * <p>Immutable and thread-safe. {@link #equals} compares every field (weight, zone, ports and
