@@ -1,9 +1,6 @@
 package dev.whaleray.router.discovery;
 
-import dev.whaleray.router.Endpoint;
 import dev.whaleray.router.EndpointSet;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Maps a service's snapshots to one of its ports: each endpoint that has the port, at that port;
@@ -28,18 +25,7 @@ final class PortListener implements Discovery.Listener {
     delegate.onError(service, error);
   }
 
-  /** The endpoints of {@code set} that have {@code port}, at that port; unknown stays unknown. */
   static EndpointSet select(EndpointSet set, String port) {
-    if (!set.isKnown()) {
-      return set;
-    }
-    List<Endpoint> selected = new ArrayList<>(set.size());
-    for (Endpoint e : set.endpoints()) {
-      int number = e.resolvePort(port);
-      if (number > 0) {
-        selected.add(e.atPort(number));
-      }
-    }
-    return EndpointSet.of(set.service(), set.revision(), selected);
+    return set.atPort(set.service(), port);
   }
 }
