@@ -135,6 +135,10 @@ final class ServiceListing {
     } else {
       ep.put("zone", e.zone());
     }
+    if (!e.ports().isEmpty()) {
+      ObjectNode ports = ep.putObject("ports");
+      e.ports().forEach(ports::put);
+    }
     ep.put("health", health);
     ep.put("inFlight", inFlight);
     ep.put("source", source);
