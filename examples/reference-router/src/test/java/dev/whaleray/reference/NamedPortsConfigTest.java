@@ -39,7 +39,8 @@ class NamedPortsConfigTest {
                 + " with a letter, such as metrics, or a port number 1-65535)");
     assertThatThrownBy(
             () ->
-                RouterConfig.parse("routes:\n  - { path: \"/m/{service}\", port: 70000 }\n", Map.of()))
+                RouterConfig.parse(
+                    "routes:\n  - { path: \"/m/{service}\", port: 70000 }\n", Map.of()))
         .hasMessageStartingWith("config line 2: routes[0].port: '70000'");
     assertThatThrownBy(
             () ->
