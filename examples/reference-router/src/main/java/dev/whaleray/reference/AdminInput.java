@@ -171,7 +171,8 @@ final class AdminInput {
           || value.intValue() < 1
           || value.intValue() > 65535) {
         throw new BadInput(
-            "ports", "ports." + name + ": " + value + " (expected: a port number from 1 to 65535)");
+            "ports." + name,
+            "ports." + name + ": " + value + " (expected: a port number from 1 to 65535)");
       }
       ports.put(name, value.intValue());
     }
