@@ -1,6 +1,5 @@
 package dev.whaleray.router.undertow;
 
-import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.whaleray.router.Endpoint;
@@ -46,8 +45,13 @@ class NamedPortsTcpIT {
 
       // No endpoint has a metrics port: the client is closed, nothing is connected.
       try (Socket s = TcpFrontendIT.connect(none.port())) {
-        s.getOutputStream().write("hi\n".getBytes(US_ASCII));
-        assertThat(s.getInputStream().read()).isEqualTo(-1);
+        int read;
+        try {
+          read = s.getInputStream().read();
+        } catch (java.net.SocketException reset) {
+          read = -1; // closed with unread bytes in flight: a reset is a close too
+        }
+        assertThat(read).isEqualTo(-1);
       }
       assertThat(none.failedConnections()).isEqualTo(1);
       assertThat(app1.accepted()).isZero();
