@@ -182,19 +182,25 @@ public final class RegistryDiscovery extends AbstractDiscovery {
   private void merge(Source s) {
     synchronized (s) {
       EndpointSet base = s.base;
-      List<Endpoint> registered = registry.endpoints(s.service);
+      List<Endpoint> everyRegistered = registry.endpoints(s.service);
+      List<Endpoint> registered = everyRegistered;
       String port = s.port;
       if (port != null && !registered.isEmpty()) {
         registered = EndpointSet.of(s.key, 0, registered).atPort(s.key, port).endpoints();
       }
       if (base == null) {
-        if (s.failedFirst && !registered.isEmpty()) {
+        if (s.failedFirst && !everyRegistered.isEmpty()) {
           publish(EndpointSet.of(s.key, 0, registered));
         }
         return;
       }
       if (registered.isEmpty()) {
-        publish(base);
+        // A service known only through its registrations, none of which has the port: known and
+        // empty (the router names the port), not unknown.
+        publish(
+            !base.isKnown() && !everyRegistered.isEmpty()
+                ? EndpointSet.of(s.key, 0, List.of())
+                : base);
         return;
       }
       Set<String> listed = new HashSet<>();

@@ -185,4 +185,17 @@ class RegistryDiscoveryTest {
     assertThat(set.endpoints())
         .containsExactly(withMetrics.atPort(9100), registeredWithMetrics.atPort(9101));
   }
+
+  @Test
+  void aServiceKnownOnlyByRegistrationIsKnownAndEmptyForAPortNoneHas() throws Exception {
+    registry.register("shop", A, java.time.Duration.ofMinutes(1));
+    Updates grpc = new Updates();
+    discovery.watch("shop", "grpc", grpc);
+    source.set(EndpointSet.unknown("shop", 0));
+
+    EndpointSet set = grpc.await(s -> true);
+    assertThat(set.isKnown()).isTrue();
+    assertThat(set.isEmpty()).isTrue();
+    assertThat(set.service()).isEqualTo("shop");
+  }
 }
