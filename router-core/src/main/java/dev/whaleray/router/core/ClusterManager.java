@@ -252,8 +252,13 @@ public final class ClusterManager implements AutoCloseable {
     c.close();
     String port = c.port();
     if (port != null) {
-      for (ConcurrentHashMap<String, Cluster> byPort : portClusters.values()) {
-        byPort.remove(port, c);
+      // Drop emptied per-service maps too: random names with ports must not grow this forever.
+      // (A cluster cached concurrently into a map dropped here is found again by its key.)
+      for (Map.Entry<String, ConcurrentHashMap<String, Cluster>> e : portClusters.entrySet()) {
+        ConcurrentHashMap<String, Cluster> byPort = e.getValue();
+        if (byPort.remove(port, c) && byPort.isEmpty()) {
+          portClusters.remove(e.getKey(), byPort);
+        }
       }
     }
     if (!guards.isEmpty() || !meters.isEmpty()) {

@@ -113,6 +113,12 @@ class ClusterManagerPortsTest {
       Thread.sleep(5); // past the 1 ms idle timeout: a bound, not a timing assertion
       quick.evictIdle();
       assertThat(quick.size()).isZero();
+      for (int i = 0; i < 50; i++) {
+        ready(quick.get("nope-" + i, null, "metrics")); // unknown services with a port
+      }
+      Thread.sleep(5);
+      quick.evictIdle();
+      assertThat(quick.size()).isZero();
       Cluster second = quick.get("demo", null, "metrics");
       assertThat(second).isNotSameAs(first);
       assertThat(ready(second).endpoints()).containsExactly(A.atPort(9100));
