@@ -86,13 +86,16 @@ public class ClusterLookupBenchmark {
     return e.snapshot().picker();
   }
 
-  /** Every service has the same three endpoints, published at once on the watching thread. */
+  /**
+   * Every service has the same three endpoints, published at once on the watching thread; each also
+   * serves a named port {@code metrics} (for {@code RequestPathBenchmark}'s named-port path).
+   */
   static final class FixedDiscovery extends AbstractDiscovery {
     private static final List<Endpoint> ENDPOINTS =
         List.of(
-            Endpoint.of("10.0.0.1", 31001),
-            Endpoint.of("10.0.0.2", 31002),
-            Endpoint.of("10.0.0.3", 31003));
+            Endpoint.builder("10.0.0.1", 31001).port("metrics", 39101).build(),
+            Endpoint.builder("10.0.0.2", 31002).port("metrics", 39102).build(),
+            Endpoint.builder("10.0.0.3", 31003).port("metrics", 39103).build());
 
     FixedDiscovery() {
       super(Runnable::run);

@@ -57,6 +57,7 @@ public class RequestPathBenchmark {
   private ClusterManager table;
   private ClusterLookupBenchmark.FixedDiscovery discovery;
   private RequestView[] requests;
+  private RequestView[] portRequests; // "/services/catalog-i:metrics/items/42"
   private int next;
 
   @Setup(Level.Trial)
@@ -84,6 +85,18 @@ public class RequestPathBenchmark {
         throw new IllegalStateException("no picker for " + m.service());
       }
     }
+    portRequests = new RequestView[16];
+    for (int i = 0; i < portRequests.length; i++) {
+      String path = new String(("/services/catalog-" + i + ":metrics/items/42").toCharArray());
+      portRequests[i] = RequestView.of("GET", "example.com", path);
+      RouteMatch m = router.match(portRequests[i]);
+      Cluster e = table.get(m.service(), m.route(), m.port());
+      e.ready().get(10, TimeUnit.SECONDS);
+      Upstream u = e.pick(portRequests[i], Tried.NONE).upstream();
+      if (!"metrics".equals(m.port()) || u == null || u.endpoint().port() < 39101) {
+        throw new IllegalStateException("no metrics-port picker for " + m);
+      }
+    }
   }
 
   @TearDown(Level.Trial)
@@ -98,6 +111,20 @@ public class RequestPathBenchmark {
     RequestView request = requests[next++ & 15];
     RouteMatch match = router.match(request);
     Cluster entry = table.get(match.service(), match.route());
+    return entry.pick(request, Tried.NONE);
+  }
+
+  /**
+   * As {@link #routeLookupPick} for a named port of the service ({@code
+   * /services/catalog-i:metrics/...}, issue #16): the route cache hit carries the port, the
+   * (service, port) cluster is found by two map lookups without building a key, its picker holds
+   * the endpoints at their metrics port.
+   */
+  @Benchmark
+  public PickResult routeLookupPickNamedPort() {
+    RequestView request = portRequests[next++ & 15];
+    RouteMatch match = router.match(request);
+    Cluster entry = table.get(match.service(), match.route(), match.port());
     return entry.pick(request, Tried.NONE);
   }
 

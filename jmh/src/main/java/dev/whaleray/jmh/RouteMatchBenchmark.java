@@ -36,6 +36,7 @@ public class RouteMatchBenchmark {
   private Router defaultRoutes;
   private Router tenRoutes;
   private RequestView hit;
+  private RequestView hitNamedPort;
   private RequestView miss;
   private RequestView invalidId;
 
@@ -57,11 +58,16 @@ public class RouteMatchBenchmark {
             .build();
     hit = RequestView.of("GET", "example.com", "/services/catalog/items/42");
     miss = RequestView.of("GET", "example.com", "/other/path");
+    hitNamedPort = RequestView.of("GET", "example.com", "/services/catalog:metrics/items/42");
     invalidId = RequestView.of("GET", "example.com", "/services/a.b/x");
 
     // Fail fast if a router change makes a benchmark measure something else than its name says.
     expect(defaultRoutes.match(hit), RouteMatch.Kind.MATCHED, "catalog");
     expect(defaultRoutes.match(miss), RouteMatch.Kind.NO_ROUTE, null);
+    expect(defaultRoutes.match(hitNamedPort), RouteMatch.Kind.MATCHED, "catalog");
+    if (!"metrics".equals(defaultRoutes.match(hitNamedPort).port())) {
+      throw new IllegalStateException("expected port metrics");
+    }
     expect(defaultRoutes.match(invalidId), RouteMatch.Kind.INVALID_SERVICE, null);
     RouteMatch last = tenRoutes.match(hit);
     expect(last, RouteMatch.Kind.MATCHED, "catalog");
@@ -81,6 +87,15 @@ public class RouteMatchBenchmark {
   @Benchmark
   public RouteMatch hit() {
     return defaultRoutes.match(hit);
+  }
+
+  /**
+   * {@code GET example.com/services/catalog:metrics/items/42}: a hit naming a port (issue #16); the
+   * cached match carries the service and the port.
+   */
+  @Benchmark
+  public RouteMatch hitNamedPort() {
+    return defaultRoutes.match(hitNamedPort);
   }
 
   /** {@code GET example.com/other/path}: no route, {@link RouteMatch#NONE}. */

@@ -8,11 +8,17 @@ import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One network address of a service: host, port, weight, zone and free-form attributes.
+ * One network address of a service: host, default port, named ports, weight, zone and free-form
+ * attributes.
  *
- * <p>Immutable and thread-safe. {@link #equals} compares every field (weight, zone and attributes
- * included) so that a change of weight is a change of the endpoint set. Endpoints sort by host,
- * port, weight, zone, then attributes, which gives every {@link EndpointSet} a stable order.
+ * <p>Named ports are the other ports the same task serves (metrics on 9100, gRPC on 50051) beside
+ * its default port; a route may ask for one by name or number (see {@link Route#withPort}). A name
+ * is 1-31 of {@code [a-z0-9-]} starting with a letter, so a name is never read as a number.
+ *
+ * <p>Immutable and thread-safe. {@link #equals} compares every field (weight, zone, ports and
+ * attributes included) so that a change of weight is a change of the endpoint set. Endpoints sort
+ * by host, port, weight, zone, named ports, then attributes, which gives every {@link EndpointSet}
+ * a stable order.
  */
 public final class Endpoint implements Comparable<Endpoint> {
 
@@ -27,21 +33,45 @@ public final class Endpoint implements Comparable<Endpoint> {
   private final int weight;
   private final @Nullable String zone;
   private final Map<String, String> attributes;
+  private final Map<String, Integer> ports;
+  // The same named ports as two sorted arrays: port(name) and hasPort(number) walk them without
+  // boxing or iterators (a handful of entries: a loop beats a hash lookup).
+  private final String[] portNames;
+  private final int[] portNumbers;
   private final int hash;
   private final String authority;
 
+  private static final String[] NO_NAMES = new String[0];
+  private static final int[] NO_NUMBERS = new int[0];
+
   private Endpoint(
       String host, int port, int weight, @Nullable String zone, Map<String, String> attributes) {
+    this(host, port, weight, zone, attributes, Map.of(), NO_NAMES, NO_NUMBERS);
+  }
+
+  private Endpoint(
+      String host,
+      int port,
+      int weight,
+      @Nullable String zone,
+      Map<String, String> attributes,
+      Map<String, Integer> ports,
+      String[] portNames,
+      int[] portNumbers) {
     this.host = host;
     this.port = port;
     this.weight = weight;
     this.zone = zone;
     this.attributes = attributes;
+    this.ports = ports;
+    this.portNames = portNames;
+    this.portNumbers = portNumbers;
     int h = host.hashCode();
     h = 31 * h + port;
     h = 31 * h + weight;
     h = 31 * h + (zone == null ? 0 : zone.hashCode());
     h = 31 * h + attributes.hashCode();
+    h = 31 * h + ports.hashCode();
     this.hash = h;
     this.authority = host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
   }
@@ -93,7 +123,7 @@ public final class Endpoint implements Comparable<Endpoint> {
 
   /** A builder starting from this endpoint's values. */
   public Builder toBuilder() {
-    return new Builder(host, port).weight(weight).zone(zone).attributes(attributes);
+    return new Builder(host, port).weight(weight).zone(zone).attributes(attributes).ports(ports);
   }
 
   /** A builder for an endpoint at {@code host:port}. */
@@ -126,6 +156,117 @@ public final class Endpoint implements Comparable<Endpoint> {
     return attributes;
   }
 
+  /** The named ports, sorted by name; empty when the endpoint has none. */
+  public Map<String, Integer> ports() {
+    return ports;
+  }
+
+  /**
+   * The number of the named port {@code name}, or -1 when the endpoint has no port of that name.
+   * Allocation-free: the request path calls it.
+   */
+  public int port(String name) {
+    String[] names = portNames;
+    for (int i = 0; i < names.length; i++) {
+      if (names[i].equals(name)) {
+        return portNumbers[i];
+      }
+    }
+    return -1;
+  }
+
+  /** True when {@code number} is the default port or one of the named ports. */
+  public boolean hasPort(int number) {
+    if (number == port) {
+      return true;
+    }
+    int[] numbers = portNumbers;
+    for (int i = 0; i < numbers.length; i++) {
+      if (numbers[i] == number) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The port a route's port reference means on this endpoint: a name's number, a number when it is
+   * one of this endpoint's ports, else -1 (never an arbitrary number: a client must not be able to
+   * make the router connect anywhere but where discovery said). {@code null} means the default.
+   */
+  public int resolvePort(@Nullable String nameOrNumber) {
+    if (nameOrNumber == null) {
+      return port;
+    }
+    int number = parsePortNumber(nameOrNumber);
+    if (number > 0) {
+      return hasPort(number) ? number : -1;
+    }
+    return port(nameOrNumber);
+  }
+
+  /**
+   * True when {@code name} is a valid port name: 1-31 of {@code [a-z0-9-]}, starting with a letter
+   * (so that a name is never a number).
+   */
+  public static boolean isPortName(String name) {
+    int n = name.length();
+    if (n < 1 || n > MAX_PORT_NAME_LENGTH) {
+      return false;
+    }
+    char first = name.charAt(0);
+    if (first < 'a' || first > 'z') {
+      return false;
+    }
+    for (int i = 1; i < n; i++) {
+      char c = name.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The longest port name accepted. */
+  public static final int MAX_PORT_NAME_LENGTH = 31;
+
+  /**
+   * {@code text} as a port number 1-65535 (decimal digits only, no sign or leading zero), or -1
+   * when it is not one. Allocation-free.
+   */
+  public static int parsePortNumber(String text) {
+    int n = text.length();
+    if (n < 1 || n > 5 || text.charAt(0) == '0') {
+      return -1;
+    }
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v <= 65535 ? v : -1;
+  }
+
+  /**
+   * Checks a route's or a request's port reference: a port name or a number 1-65535.
+   *
+   * @throws IllegalArgumentException naming the value
+   */
+  public static String checkPortReference(String nameOrNumber) {
+    requireNonNull(nameOrNumber, "port");
+    if (parsePortNumber(nameOrNumber) < 0 && !isPortName(nameOrNumber)) {
+      throw new IllegalArgumentException(
+          "port: '"
+              + nameOrNumber
+              + "' (expected: a port name of 1-31 [a-z0-9-] starting with a letter, or a number"
+              + " 1-65535)");
+    }
+    return nameOrNumber;
+  }
+
   /** {@code host:port}, IPv6 hosts in brackets. */
   public String authority() {
     return authority; // built once: the proxy looks its connection pool up by it per request
@@ -135,7 +276,8 @@ public final class Endpoint implements Comparable<Endpoint> {
   public Endpoint withWeight(int weight) {
     return weight == this.weight
         ? this
-        : new Endpoint(host, port, checkWeight(weight), zone, attributes);
+        : new Endpoint(
+            host, port, checkWeight(weight), zone, attributes, ports, portNames, portNumbers);
   }
 
   /** A copy with another zone (null or empty: unknown), or this endpoint when it is the same. */
@@ -145,7 +287,18 @@ public final class Endpoint implements Comparable<Endpoint> {
     }
     return java.util.Objects.equals(zone, this.zone)
         ? this
-        : new Endpoint(host, port, weight, zone, attributes);
+        : new Endpoint(host, port, weight, zone, attributes, ports, portNames, portNumbers);
+  }
+
+  /**
+   * This endpoint at another port of the same host, with its weight, zone and attributes and no
+   * named ports: what a route to one of its named ports connects to.
+   */
+  public Endpoint atPort(int number) {
+    checkPort(number);
+    return number == port && ports.isEmpty()
+        ? this
+        : new Endpoint(host, number, weight, zone, attributes);
   }
 
   @Override
@@ -163,6 +316,10 @@ public final class Endpoint implements Comparable<Endpoint> {
       return c;
     }
     c = compareNullable(zone, o.zone);
+    if (c != 0) {
+      return c;
+    }
+    c = comparePorts(o);
     if (c != 0) {
       return c;
     }
@@ -189,6 +346,21 @@ public final class Endpoint implements Comparable<Endpoint> {
     return Boolean.compare(i.hasNext(), j.hasNext());
   }
 
+  private int comparePorts(Endpoint o) {
+    int n = Math.min(portNames.length, o.portNames.length);
+    for (int i = 0; i < n; i++) {
+      int c = portNames[i].compareTo(o.portNames[i]);
+      if (c != 0) {
+        return c;
+      }
+      c = Integer.compare(portNumbers[i], o.portNumbers[i]);
+      if (c != 0) {
+        return c;
+      }
+    }
+    return Integer.compare(portNames.length, o.portNames.length);
+  }
+
   private static int compareNullable(@Nullable String a, @Nullable String b) {
     if (a == null) {
       return b == null ? 0 : -1;
@@ -210,6 +382,7 @@ public final class Endpoint implements Comparable<Endpoint> {
         && weight == e.weight
         && host.equals(e.host)
         && java.util.Objects.equals(zone, e.zone)
+        && ports.equals(e.ports)
         && attributes.equals(e.attributes);
   }
 
@@ -226,6 +399,16 @@ public final class Endpoint implements Comparable<Endpoint> {
     }
     if (zone != null) {
       sb.append(" zone=").append(zone);
+    }
+    if (portNames.length > 0) {
+      // The static config's syntax: "127.0.0.1:8080 ports=metrics:9100,grpc:50051".
+      sb.append(" ports=");
+      for (int i = 0; i < portNames.length; i++) {
+        if (i > 0) {
+          sb.append(',');
+        }
+        sb.append(portNames[i]).append(':').append(portNumbers[i]);
+      }
     }
     if (!attributes.isEmpty()) {
       sb.append(' ').append(attributes);
@@ -298,6 +481,7 @@ public final class Endpoint implements Comparable<Endpoint> {
     private int weight = DEFAULT_WEIGHT;
     private @Nullable String zone;
     private final TreeMap<String, String> attributes = new TreeMap<>();
+    private final TreeMap<String, Integer> ports = new TreeMap<>();
 
     private Builder(String host, int port) {
       this.host = checkHost(host);
@@ -328,11 +512,58 @@ public final class Endpoint implements Comparable<Endpoint> {
       return this;
     }
 
+    /**
+     * Adds (or replaces) the named port {@code name} at {@code number}.
+     *
+     * @throws IllegalArgumentException naming the bad name or number
+     */
+    public Builder port(String name, int number) {
+      requireNonNull(name, "name");
+      if (!isPortName(name)) {
+        throw new IllegalArgumentException(
+            "port name: '"
+                + name
+                + "' (expected: 1-"
+                + MAX_PORT_NAME_LENGTH
+                + " of [a-z0-9-] starting with a letter)");
+      }
+      if (number < 1 || number > 65535) {
+        throw new IllegalArgumentException("port " + name + ": " + number + " (expected: 1-65535)");
+      }
+      ports.put(name, number);
+      return this;
+    }
+
+    /** Adds every named port of the map; see {@link #port(String, int)}. */
+    public Builder ports(Map<String, Integer> ports) {
+      ports.forEach(this::port);
+      return this;
+    }
+
     /** An endpoint with the values set so far. */
     public Endpoint build() {
       Map<String, String> attrs =
           attributes.isEmpty() ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(attributes));
-      return new Endpoint(host, port, weight, zone, attrs);
+      if (ports.isEmpty()) {
+        return new Endpoint(host, port, weight, zone, attrs);
+      }
+      String[] names = new String[ports.size()];
+      int[] numbers = new int[ports.size()];
+      int i = 0;
+      for (Map.Entry<String, Integer> e : ports.entrySet()) {
+        names[i] = e.getKey();
+        numbers[i] = e.getValue();
+        i++;
+      }
+      return new Endpoint(
+          host,
+          port,
+          weight,
+          zone,
+          attrs,
+          Collections.unmodifiableMap(new TreeMap<>(ports)),
+          names,
+          numbers);
     }
   }
 }

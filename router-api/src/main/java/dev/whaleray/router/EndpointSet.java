@@ -46,6 +46,35 @@ public final class EndpointSet {
     return new EndpointSet(requireNonNull(service, "service"), revision, false, List.of());
   }
 
+  /**
+   * The endpoints that have port {@code port} (a port name, or a number that is one of an
+   * endpoint's ports: see {@link Endpoint#resolvePort}), each at that port, under the name {@code
+   * service}; an unknown set stays unknown. What a route to one port of a service is served by.
+   */
+  public EndpointSet atPort(String service, String port) {
+    requireNonNull(service, "service");
+    Endpoint.checkPortReference(port);
+    if (!known) {
+      return unknown(service, revision);
+    }
+    List<Endpoint> selected = new ArrayList<>(endpoints.size());
+    for (Endpoint e : endpoints) {
+      int number = e.resolvePort(port);
+      if (number > 0) {
+        selected.add(e.atPort(number));
+      }
+    }
+    return of(service, revision, selected);
+  }
+
+  /** A copy named {@code service}, or this set when the name is the same. */
+  public EndpointSet withService(String service) {
+    requireNonNull(service, "service");
+    return service.equals(this.service)
+        ? this
+        : new EndpointSet(service, revision, known, endpoints);
+  }
+
   /** The service these endpoints belong to. */
   public String service() {
     return service;

@@ -20,6 +20,13 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code host("{service}.apps.example.com")}: a subdomain names the service.
  * </ul>
  *
+ * <p>Ports (issue #16): a {@code {service}} path segment may carry a port, {@code demo:metrics} or
+ * {@code demo:9100}, unless the route has a fixed port ({@link #withPort}); {@code
+ * path("/services/{service}:{port}")} requires one. {@code
+ * host("{port}--{service}.apps.example.com")} takes it from the host ({@code
+ * metrics--demo.apps.example.com}). The port is a port name or a number, and reaches only ports
+ * that discovery gave an endpoint ({@link Endpoint#resolvePort}).
+ *
  * <p>Immutable and thread-safe. Patterns are checked when the route is built, so a bad one fails at
  * start-up with a message naming it, never on a request. A route whose patterns hold no {@code
  * {service}} needs {@link #withService}; {@link Router.Builder#route} rejects it otherwise.
@@ -28,6 +35,15 @@ public final class Route {
 
   /** The variable that names the service in a pattern. */
   public static final String SERVICE_VARIABLE = "{service}";
+
+  /**
+   * The variable that names a port of the service: {@code {service}:{port}} as a path segment, or
+   * {@code {port}--{service}.domain} as a host.
+   */
+  public static final String PORT_VARIABLE = "{port}";
+
+  private static final String PATH_SERVICE_PORT = SERVICE_VARIABLE + ":" + PORT_VARIABLE;
+  private static final String HOST_PORT_SERVICE = PORT_VARIABLE + "--" + SERVICE_VARIABLE;
 
   private final @Nullable String hostPattern;
   private final @Nullable String pathPattern;
@@ -38,6 +54,10 @@ public final class Route {
   final @Nullable String hostSuffix; // ".apps.example.com" for "{service}.apps.example.com"
   final @Nullable String pathBefore; // "/services/" for "/services/{service}", "/catalog" if no var
   final @Nullable String pathAfter; // literal after the variable, "" if none; null if no variable
+  final boolean hostPortVariable; // "{port}--{service}.apps.example.com"
+  final boolean pathPortVariable; // "/services/{service}:{port}": the port is required
+
+  private final @Nullable String port; // a fixed port of the service, null: from the request
 
   private int hash;
   private final @Nullable String policy;
@@ -48,7 +68,7 @@ public final class Route {
 
   private Route(
       @Nullable String hostPattern, @Nullable String pathPattern, @Nullable String service) {
-    this(hostPattern, pathPattern, service, null, java.util.Map.of(), -1, 0, 0);
+    this(hostPattern, pathPattern, service, null, java.util.Map.of(), -1, 0, 0, null);
   }
 
   private Route(
@@ -59,7 +79,9 @@ public final class Route {
       java.util.Map<String, String> policyOptions,
       long maxBodySize,
       double rateLimitPerSecond,
-      int rateLimitBurst) {
+      int rateLimitBurst,
+      @Nullable String port) {
+    this.port = port == null ? null : Endpoint.checkPortReference(port);
     this.maxBodySize = maxBodySize;
     this.rateLimitPerSecond = rateLimitPerSecond;
     this.rateLimitBurst = rateLimitBurst;
@@ -72,11 +94,18 @@ public final class Route {
       throw new IllegalArgumentException("route: neither host nor path (expected: one or both)");
     }
     boolean hostVar = false;
+    boolean hostPortVar = false;
+    boolean pathPortVar = false;
     String hExact = null;
     String hSuffix = null;
     if (hostPattern != null) {
       String h = hostPattern.toLowerCase(Locale.ROOT);
-      if (h.startsWith(SERVICE_VARIABLE + ".")) {
+      if (h.startsWith(HOST_PORT_SERVICE + ".")) {
+        hSuffix = h.substring(HOST_PORT_SERVICE.length());
+        checkHostLiteral(hostPattern, hSuffix.substring(1));
+        hostVar = true;
+        hostPortVar = true;
+      } else if (h.startsWith(SERVICE_VARIABLE + ".")) {
         hSuffix = h.substring(SERVICE_VARIABLE.length());
         checkHostLiteral(hostPattern, hSuffix.substring(1));
         hostVar = true;
@@ -100,6 +129,10 @@ public final class Route {
       int var = p.indexOf(SERVICE_VARIABLE);
       if (var >= 0) {
         int end = var + SERVICE_VARIABLE.length();
+        if (p.startsWith(PATH_SERVICE_PORT, var)) {
+          end = var + PATH_SERVICE_PORT.length();
+          pathPortVar = true;
+        }
         if (p.charAt(var - 1) != '/' || (end < p.length() && p.charAt(end) != '/')) {
           throw new IllegalArgumentException(
               "path: '" + pathPattern + "' ({service} must be a whole path segment)");
@@ -118,6 +151,25 @@ public final class Route {
       if (pAfter != null) {
         checkPathLiteral(pathPattern, pAfter);
       }
+    }
+    if (pathPattern != null
+        && pathPattern.indexOf(PORT_VARIABLE) >= 0
+        && (!pathPortVar
+            || pathPattern.indexOf(PORT_VARIABLE, pathPattern.indexOf(PORT_VARIABLE) + 1) >= 0)) {
+      throw new IllegalArgumentException(
+          "path: '" + pathPattern + "' ({port} only as {service}:{port}, once)");
+    }
+    if (hostPattern != null && !hostPortVar && hostPattern.indexOf(PORT_VARIABLE) >= 0) {
+      throw new IllegalArgumentException(
+          "host: '" + hostPattern + "' ({port} only as {port}--{service}.domain)");
+    }
+    int portSources = (hostPortVar ? 1 : 0) + (pathPortVar ? 1 : 0) + (port != null ? 1 : 0);
+    if (portSources > 1) {
+      throw new IllegalArgumentException(
+          "port: route "
+              + describe(hostPattern, pathPattern)
+              + " names its port more than once (expected: at most one of {port} in host,"
+              + " {port} in path, or a fixed port)");
     }
     int sources = (hostVar ? 1 : 0) + (pathVar ? 1 : 0) + (service != null ? 1 : 0);
     // sources == 0 is allowed here so that host("a.example.com").withService("a") can be written;
@@ -140,6 +192,8 @@ public final class Route {
     this.hostSuffix = hSuffix;
     this.pathBefore = pBefore;
     this.pathAfter = pAfter;
+    this.hostPortVariable = hostPortVar;
+    this.pathPortVariable = pathPortVar;
   }
 
   /** A route by path prefix; the pattern may hold {@code {service}} as one whole segment. */
@@ -192,7 +246,8 @@ public final class Route {
             policyOptions,
             maxBodySize,
             rateLimitPerSecond,
-            rateLimitBurst);
+            rateLimitBurst,
+            port);
   }
 
   /**
@@ -224,7 +279,8 @@ public final class Route {
         options,
         maxBodySize,
         rateLimitPerSecond,
-        rateLimitBurst);
+        rateLimitBurst,
+        port);
   }
 
   /**
@@ -243,7 +299,8 @@ public final class Route {
         policyOptions,
         bytes,
         rateLimitPerSecond,
-        rateLimitBurst);
+        rateLimitBurst,
+        port);
   }
 
   /**
@@ -267,7 +324,36 @@ public final class Route {
         policyOptions,
         maxBodySize,
         requestsPerSecond,
-        burst);
+        burst,
+        port);
+  }
+
+  /**
+   * A copy whose matches all go to one port of the service: a port name ({@code metrics}) or a
+   * number (which must then be one of each endpoint's ports; see {@link Endpoint#resolvePort}).
+   * Null goes back to the default port. A route with a {@code {port}} variable takes no fixed port.
+   *
+   * @throws IllegalArgumentException when the value is neither a port name nor 1-65535
+   */
+  public Route withPort(@Nullable String port) {
+    if (java.util.Objects.equals(port, this.port)) {
+      return this;
+    }
+    return new Route(
+        hostPattern,
+        pathPattern,
+        service,
+        policy,
+        policyOptions,
+        maxBodySize,
+        rateLimitPerSecond,
+        rateLimitBurst,
+        port);
+  }
+
+  /** The fixed port of the route's matches (a name or number), or null for the default port. */
+  public @Nullable String port() {
+    return port;
   }
 
   /** The route's own rate limit in requests a second, or 0 when it has none. */
@@ -326,7 +412,8 @@ public final class Route {
         && policyOptions.equals(r.policyOptions)
         && maxBodySize == r.maxBodySize
         && rateLimitPerSecond == r.rateLimitPerSecond
-        && rateLimitBurst == r.rateLimitBurst;
+        && rateLimitBurst == r.rateLimitBurst
+        && java.util.Objects.equals(port, r.port);
   }
 
   @Override
@@ -342,7 +429,8 @@ public final class Route {
               policyOptions,
               maxBodySize,
               rateLimitPerSecond,
-              rateLimitBurst);
+              rateLimitBurst,
+              port);
       hash = h; // racy but idempotent, like String.hashCode
     }
     return h;
@@ -353,6 +441,7 @@ public final class Route {
     return "Route{"
         + describe(hostPattern, pathPattern)
         + (service == null ? "" : " -> " + service)
+        + (port == null ? "" : " port=" + port)
         + (policy == null ? "" : " lb=" + policy + (policyOptions.isEmpty() ? "" : policyOptions))
         + (maxBodySize < 0 ? "" : " maxBodySize=" + maxBodySize)
         + (rateLimitPerSecond == 0 ? "" : " rateLimit=" + rateLimitPerSecond + "/s")

@@ -41,7 +41,9 @@ final class RouteTable implements Router {
       Route r = this.routes[i];
       String service = r.service();
       if (service != null) {
-        fixed[i] = RouteMatch.matched(r, service, r.pathBefore == null ? 0 : r.pathBefore.length());
+        fixed[i] =
+            RouteMatch.matched(
+                r, service, r.port(), r.pathBefore == null ? 0 : r.pathBefore.length());
       }
     }
   }
@@ -53,6 +55,7 @@ final class RouteTable implements Router {
     for (int i = 0; i < routes.length; i++) {
       Route route = routes[i];
       String service = route.service();
+      String port = route.port();
       if (route.hostExact != null || route.hostSuffix != null) {
         if (host == null) {
           host = request.host();
@@ -68,7 +71,25 @@ final class RouteTable implements Router {
               || !host.regionMatches(true, labelLength, suffix, 0, suffix.length())) {
             continue;
           }
-          String label = ServiceNames.normalize(host.substring(0, labelLength));
+          String label;
+          if (route.hostPortVariable) {
+            // "metrics--demo.apps.example.com": the port, "--", then the service.
+            int dashes = host.indexOf("--");
+            if (dashes <= 0 || dashes + 2 >= labelLength) {
+              continue;
+            }
+            label = ServiceNames.normalize(host.substring(dashes + 2, labelLength));
+            if (label == null) {
+              continue;
+            }
+            String value = host.substring(0, dashes).toLowerCase(java.util.Locale.ROOT);
+            if (!isPortReference(value)) {
+              return RouteMatch.invalidPort(route, label, value);
+            }
+            port = value;
+          } else {
+            label = ServiceNames.normalize(host.substring(0, labelLength));
+          }
           if (label == null) {
             continue; // a deeper or malformed subdomain is not ours
           }
@@ -99,6 +120,9 @@ final class RouteTable implements Router {
           if (!path.startsWith(after, end) || !isBoundary(path, end + after.length())) {
             continue;
           }
+          if (route.pathPortVariable && path.lastIndexOf(':', end - 1) < start) {
+            continue; // "{service}:{port}" takes only segments that carry a port
+          }
           int hash = i;
           for (int c = start; c < end; c++) {
             hash = 31 * hash + path.charAt(c);
@@ -112,11 +136,7 @@ final class RouteTable implements Router {
             return hit.match;
           }
           String value = path.substring(start, end);
-          String label = ServiceNames.normalize(value);
-          RouteMatch match =
-              label == null
-                  ? RouteMatch.invalidService(route, value)
-                  : RouteMatch.matched(route, label, end + after.length());
+          RouteMatch match = segmentMatch(route, value, end + after.length());
           cache[slot] = new Hit(route, value, match);
           return match;
         }
@@ -126,9 +146,35 @@ final class RouteTable implements Router {
         return constant;
       }
       // A route without a {service} placeholder names its service (checked when it was built).
-      return RouteMatch.matched(route, requireNonNull(service), strip);
+      return RouteMatch.matched(route, requireNonNull(service), port, strip);
     }
     return RouteMatch.NONE;
+  }
+
+  /**
+   * The match for a {@code {service}} path segment: {@code demo}, or {@code demo:metrics} / {@code
+   * demo:9100} when the route has no fixed port (built once per distinct segment: cached).
+   */
+  private static RouteMatch segmentMatch(Route route, String value, int strip) {
+    int colon = route.port() == null ? value.indexOf(':') : -1;
+    if (colon < 0) {
+      String label = ServiceNames.normalize(value);
+      return label == null
+          ? RouteMatch.invalidService(route, value)
+          : RouteMatch.matched(route, label, route.port(), strip);
+    }
+    String label = ServiceNames.normalize(value.substring(0, colon));
+    if (label == null) {
+      return RouteMatch.invalidService(route, value);
+    }
+    String port = value.substring(colon + 1).toLowerCase(java.util.Locale.ROOT);
+    return isPortReference(port)
+        ? RouteMatch.matched(route, label, port, strip)
+        : RouteMatch.invalidPort(route, label, value.substring(colon + 1));
+  }
+
+  private static boolean isPortReference(String value) {
+    return Endpoint.parsePortNumber(value) > 0 || Endpoint.isPortName(value);
   }
 
   private static boolean isBoundary(String path, int index) {

@@ -40,7 +40,8 @@ import org.yaml.snakeyaml.representer.Representer;
  * StaticDiscovery} can reload it.
  *
  * <p>The section maps each service name (a DNS label: 1-63 of {@code [a-z0-9-]}, case-insensitive,
- * kept in lower case) to a list of entries {@code host:port [weight=N] [zone=Z] [key=value ...]}:
+ * kept in lower case) to a list of entries {@code host:port [weight=N] [zone=Z]
+ * [ports=name:number,...] [key=value ...]}:
  *
  * <pre>{@code
  * discovery:
@@ -49,14 +50,16 @@ import org.yaml.snakeyaml.representer.Representer;
  *     catalog: [ "127.0.0.1:8081", "127.0.0.1:8082 weight=3 zone=us-east-1a" ]
  *     orders:
  *       - "[::1]:9000 version=2"
+ *     demo: [ "127.0.0.1:8080 ports=metrics:9100,grpc:50051" ]
  * }</pre>
  *
  * <p>{@code weight} is 0 to {@link Endpoint#MAX_WEIGHT} (default {@link Endpoint#DEFAULT_WEIGHT});
- * any other {@code key=value} becomes an attribute of the endpoint. A service with an empty list
- * (or no value) exists with no endpoint. A file without a {@code discovery} or {@code static}
- * section lists no service; other sections are not read. Every error names the line and the field,
- * e.g. {@code config.yaml line 7: discovery.static.catalog[1]: port: 'abc' (expected: a number from
- * 1 to 65535)}.
+ * {@code ports} lists the endpoint's named ports beside its default port (names of 1-31 {@code
+ * [a-z0-9-]} starting with a letter, numbers 1-65535); any other {@code key=value} becomes an
+ * attribute of the endpoint. A service with an empty list (or no value) exists with no endpoint. A
+ * file without a {@code discovery} or {@code static} section lists no service; other sections are
+ * not read. Every error names the line and the field, e.g. {@code config.yaml line 7:
+ * discovery.static.catalog[1]: port: 'abc' (expected: a number from 1 to 65535)}.
  *
  * <p>The file is read as YAML nodes only: no tag constructs a Java object, and aliases, nesting and
  * size are bounded. Thread-safe (stateless).
@@ -184,11 +187,52 @@ public final class StaticConfigParser {
         case "zone":
           builder.zone(value);
           break;
+        case "ports":
+          parsePorts(builder, value);
+          break;
         default:
           builder.attribute(key, value);
       }
     }
     return builder.build();
+  }
+
+  /**
+   * {@code metrics:9100,grpc:50051}: the endpoint's named ports (issue #16).
+   *
+   * @throws IllegalArgumentException naming the bad part
+   */
+  private static void parsePorts(Endpoint.Builder builder, String value) {
+    if (value.isEmpty()) {
+      throw new IllegalArgumentException(
+          "ports: '' (expected: name:number[,name:number], e.g. ports=metrics:9100,grpc:50051)");
+    }
+    Map<String, Integer> seen = new HashMap<>();
+    for (String part : value.split(",", -1)) {
+      int colon = part.indexOf(':');
+      if (colon <= 0 || colon == part.length() - 1) {
+        throw new IllegalArgumentException(
+            "ports: '"
+                + part
+                + "' in '"
+                + value
+                + "' (expected: name:number, e.g. ports=metrics:9100,grpc:50051)");
+      }
+      String name = part.substring(0, colon);
+      if (!Endpoint.isPortName(name)) {
+        throw new IllegalArgumentException(
+            "ports: name '"
+                + name
+                + "' in '"
+                + value
+                + "' (expected: 1-31 of [a-z0-9-] starting with a letter)");
+      }
+      int number = parseNumber("ports: " + name, part.substring(colon + 1), 1, 65535);
+      if (seen.put(name, number) != null) {
+        throw new IllegalArgumentException("ports: '" + name + "' given twice in '" + value + "'");
+      }
+      builder.port(name, number);
+    }
   }
 
   private static Endpoint.Builder parseAddress(String address) {

@@ -124,7 +124,11 @@ final class AdminApi implements HttpHandler {
       return;
     }
     Endpoint endpoint =
-        target.endpoint().toBuilder().weight(body.weight()).zone(body.zone()).build();
+        target.endpoint().toBuilder()
+            .weight(body.weight())
+            .zone(body.zone())
+            .ports(body.ports())
+            .build();
     Registration r;
     try {
       r = registry.register(target.service(), endpoint, body.ttl());
@@ -143,6 +147,10 @@ final class AdminApi implements HttpHandler {
       answer.putNull("zone");
     } else {
       answer.put("zone", r.endpoint().zone());
+    }
+    if (!r.endpoint().ports().isEmpty()) {
+      ObjectNode ports = answer.putObject("ports");
+      r.endpoint().ports().forEach(ports::put);
     }
     answer.put("ttl", Durations.format(r.ttl()));
     answer.put("expiresAt", r.expiresAt().toString());

@@ -8,20 +8,23 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Reads and checks what an admin write sends: the service and {@code host:port} in the path, and
- * the JSON body {@code {"ttl":"30s","weight":1,"zone":"us-east-1a"}} (every field optional: 30 s,
- * weight 1, no zone). Each refusal names its field. Stateless.
+ * the JSON body {@code {"ttl":"30s","weight":1,"zone":"us-east-1a","ports":{"metrics":9100}}}
+ * (every field optional: 30 s, weight 1, no zone, no named ports). Each refusal names its field.
+ * Stateless.
  */
 final class AdminInput {
   static final int MAX_BODY = 64 * 1024;
   static final Duration DEFAULT_TTL = Duration.ofSeconds(30);
   static final Duration MIN_TTL = Duration.ofSeconds(1);
   static final Duration MAX_TTL = Duration.ofHours(24);
-  private static final Set<String> FIELDS = Set.of("ttl", "weight", "zone");
+  private static final Set<String> FIELDS = Set.of("ttl", "weight", "zone", "ports");
 
   private final ObjectMapper json;
 
@@ -38,7 +41,7 @@ final class AdminInput {
   }
 
   /** The body's values, defaults filled in. */
-  record Body(Duration ttl, int weight, @Nullable String zone) {}
+  record Body(Duration ttl, int weight, @Nullable String zone, Map<String, Integer> ports) {}
 
   /** A refusal naming the field; its message is {@code field: 'value' (expected: ...)}. */
   static final class BadInput extends Exception {
@@ -83,7 +86,7 @@ final class AdminInput {
       throw new BadInput("body", "body: over " + MAX_BODY + " bytes");
     }
     if (new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
-      return new Body(DEFAULT_TTL, Endpoint.DEFAULT_WEIGHT, null);
+      return new Body(DEFAULT_TTL, Endpoint.DEFAULT_WEIGHT, null, Map.of());
     }
     JsonNode root;
     try {
@@ -97,10 +100,15 @@ final class AdminInput {
     for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!FIELDS.contains(name)) {
-        throw new BadInput(name, name + ": unknown field (expected one of: ttl, weight, zone)");
+        throw new BadInput(
+            name, name + ": unknown field (expected one of: ttl, weight, zone, ports)");
       }
     }
-    return new Body(ttl(root.get("ttl")), weight(root.get("weight")), zone(root.get("zone")));
+    return new Body(
+        ttl(root.get("ttl")),
+        weight(root.get("weight")),
+        zone(root.get("zone")),
+        ports(root.get("ports")));
   }
 
   private static Duration ttl(@Nullable JsonNode node) throws BadInput {
@@ -135,6 +143,40 @@ final class AdminInput {
           "weight: " + node + " (expected: a whole number from 0 to " + Endpoint.MAX_WEIGHT + ")");
     }
     return node.intValue();
+  }
+
+  /** {@code {"metrics":9100,"grpc":50051}}: the endpoint's named ports (issue #16). */
+  private static Map<String, Integer> ports(@Nullable JsonNode node) throws BadInput {
+    if (node == null || node.isNull()) {
+      return Map.of();
+    }
+    if (!node.isObject()) {
+      throw new BadInput(
+          "ports", "ports: " + node + " (expected: an object such as {\"metrics\":9100})");
+    }
+    Map<String, Integer> ports = new TreeMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> i = node.fields(); i.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = i.next();
+      String name = e.getKey();
+      JsonNode value = e.getValue();
+      if (!Endpoint.isPortName(name)) {
+        throw new BadInput(
+            "ports",
+            "ports: name '"
+                + name
+                + "' (expected: 1-31 of [a-z0-9-] starting with a letter, e.g. \"metrics\")");
+      }
+      if (!value.isIntegralNumber()
+          || !value.canConvertToInt()
+          || value.intValue() < 1
+          || value.intValue() > 65535) {
+        throw new BadInput(
+            "ports." + name,
+            "ports." + name + ": " + value + " (expected: a port number from 1 to 65535)");
+      }
+      ports.put(name, value.intValue());
+    }
+    return ports;
   }
 
   private static @Nullable String zone(@Nullable JsonNode node) throws BadInput {

@@ -29,6 +29,7 @@ final class Frontends implements AutoCloseable {
         if (l.protocol().equals(ListenerSettings.TCP)) {
           f.tcp.add(
               TcpFrontend.builder(handler, l.service())
+                  .servicePort(l.servicePort())
                   .host(config.host)
                   .port(l.port())
                   .name("whaleray-tcp-" + l.port())
@@ -38,7 +39,7 @@ final class Frontends implements AutoCloseable {
                   .start());
         } else {
           f.http.add(
-              RouterServer.builder(handler.forService(l.service()))
+              RouterServer.builder(handler.forService(l.service(), l.servicePort()))
                   .host(config.host)
                   .port(l.port())
                   .name("whaleray-" + l.port())
@@ -51,7 +52,13 @@ final class Frontends implements AutoCloseable {
         }
         LOG.log(
             System.Logger.Level.INFO,
-            "listener " + l.protocol() + " :" + l.port() + " -> service " + l.service());
+            "listener "
+                + l.protocol()
+                + " :"
+                + l.port()
+                + " -> service "
+                + l.service()
+                + (l.servicePort() == null ? "" : " port " + l.servicePort()));
       }
     } catch (RuntimeException e) {
       f.close();

@@ -9,8 +9,9 @@ import java.util.Map;
 /**
  * Extra frontends ({@code listeners: [ { port: 2222, service: ssh, protocol: tcp, maxConnections:
  * 500 } ]}): each a port bound to one service, HTTP (every request to that service, path kept) or
- * raw TCP, with a limit of connections open at once (default {@code limits.maxConnections}).
- * Immutable.
+ * raw TCP, with a limit of connections open at once (default {@code limits.maxConnections}), and
+ * optionally one of the service's named ports to reach ({@code servicePort: metrics}; {@code port}
+ * is the listening port). Immutable.
  */
 final class ListenerSettings {
   /** Every request on the port goes to the service. */
@@ -23,7 +24,13 @@ final class ListenerSettings {
    * One listener: its port, service, protocol and connection limit (0: {@code
    * limits.maxConnections}).
    */
-  record Listener(int port, String service, String protocol, int maxConnections, String where) {
+  record Listener(
+      int port,
+      String service,
+      String protocol,
+      int maxConnections,
+      String where,
+      @org.jspecify.annotations.Nullable String servicePort) {
     /** The limit of connections open at once, {@code limits.maxConnections} when not its own. */
     int maxConnections(int fallback) {
       return maxConnections > 0 ? maxConnections : fallback;
@@ -39,7 +46,8 @@ final class ListenerSettings {
     for (YamlFile.Value item : section.list()) {
       Map<String, YamlFile.Value> m =
           item.mapping(
-              new LinkedHashSet<>(List.of("port", "service", "protocol", "maxConnections")));
+              new LinkedHashSet<>(
+                  List.of("port", "service", "protocol", "maxConnections", "servicePort")));
       YamlFile.Value port = m.get("port");
       if (port == null) {
         throw item.error(
@@ -67,8 +75,29 @@ final class ListenerSettings {
       }
       YamlFile.Value max = m.get("maxConnections");
       int maxConnections = max == null ? 0 : max.integer(1, 1_000_000);
+      // The port of the service's endpoints to reach (issue #16); "port" is the listening port.
+      YamlFile.Value target = m.get("servicePort");
+      String servicePort = null;
+      if (target != null) {
+        servicePort = target.scalar().trim().toLowerCase(java.util.Locale.ROOT);
+        try {
+          dev.whaleray.router.Endpoint.checkPortReference(servicePort);
+        } catch (IllegalArgumentException e) {
+          throw target.error(
+              "'"
+                  + target.scalar()
+                  + "' (expected: a port name of [a-z0-9-] starting with a letter, such as metrics,"
+                  + " or a port number 1-65535)");
+        }
+      }
       Listener l =
-          new Listener(p, s, protocol, maxConnections, String.valueOf(port.error("").getMessage()));
+          new Listener(
+              p,
+              s,
+              protocol,
+              maxConnections,
+              String.valueOf(port.error("").getMessage()),
+              servicePort);
       Listener before = byPort.putIfAbsent(p, l);
       if (before != null) {
         throw port.error(

@@ -776,13 +776,39 @@ public final class RouterConfig {
       Map<String, YamlFile.Value> r =
           item.mapping(
               new LinkedHashSet<>(
-                  List.of("path", "host", "service", "loadBalancing", "maxBodySize", "rateLimit")));
+                  List.of(
+                      "path",
+                      "host",
+                      "service",
+                      "port",
+                      "loadBalancing",
+                      "maxBodySize",
+                      "rateLimit")));
       String path = r.containsKey("path") ? r.get("path").scalar() : null;
       String host = r.containsKey("host") ? r.get("host").scalar() : null;
       String service = r.containsKey("service") ? r.get("service").scalar() : null;
       try {
         Route route = Route.of(host, path, service);
         dev.whaleray.router.Router.builder().route(route); // rejects a route naming no service
+        YamlFile.Value port = r.get("port");
+        if (port != null) {
+          // One port of the service's endpoints for every match (issue #16): a name or a number.
+          String value = port.scalar().trim().toLowerCase(java.util.Locale.ROOT);
+          try {
+            dev.whaleray.router.Endpoint.checkPortReference(value);
+          } catch (IllegalArgumentException e) {
+            throw port.error(
+                "'"
+                    + port.scalar()
+                    + "' (expected: a port name of [a-z0-9-] starting with a letter, such as"
+                    + " metrics, or a port number 1-65535)");
+          }
+          try {
+            route = route.withPort(value);
+          } catch (IllegalArgumentException e) {
+            throw port.error(String.valueOf(e.getMessage()));
+          }
+        }
         YamlFile.Value lb = r.get("loadBalancing");
         if (lb != null) {
           Map<String, YamlFile.Value> section = lb.mapping(null);

@@ -56,8 +56,18 @@ final class ServiceListing {
     Map<String, ObjectNode> services = new TreeMap<>();
     Map<String, Map<String, Integer>> inFlight = new HashMap<>();
     Map<String, Cluster> first = new TreeMap<>();
+    // Ports in use (issue #16) have clusters of their own, whose endpoints sit at the port: the
+    // service's entry shows its default port's cluster, and names the ports in use.
+    Map<String, java.util.Set<String>> portsInUse = new HashMap<>();
     for (Cluster c : clusters) {
-      first.putIfAbsent(c.service(), c);
+      if (c.port() == null) {
+        first.putIfAbsent(c.service(), c);
+      } else {
+        portsInUse.computeIfAbsent(c.service(), x -> new java.util.TreeSet<>()).add(c.port());
+      }
+    }
+    for (Cluster c : clusters) {
+      first.putIfAbsent(c.service(), c); // reached only through its ports so far
       Map<String, Integer> counts = inFlight.computeIfAbsent(c.service(), s -> new HashMap<>());
       ClusterSnapshot s = c.snapshot();
       if (s != null) {
@@ -67,12 +77,17 @@ final class ServiceListing {
       }
     }
     for (Cluster c : first.values()) {
-      services.put(
-          c.service(),
+      ObjectNode node =
           service(
               c,
               inFlight.getOrDefault(c.service(), Map.of()),
-              registered.getOrDefault(c.service(), Map.of())));
+              registered.getOrDefault(c.service(), Map.of()));
+      java.util.Set<String> ports = portsInUse.get(c.service());
+      if (ports != null) {
+        ArrayNode names = node.putArray("portsInUse");
+        ports.forEach(names::add);
+      }
+      services.put(c.service(), node);
     }
     for (Map.Entry<String, Map<String, Registration>> e : registered.entrySet()) {
       if (!services.containsKey(e.getKey())) {
@@ -134,6 +149,10 @@ final class ServiceListing {
       ep.putNull("zone");
     } else {
       ep.put("zone", e.zone());
+    }
+    if (!e.ports().isEmpty()) {
+      ObjectNode ports = ep.putObject("ports");
+      e.ports().forEach(ports::put);
     }
     ep.put("health", health);
     ep.put("inFlight", inFlight);

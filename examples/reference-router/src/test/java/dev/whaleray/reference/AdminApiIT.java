@@ -225,6 +225,41 @@ class AdminApiIT {
   }
 
   @Test
+  void aRegistrationsNamedPortsAreRoutedAndListed() throws Exception {
+    try (TestBackend app = TestBackend.start("app");
+        TestBackend metrics = TestBackend.start("metrics");
+        Router r = start(app, Map.of("WHALERAY_ADMIN_TOKEN", TOKEN))) {
+      String path = "/services/shop/endpoints/" + app.address();
+      assertError(put(r, path, "{\"ports\":{\"Bad_Name\":1}}", TOKEN), 400, "ports");
+      assertError(put(r, path, "{\"ports\":{\"metrics\":0}}", TOKEN), 400, "ports.metrics");
+      HttpResponse<String> ok =
+          put(r, path, "{\"ttl\":\"30s\",\"ports\":{\"metrics\":" + metrics.port() + "}}", TOKEN);
+      assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+      assertThat(JSON.readTree(ok.body()).path("ports").path("metrics").asInt())
+          .isEqualTo(metrics.port());
+
+      awaitRoutedTo(r, "/services/shop:metrics/", "metrics", Duration.ofSeconds(1));
+      awaitRoutedTo(r, "/services/shop/", "app", Duration.ofSeconds(1));
+      HttpResponse<String> grpc = get(r, "/services/shop:grpc/");
+      assertThat(grpc.statusCode()).isEqualTo(502);
+      assertThat(grpc.body()).contains("no endpoint of service 'shop' has port 'grpc'");
+
+      JsonNode services = JSON.readTree(send(admin(r, "/services")).body()).path("services");
+      JsonNode shop = null;
+      for (JsonNode s : services) {
+        if (s.path("service").asText().equals("shop")) {
+          shop = s;
+        }
+      }
+      assertThat(shop).isNotNull();
+      assertThat(shop.path("endpoints").get(0).path("address").asText()).isEqualTo(app.address());
+      assertThat(shop.path("endpoints").get(0).path("ports").path("metrics").asInt())
+          .isEqualTo(metrics.port());
+      assertThat(shop.path("portsInUse").toString()).contains("metrics");
+    }
+  }
+
+  @Test
   void withoutATokenWritesAreForbidden() throws Exception {
     try (TestBackend app = TestBackend.start("app");
         Router r = start(app, Map.of())) {

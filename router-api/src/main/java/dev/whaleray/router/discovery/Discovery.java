@@ -1,5 +1,6 @@
 package dev.whaleray.router.discovery;
 
+import dev.whaleray.router.Endpoint;
 import dev.whaleray.router.EndpointSet;
 
 /**
@@ -19,6 +20,24 @@ public interface Discovery extends AutoCloseable {
    * @return the watch; close it when the service is no longer needed
    */
   Watch watch(String service, Listener listener);
+
+  /**
+   * Starts watching one port of a service (issue #16): the listener receives the service's
+   * endpoints that have {@code port}, each at that port (see {@link Endpoint#resolvePort}): a port
+   * name, or a number that is one of the endpoint's ports, never any other. An endpoint without it
+   * is left out, so a known service whose endpoints all lack it is an empty set.
+   *
+   * <p>The default filters {@link #watch(String, Listener)}; a source with per-port records of its
+   * own (DNS SRV names per port) may override it. Same threading as {@link #watch(String,
+   * Listener)}.
+   *
+   * @param service a lower-case DNS label
+   * @param port a port name or a number 1-65535, as {@link dev.whaleray.router.RouteMatch#port}
+   * @return the watch; close it when the port is no longer needed
+   */
+  default Watch watch(String service, String port, Listener listener) {
+    return watch(service, new PortListener(Endpoint.checkPortReference(port), listener));
+  }
 
   /** Stops every watch and releases threads and sockets. Never throws. */
   @Override

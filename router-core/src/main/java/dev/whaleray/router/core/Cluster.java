@@ -33,6 +33,7 @@ public final class Cluster implements Discovery.Listener {
 
   final String key;
   private final String service;
+  private final @Nullable String port;
   private final Discovery discovery;
   private final LoadBalancer lb;
   private final CompletableFuture<EndpointSet> ready = new CompletableFuture<>();
@@ -49,6 +50,7 @@ public final class Cluster implements Discovery.Listener {
   Cluster(
       String key,
       String service,
+      @Nullable String port,
       Discovery discovery,
       LoadBalancerFactory lbs,
       OutlierDetection outliers,
@@ -63,6 +65,7 @@ public final class Cluster implements Discovery.Listener {
       Seconds seconds) {
     this.key = key;
     this.service = service;
+    this.port = port;
     this.discovery = discovery;
     this.lb = lbs.create(this::publish);
     this.outliers = control == null ? OutlierDetection.off() : outliers;
@@ -165,7 +168,8 @@ public final class Cluster implements Discovery.Listener {
 
   void start() {
     try {
-      Watch w = discovery.watch(service, this);
+      Watch w =
+          port == null ? discovery.watch(service, this) : discovery.watch(service, port, this);
       watch = w;
       w.ready()
           .whenComplete(
@@ -234,6 +238,14 @@ public final class Cluster implements Discovery.Listener {
   /** The service's name. */
   public String service() {
     return service;
+  }
+
+  /**
+   * The port of the service this cluster serves (a port name or number, as the route gave it), or
+   * null for the endpoints' default port.
+   */
+  public @Nullable String port() {
+    return port;
   }
 
   /** The current snapshot, or null before discovery's first answer. */
@@ -614,6 +626,6 @@ public final class Cluster implements Discovery.Listener {
 
   @Override
   public String toString() {
-    return "Cluster{" + service + ", " + snapshot + "}";
+    return "Cluster{" + service + (port == null ? "" : ":" + port) + ", " + snapshot + "}";
   }
 }

@@ -140,7 +140,62 @@ public final class ClusterManager implements AutoCloseable {
     return c;
   }
 
+  /**
+   * The cluster of port {@code port} of {@code service} (issue #16): the service's endpoints that
+   * have that port, each at that port (a port name, or a number that is one of the endpoint's
+   * ports; never any other number), through {@link Discovery#watch(String, String,
+   * Discovery.Listener)}. A null port is {@link #get(String, Route)}. Its load balancing, health,
+   * ejection and pools are its own, as its endpoints' authorities are. When no endpoint has the
+   * port, its snapshot is known and empty: {@link Cluster#port()} tells the transport to say so.
+   *
+   * <p>Allocation-free once the cluster exists (routes without a policy of their own): two map
+   * lookups by the service and the port strings, no key built.
+   */
+  public Cluster get(String service, @Nullable Route route, @Nullable String port) {
+    if (port == null) {
+      return get(service, route);
+    }
+    String base =
+        route == null || route.policy() == null ? service : service + '\u0000' + routeKey(route);
+    ConcurrentHashMap<String, Cluster> byPort = portClusters.get(base);
+    Cluster c = byPort == null ? null : byPort.get(port);
+    if (c == null) {
+      c = newPortCluster(base, service, route, port);
+    }
+    c.lastUsed = System.nanoTime();
+    return c;
+  }
+
+  /** Per base key (the service, or service and route), the clusters of its ports, by port. */
+  private final ConcurrentHashMap<String, ConcurrentHashMap<String, Cluster>> portClusters =
+      new ConcurrentHashMap<>();
+
+  private Cluster newPortCluster(String base, String service, @Nullable Route route, String port) {
+    dev.whaleray.router.Endpoint.checkPortReference(port);
+    // "\u0001" cannot appear in a service name, a route key or a port: no clash with other keys.
+    String key = base + '\u0001' + port;
+    Cluster c = clusters.get(key);
+    if (c == null) {
+      if (clusters.size() >= maxServices) {
+        makeRoom();
+      }
+      Cluster created = newCluster(key, service, route, port);
+      c = clusters.putIfAbsent(key, created);
+      if (c == null) {
+        c = created;
+        c.start();
+      }
+    }
+    portClusters.computeIfAbsent(base, b -> new ConcurrentHashMap<>()).put(port, c);
+    return c;
+  }
+
   private Cluster newCluster(String key, String service, @Nullable Route route) {
+    return newCluster(key, service, route, null);
+  }
+
+  private Cluster newCluster(
+      String key, String service, @Nullable Route route, @Nullable String port) {
     String policy = route == null ? null : route.policy();
     LoadBalancerProvider provider = policy == null ? lbProvider : provider(policy);
     LbContext context = context(service, route == null ? Map.of() : route.policyOptions());
@@ -149,6 +204,7 @@ public final class ClusterManager implements AutoCloseable {
     return new Cluster(
         key,
         service,
+        port,
         discovery,
         publisher ->
             LoadBalancers.decorate(
@@ -194,6 +250,17 @@ public final class ClusterManager implements AutoCloseable {
    */
   private void removed(Cluster c) {
     c.close();
+    String port = c.port();
+    if (port != null) {
+      // Drop emptied per-service maps too: random names with ports must not grow this forever.
+      // (A cluster cached concurrently into a map dropped here is found again by its key.)
+      for (Map.Entry<String, ConcurrentHashMap<String, Cluster>> e : portClusters.entrySet()) {
+        ConcurrentHashMap<String, Cluster> byPort = e.getValue();
+        if (byPort.remove(port, c) && byPort.isEmpty()) {
+          portClusters.remove(e.getKey(), byPort);
+        }
+      }
+    }
     if (!guards.isEmpty() || !meters.isEmpty()) {
       for (Cluster other : clusters.values()) {
         if (other.service().equals(c.service())) {
@@ -340,6 +407,7 @@ public final class ClusterManager implements AutoCloseable {
       c.close();
     }
     clusters.clear();
+    portClusters.clear();
     guards.clear();
     // A closed manager's meters leave the registry (an embedder may build a new handler on it).
     for (java.util.Map.Entry<String, ServiceMeters> e : meters.entrySet()) {

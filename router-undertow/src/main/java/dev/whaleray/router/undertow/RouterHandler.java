@@ -202,7 +202,17 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
    * and no route table on it.
    */
   public HttpHandler forService(String service) {
-    dev.whaleray.router.Route route = dev.whaleray.router.Route.path("/", service);
+    return forService(service, null);
+  }
+
+  /**
+   * As {@link #forService(String)}, to port {@code port} of the service's endpoints (a port name,
+   * or a number that is one of each endpoint's ports; null: their default port), issue #16.
+   *
+   * @throws IllegalArgumentException when the service or the port is not valid
+   */
+  public HttpHandler forService(String service, @Nullable String port) {
+    dev.whaleray.router.Route route = dev.whaleray.router.Route.path("/", service).withPort(port);
     return new Dispatcher(
         Router.builder().route(route).build(),
         services,

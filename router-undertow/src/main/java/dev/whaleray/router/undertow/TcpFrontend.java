@@ -72,6 +72,7 @@ public final class TcpFrontend implements AutoCloseable {
         new TcpProxy(
             b.handler.clusterManager(),
             b.service,
+            b.servicePort,
             upstreams,
             b.retries < 0 ? b.handler.retries() : b.retries,
             b.handler.discoveryTimeoutMillis(),
@@ -173,6 +174,7 @@ public final class TcpFrontend implements AutoCloseable {
     private Duration connectTimeout = Duration.ofSeconds(5);
     private int retries = -1;
     private int maxConnections = 10_000;
+    private @Nullable String servicePort;
 
     private Builder(RouterHandler handler, String service) {
       this.handler = requireNonNull(handler, "handler");
@@ -192,6 +194,19 @@ public final class TcpFrontend implements AutoCloseable {
         throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
       }
       this.port = port;
+      return this;
+    }
+
+    /**
+     * The port of the service's endpoints to connect to: a port name ({@code grpc}) or a number
+     * that is one of each endpoint's ports (never another); null (the default) is their default
+     * port.
+     *
+     * @throws IllegalArgumentException when it is neither a port name nor 1-65535
+     */
+    public Builder servicePort(@Nullable String servicePort) {
+      this.servicePort =
+          servicePort == null ? null : dev.whaleray.router.Endpoint.checkPortReference(servicePort);
       return this;
     }
 

@@ -11,6 +11,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -63,8 +64,11 @@ import software.amazon.awssdk.services.servicediscovery.model.ServiceNotFoundExc
  * AWS_INSTANCE_IPV6}; an instance with neither is skipped), port {@code AWS_INSTANCE_PORT} (else
  * the backend port), zone {@code AVAILABILITY_ZONE}, weight from the attribute named by {@link
  * Builder#weightAttribute} (default {@code WHALERAY_WEIGHT}; missing or invalid: weight 1), and
- * every attribute kept as an endpoint attribute. The API returns instances in random order; the
- * snapshot is sorted, so an unchanged set is not published again.
+ * every attribute kept as an endpoint attribute. Named ports (issue #16) come from attributes
+ * {@code PORT_<name>=<number>} ({@code PORT_metrics=9100}; the name in lower case, 1-31 of {@code
+ * [a-z0-9-]} starting with a letter): a bad one is logged naming the instance and the attribute and
+ * left out, the instance kept. The API returns instances in random order; the snapshot is sorted,
+ * so an unchanged set is not published again.
  *
  * <p><b>Failures.</b> {@code NamespaceNotFound} and {@code ServiceNotFound} publish an {@linkplain
  * EndpointSet#unknown unknown} set (the router answers 502), checked again after {@link
@@ -498,6 +502,7 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
         }
       }
       b.zone(attributes.get("AVAILABILITY_ZONE"));
+      namedPorts(instance, b);
       for (Map.Entry<String, String> a : attributes.entrySet()) {
         if (a.getKey() != null && a.getValue() != null) {
           b.attribute(a.getKey(), a.getValue());
@@ -507,6 +512,37 @@ public final class CloudMapApiDiscovery extends AbstractDiscovery {
     } catch (IllegalArgumentException e) {
       skip(instance, e.getMessage());
       return null;
+    }
+  }
+
+  /** The prefix of the attributes that name a port: {@code PORT_metrics=9100}. */
+  static final String PORT_ATTRIBUTE_PREFIX = "PORT_";
+
+  /** Adds the instance's {@code PORT_<name>} attributes as named ports; a bad one is skipped. */
+  private static void namedPorts(HttpInstanceSummary instance, Endpoint.Builder b) {
+    for (Map.Entry<String, String> a : instance.attributes().entrySet()) {
+      String key = a.getKey();
+      if (key == null || !key.startsWith(PORT_ATTRIBUTE_PREFIX)) {
+        continue;
+      }
+      String name = key.substring(PORT_ATTRIBUTE_PREFIX.length()).toLowerCase(Locale.ROOT);
+      String value = a.getValue() == null ? "" : a.getValue().trim();
+      int number = parse(value, 1, 65535);
+      if (!Endpoint.isPortName(name) || number < 0) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            () ->
+                "Cloud Map instance "
+                    + instance.instanceId()
+                    + ": attribute "
+                    + key
+                    + "='"
+                    + a.getValue()
+                    + "' skipped (expected: PORT_<name>=<1-65535>, the name 1-31 of [a-z0-9-]"
+                    + " starting with a letter); the instance's other ports are kept");
+        continue;
+      }
+      b.port(name, number);
     }
   }
 

@@ -107,6 +107,13 @@ public final class CloudMapRegistry implements Registry {
     attributes.put(ipAttribute, endpoint.host());
     attributes.put("AWS_INSTANCE_PORT", Integer.toString(endpoint.port()));
     attributes.put(weightAttribute, Integer.toString(endpoint.weight()));
+    // Named ports as CloudMapApiDiscovery reads them back: PORT_metrics=9100.
+    endpoint
+        .ports()
+        .forEach(
+            (name, number) ->
+                attributes.put(
+                    CloudMapApiDiscovery.PORT_ATTRIBUTE_PREFIX + name, Integer.toString(number)));
     if (endpoint.zone() != null) {
       attributes.put("AVAILABILITY_ZONE", endpoint.zone());
     }

@@ -89,6 +89,41 @@ class CloudMapApiDiscoveryIT {
   }
 
   @Test
+  void portAttributesBecomeNamedPortsAndABadOneIsSkippedAlone() throws Exception {
+    stub.service(
+        NS,
+        "demo",
+        1,
+        Instance.healthy(
+            "task-1",
+            "127.0.0.11",
+            3000,
+            "PORT_metrics",
+            "9100",
+            "PORT_GRPC",
+            "50051",
+            "PORT_bad",
+            "abc",
+            "PORT_9x",
+            "80"),
+        Instance.healthy("task-2", "127.0.0.12", 3001));
+    discovery = builder().build();
+
+    EndpointSet set = ready(discovery.watch("demo", new RecordingListener()));
+    assertThat(set.endpoints()).hasSize(2); // a bad port attribute never drops the instance
+    Endpoint task1 = set.endpoints().get(0);
+    assertThat(task1.ports()).containsExactly(Map.entry("grpc", 50051), Map.entry("metrics", 9100));
+    assertThat(set.endpoints().get(1).ports()).isEmpty();
+
+    RecordingListener metrics = new RecordingListener();
+    EndpointSet metricsSet = ready(discovery.watch("demo", "metrics", metrics));
+    await(() -> metrics.last() != null, "the metrics port's set");
+    assertThat(metrics.last().endpoints())
+        .containsExactly(task1.atPort(9100)); // task-2 has no metrics port
+    assertThat(metricsSet.isKnown()).isTrue();
+  }
+
+  @Test
   void instancesAndTheirAttributesBecomeEndpoints() throws Exception {
     stub.service(
         NS,

@@ -7,6 +7,8 @@ import dev.whaleray.discovery.cloudmap.internal.Watchers;
 import dev.whaleray.router.Endpoint;
 import dev.whaleray.router.EndpointSet;
 import dev.whaleray.router.discovery.AbstractDiscovery;
+import dev.whaleray.router.discovery.Discovery;
+import dev.whaleray.router.discovery.Watch;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -77,6 +79,13 @@ import org.xbill.DNS.Type;
  * dnsjava's asynchronous API (one NIO selector thread for the whole JVM), so no thread blocks on
  * the network; timers and answer processing run on the scheduler given to the builder. Queries go
  * over UDP and are retried over TCP when an answer is truncated.
+ *
+ * <p><b>Named ports (issue #16).</b> A route to port {@code metrics} of service {@code id} is
+ * served by the SRV records of {@code _metrics._tcp.id.<namespace>} (RFC 2782's form), looked up
+ * only once such a route is used, then kept fresh like a service: each record is one endpoint at
+ * that record's port. No such name, or no record under it, is a known and empty set (the router
+ * answers 502 naming the port); there is no A-record fallback, as an A record carries no port. A
+ * port given as a number is one of the service's own records' ports (never any other).
  *
  * <p>Thread-safe.
  */
@@ -190,6 +199,51 @@ public final class CloudMapDnsDiscovery extends AbstractDiscovery {
   /** The namespace, e.g. {@code whaleray.local.} (absolute). */
   public String namespace() {
     return namespace.toString();
+  }
+
+  /**
+   * Watches the SRV records of {@code _<port>._tcp.<service>.<namespace>} for a port name; for a
+   * number, the service's own endpoints that have it (see {@link Discovery#watch(String, String,
+   * Listener)}).
+   */
+  @Override
+  public Watch watch(String service, String port, Listener listener) {
+    Endpoint.checkPortReference(port);
+    if (Endpoint.parsePortNumber(port) > 0) {
+      return super.watch(service, port, listener);
+    }
+    // The key is the SRV name's labels: it cannot clash with a service (a label never has '.').
+    return watch(portKey(service, port), new Relabel(service, listener));
+  }
+
+  /** The watch key (and SRV name, less the namespace) of port {@code port} of {@code service}. */
+  static String portKey(String service, String port) {
+    return "_" + port + "._tcp." + service;
+  }
+
+  private static boolean isPortKey(String key) {
+    return key.startsWith("_");
+  }
+
+  /** Hands a port's snapshots to a listener under the service's own name. */
+  private static final class Relabel implements Listener {
+    private final String service;
+    private final Listener delegate;
+
+    Relabel(String service, Listener delegate) {
+      this.service = service;
+      this.delegate = delegate;
+    }
+
+    @Override
+    public void onUpdate(EndpointSet endpoints) {
+      delegate.onUpdate(endpoints.withService(service));
+    }
+
+    @Override
+    public void onError(String s, Throwable error) {
+      delegate.onError(service, error);
+    }
   }
 
   @Override
@@ -356,8 +410,12 @@ public final class CloudMapDnsDiscovery extends AbstractDiscovery {
             srv -> {
               int rcode = srv.getRcode();
               if (rcode == Rcode.NXDOMAIN) {
+                // For a port's SRV name: the service has no such port (known, empty: 502 naming
+                // the port), not an unknown service.
                 return CompletableFuture.completedFuture(
-                    new Answer(EndpointSet.unknown(service, 0), negativeTtlNanos));
+                    isPortKey(service)
+                        ? answer(service, List.of(), 0)
+                        : new Answer(EndpointSet.unknown(service, 0), negativeTtlNanos));
               }
               if (rcode != Rcode.NOERROR) {
                 throw new CompletionException(new DnsLookupException(name, Type.SRV, rcode));
@@ -369,6 +427,9 @@ public final class CloudMapDnsDiscovery extends AbstractDiscovery {
                 }
               }
               if (records.isEmpty()) {
+                if (isPortKey(service)) {
+                  return CompletableFuture.completedFuture(answer(service, List.of(), 0));
+                }
                 return query(name, Type.A).thenApply(a -> fromA(service, name, a));
               }
               return fromSrv(service, srv, records);

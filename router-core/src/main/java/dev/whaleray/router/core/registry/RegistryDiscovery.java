@@ -58,20 +58,27 @@ public final class RegistryDiscovery extends AbstractDiscovery {
     return registry;
   }
 
-  /** One watched service: the configured discovery's last snapshot. */
+  /**
+   * One watched service, or one port of it: the configured discovery's last snapshot. {@code key}
+   * is what the watch is kept under: the service, or {@code service:port}.
+   */
   private final class Source implements Discovery.Listener {
+    final String key;
     final String service;
+    final @Nullable String port;
     volatile @Nullable EndpointSet base;
     volatile boolean failedFirst;
     volatile @Nullable Watch watch;
 
-    Source(String service) {
+    Source(String key, String service, @Nullable String port) {
+      this.key = key;
       this.service = service;
+      this.port = port;
     }
 
     @Override
     public void onUpdate(EndpointSet endpoints) {
-      base = endpoints;
+      base = endpoints.withService(key);
       merge(this);
     }
 
@@ -81,15 +88,51 @@ public final class RegistryDiscovery extends AbstractDiscovery {
         failedFirst = true;
         merge(this); // registered endpoints go out before the error, so ready() completes
       }
-      publishError(service, error);
+      publishError(key, error);
+    }
+  }
+
+  /**
+   * One port of a service (issue #16): the configured discovery's view of that port (its own
+   * per-port records, e.g. DNS SRV names), merged with the registered endpoints that have the port,
+   * each at it.
+   */
+  @Override
+  public Watch watch(String service, String port, Listener listener) {
+    dev.whaleray.router.Endpoint.checkPortReference(port);
+    // ':' is in neither a service name nor a port: the key never clashes with a service's.
+    return watch(service + ':' + port, new Relabel(service, listener));
+  }
+
+  /** Hands a port's snapshots to a listener under the service's own name. */
+  private static final class Relabel implements Listener {
+    private final String service;
+    private final Listener delegate;
+
+    Relabel(String service, Listener delegate) {
+      this.service = service;
+      this.delegate = delegate;
+    }
+
+    @Override
+    public void onUpdate(EndpointSet endpoints) {
+      delegate.onUpdate(endpoints.withService(service));
+    }
+
+    @Override
+    public void onError(String s, Throwable error) {
+      delegate.onError(service, error);
     }
   }
 
   @Override
-  protected void doWatch(String service) {
-    Source s = new Source(service);
-    sources.put(service, s);
-    Watch w = delegate.watch(service, s);
+  protected void doWatch(String key) {
+    int colon = key.indexOf(':');
+    String service = colon < 0 ? key : key.substring(0, colon);
+    String port = colon < 0 ? null : key.substring(colon + 1);
+    Source s = new Source(key, service, port);
+    sources.put(key, s);
+    Watch w = port == null ? delegate.watch(service, s) : delegate.watch(service, port, s);
     s.watch = w;
     w.ready()
         .whenComplete(
@@ -120,8 +163,10 @@ public final class RegistryDiscovery extends AbstractDiscovery {
   }
 
   private void registryChanged(String service) {
-    Source s = sources.get(service);
-    if (s != null) {
+    for (Source s : sources.values()) {
+      if (!s.service.equals(service)) {
+        continue; // the service's own watch and those of its ports
+      }
       merge(s);
       Watch w = s.watch;
       if (w != null) {
@@ -137,15 +182,25 @@ public final class RegistryDiscovery extends AbstractDiscovery {
   private void merge(Source s) {
     synchronized (s) {
       EndpointSet base = s.base;
-      List<Endpoint> registered = registry.endpoints(s.service);
+      List<Endpoint> everyRegistered = registry.endpoints(s.service);
+      List<Endpoint> registered = everyRegistered;
+      String port = s.port;
+      if (port != null && !registered.isEmpty()) {
+        registered = EndpointSet.of(s.key, 0, registered).atPort(s.key, port).endpoints();
+      }
       if (base == null) {
-        if (s.failedFirst && !registered.isEmpty()) {
-          publish(EndpointSet.of(s.service, 0, registered));
+        if (s.failedFirst && !everyRegistered.isEmpty()) {
+          publish(EndpointSet.of(s.key, 0, registered));
         }
         return;
       }
       if (registered.isEmpty()) {
-        publish(base);
+        // A service known only through its registrations, none of which has the port: known and
+        // empty (the router names the port), not unknown.
+        publish(
+            !base.isKnown() && !everyRegistered.isEmpty()
+                ? EndpointSet.of(s.key, 0, List.of())
+                : base);
         return;
       }
       Set<String> listed = new HashSet<>();
@@ -158,7 +213,7 @@ public final class RegistryDiscovery extends AbstractDiscovery {
           all.add(e);
         }
       }
-      publish(EndpointSet.of(s.service, 0, all));
+      publish(EndpointSet.of(s.key, 0, all));
     }
   }
 

@@ -168,4 +168,34 @@ class RegistryDiscoveryTest {
     assertThat(w.ready().toCompletableFuture().get(5, TimeUnit.SECONDS).endpoints())
         .containsExactly(B);
   }
+
+  @Test
+  void aPortWatchMergesTheSourcesPortViewWithRegisteredEndpointsThatHaveThePort() throws Exception {
+    Endpoint withMetrics = Endpoint.builder("10.0.0.3", 3000).port("metrics", 9100).build();
+    Endpoint registeredWithMetrics =
+        Endpoint.builder("10.0.0.4", 3001).port("metrics", 9101).build();
+    registry.register("demo", registeredWithMetrics, java.time.Duration.ofMinutes(1));
+    registry.register("demo", A, java.time.Duration.ofMinutes(1)); // no metrics port
+    Updates metrics = new Updates();
+    discovery.watch("demo", "metrics", metrics);
+    source.set(EndpointSet.of("demo", 0, List.of(withMetrics, B)));
+
+    EndpointSet set = metrics.await(s -> s.size() == 2);
+    assertThat(set.service()).isEqualTo("demo");
+    assertThat(set.endpoints())
+        .containsExactly(withMetrics.atPort(9100), registeredWithMetrics.atPort(9101));
+  }
+
+  @Test
+  void aServiceKnownOnlyByRegistrationIsKnownAndEmptyForAPortNoneHas() throws Exception {
+    registry.register("shop", A, java.time.Duration.ofMinutes(1));
+    Updates grpc = new Updates();
+    discovery.watch("shop", "grpc", grpc);
+    source.set(EndpointSet.unknown("shop", 0));
+
+    EndpointSet set = grpc.await(s -> true);
+    assertThat(set.isKnown()).isTrue();
+    assertThat(set.isEmpty()).isTrue();
+    assertThat(set.service()).isEqualTo("shop");
+  }
 }

@@ -16,6 +16,19 @@ public final class JsonErrors {
   /** Sends a JSON error and ends the exchange; a no-op if the response already started. */
   public static void send(
       HttpServerExchange exchange, int status, String error, @Nullable String service) {
+    send(exchange, status, error, service, null);
+  }
+
+  /**
+   * Sends a JSON error naming a port of the service too ({@code "port": "metrics"}) and ends the
+   * exchange; a no-op if the response already started.
+   */
+  public static void send(
+      HttpServerExchange exchange,
+      int status,
+      String error,
+      @Nullable String service,
+      @Nullable String port) {
     if (exchange.isResponseStarted()) {
       return;
     }
@@ -23,17 +36,25 @@ public final class JsonErrors {
     exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, CONTENT_TYPE);
     // A failed exchange owns no upstream state any more; drop any proxied header.
     exchange.getResponseHeaders().remove(Headers.TRANSFER_ENCODING);
-    byte[] body = body(status, error, service);
+    byte[] body = body(status, error, service, port);
     exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, body.length);
     exchange.getResponseSender().send(ByteBuffer.wrap(body));
   }
 
   static byte[] body(int status, String error, @Nullable String service) {
+    return body(status, error, service, null);
+  }
+
+  static byte[] body(int status, String error, @Nullable String service, @Nullable String port) {
     StringBuilder sb = new StringBuilder(64).append("{\"error\":");
     quote(sb, error);
     if (service != null) {
       sb.append(",\"service\":");
       quote(sb, service);
+    }
+    if (port != null) {
+      sb.append(",\"port\":");
+      quote(sb, port);
     }
     sb.append(",\"status\":").append(status).append("}\n");
     return sb.toString().getBytes(StandardCharsets.UTF_8);

@@ -158,6 +158,16 @@ public final class Dispatcher implements HttpHandler {
         JsonErrors.send(
             exchange, StatusCodes.BAD_REQUEST, "invalid service id", match.invalidValue());
         return;
+      case INVALID_PORT:
+        JsonErrors.send(
+            exchange,
+            StatusCodes.BAD_REQUEST,
+            "invalid port '"
+                + match.invalidValue()
+                + "' (expected: a port name of [a-z0-9-] starting with a letter, or 1-65535)",
+            match.service(),
+            match.invalidValue());
+        return;
       default:
         if (next != null) {
           next.handleRequest(exchange);
@@ -188,7 +198,7 @@ public final class Dispatcher implements HttpHandler {
     }
     Cluster cluster;
     try {
-      cluster = services.get(service, match.route());
+      cluster = services.get(service, match.route(), match.port());
     } catch (IllegalArgumentException e) {
       // An unknown policy name or a bad option on the route (embedders: validate at start-up).
       LOG.log(System.Logger.Level.ERROR, "route " + match.route() + ": " + e.getMessage());
@@ -202,6 +212,12 @@ public final class Dispatcher implements HttpHandler {
     }
     if (!snapshot.endpoints().isKnown()) {
       JsonErrors.send(exchange, StatusCodes.BAD_GATEWAY, "unknown service", service);
+      return;
+    }
+    String port = match.port();
+    if (port != null && snapshot.endpoints().isEmpty()) {
+      // No endpoint has that port (or the number is none of their ports): no connection at all.
+      noEndpointHasPort(exchange, service, port);
       return;
     }
     if (record != null) {
@@ -234,6 +250,15 @@ public final class Dispatcher implements HttpHandler {
       exchange.getResponseHeaders().put(PANIC, "all endpoints unhealthy");
     }
     proxy(exchange, view, match, cluster, upstream, now, record);
+  }
+
+  static void noEndpointHasPort(HttpServerExchange exchange, String service, String port) {
+    JsonErrors.send(
+        exchange,
+        StatusCodes.BAD_GATEWAY,
+        "no endpoint of service '" + service + "' has port '" + port + "'",
+        service,
+        port);
   }
 
   /** The route's tag for metrics: its patterns (a handful per router), never a request's path. */

@@ -37,6 +37,7 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
 
   private final ClusterManager services;
   private final String service;
+  private final @Nullable String servicePort; // null: the endpoints' default port
   private final Upstreams upstreams;
   private final int retries;
   private final long discoveryTimeoutMillis;
@@ -65,6 +66,22 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
       int retries,
       long discoveryTimeoutMillis,
       int maxConnections) {
+    this(services, service, null, upstreams, retries, discoveryTimeoutMillis, maxConnections);
+  }
+
+  /**
+   * A proxy to port {@code servicePort} of {@code service} (a port name or number, which must be
+   * one of each endpoint's ports; null: the default port); otherwise as above.
+   */
+  public TcpProxy(
+      ClusterManager services,
+      String service,
+      @Nullable String servicePort,
+      Upstreams upstreams,
+      int retries,
+      long discoveryTimeoutMillis,
+      int maxConnections) {
+    this.servicePort = servicePort;
     this.services = services;
     this.maxConnections = maxConnections;
     this.service = service;
@@ -169,7 +186,7 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
     void begin() {
       Cluster c;
       try {
-        c = services.get(service, null);
+        c = services.get(service, null, servicePort);
       } catch (RuntimeException e) {
         fail("service " + service + ": " + e.getMessage());
         return;
@@ -212,6 +229,10 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
         return;
       }
       Upstream u = c.pick(view, tried).upstream();
+      if (u == null && servicePort != null && requireNonNull(c.snapshot()).endpoints().isEmpty()) {
+        fail("no endpoint of service '" + service + "' has port '" + servicePort + "'");
+        return;
+      }
       if (u == null) {
         fail("no endpoint to pick for " + service);
         return;
