@@ -333,6 +333,7 @@ def aot_flags(jar):
 
 
 JAVA_CONTENDERS = ("undertow", "scg", "vertx", "whaleray")  # name prefixes: JIT warm-up
+HOST = None  # --host: the Host header wrk sends (default: wrk's own, 127.0.0.1:<port>)
 H2 = False  # --h2: HTTP/2 (h2c by prior knowledge) from h2load instead of HTTP/1.1 from wrk
 H2_STREAMS = 10  # concurrent streams per connection with --h2
 
@@ -365,7 +366,8 @@ def wrk(port, connections, seconds):
         return h2load(port, connections, seconds)
     out = subprocess.run(
         ["taskset", "-c", "1", "wrk", "-t1", "-c%d" % connections, "-d%ds" % seconds,
-         "--latency", "--timeout", "5s", "http://127.0.0.1:%d%s" % (port, PATH)],
+         "--latency", "--timeout", "5s"] + (["-H", "Host: " + HOST] if HOST else []) +
+        ["http://127.0.0.1:%d%s" % (port, PATH)],
         capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
@@ -393,6 +395,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--java", help="the java launcher for the Java contenders (default: a JDK"
                     " of the Dockerfile's release from /usr/lib/jvm, else java on PATH)")
+    ap.add_argument("--host", help="the Host header of every request, e.g. a DNS name as an ALB"
+                    " passes on (default: wrk's 127.0.0.1:<port>, an IP literal)")
     ap.add_argument("--no-aot", action="store_true",
                     help="the router without the Dockerfile's AOT cache")
     ap.add_argument("--seconds", type=int, default=6, help="per measurement")
@@ -406,8 +410,9 @@ def main():
     ap.add_argument("--before-jar", help="another whaleray-router.jar, measured as"
                     " 'whaleray-before' beside the current one (before/after a tuning step)")
     args = ap.parse_args()
-    global JAVA, H2, AOT
+    global JAVA, H2, AOT, HOST
     H2 = args.h2
+    HOST = args.host
     JAVA = args.java or find_java(dockerfile_jdk())
     AOT = AOT and not args.no_aot
     java_version = subprocess.run([JAVA, "-version"], capture_output=True, text=True).stderr

@@ -8,6 +8,9 @@ resource "aws_lb_target_group" "router" {
   port                 = local.container_port
   protocol             = "HTTP"
   deregistration_delay = local.deregistration_delay
+  # A new task's share of requests ramps up over this time: its JIT compiles the request path on
+  # the task's own CPU during the first seconds (jmh/RESULTS.md, "Warm-up").
+  slow_start = var.slow_start_seconds
 
   health_check {
     enabled             = true

@@ -255,6 +255,17 @@ variable "tags" {
   default     = {}
 }
 
+variable "slow_start_seconds" {
+  description = "ALB slow start: a new router task's share of requests ramps up linearly over this time (30-900 s, 0 off). Its first 5 s under full load run at about a quarter of its steady throughput while the JIT compiles (jmh/RESULTS.md, Warm-up)."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.slow_start_seconds == 0 || (var.slow_start_seconds >= 30 && var.slow_start_seconds <= 900)
+    error_message = "slow_start_seconds must be 0 (off) or 30-900 (the ALB's range)."
+  }
+}
+
 variable "deregistration_delay_seconds" {
   description = "ALB deregistration delay; null means shutdown_grace_seconds, the longest a request may still run. ECS waits this long after deregistering a task before it sends SIGTERM."
   type        = number

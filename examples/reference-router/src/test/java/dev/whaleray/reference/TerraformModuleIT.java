@@ -303,6 +303,9 @@ class TerraformModuleIT {
         "${coalesce(var.deregistration_delay_seconds, var.shutdown_grace_seconds)}",
         locals.path("deregistration_delay").asText(),
         "deregistration delay follows the grace");
+    // Slow start on by default: a new task's first seconds are JIT-bound (jmh/RESULTS.md).
+    assertEquals("${var.slow_start_seconds}", tg.path("slow_start").asText());
+    assertEquals(60, variableDefault("slow_start_seconds").asInt());
     JsonNode hc = tg.at("/health_check/0");
     assertEquals("${local.health_path}", hc.path("path").asText());
     assertEquals("200", hc.path("matcher").asText());
