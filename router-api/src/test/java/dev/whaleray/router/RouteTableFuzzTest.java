@@ -23,11 +23,18 @@ import org.jspecify.annotations.Nullable;
  *   <li>A MATCHED service is a valid DNS label (RFC 1123: 1-63 of {@code [a-z0-9-]}, lower case, no
  *       '-' at either end), and the stripped prefix ends within the path, at a '/' or its end.
  *   <li>The answer equals {@link #reference}, a regular-expression reading of the {@link Route}
- *       patterns where the first match wins; asking again (the table's cache now warm) and asking a
- *       fresh table give the same answer.
+ *       patterns (with issue 16's {@code service:port} segments) where the first match wins; asking
+ *       again (the table's cache now warm) and asking a fresh table give the same answer.
  * </ol>
  */
 class RouteTableFuzzTest {
+  private static final Pattern PORT_NAME = Pattern.compile("[a-z][a-z0-9-]{0,30}");
+
+  /** 1-65535 without sign or leading zero. */
+  private static final Pattern PORT_NUMBER =
+      Pattern.compile(
+          "[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]");
+
   private static final Pattern LABEL =
       Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
 
@@ -84,6 +91,8 @@ class RouteTableFuzzTest {
         + m.route()
         + " service="
         + m.service()
+        + " port="
+        + m.port()
         + " strip="
         + m.strippedPrefixLength()
         + " invalid="
@@ -135,13 +144,24 @@ class RouteTableFuzzTest {
         strip = m.end();
         if (var >= 0) {
           String value = m.group(1);
-          if (!LABEL.matcher(value).matches()) {
+          int colon = route.port() == null ? value.indexOf(':') : -1;
+          String label = colon < 0 ? value : value.substring(0, colon);
+          if (!LABEL.matcher(label).matches()) {
             return describe(RouteMatch.invalidService(route, value));
           }
-          service = value.toLowerCase(java.util.Locale.ROOT);
+          service = label.toLowerCase(java.util.Locale.ROOT);
+          if (colon >= 0) {
+            // Issue 16: "demo:metrics" or "demo:9100" names a port; anything else there is a 400.
+            String port = value.substring(colon + 1);
+            String lower = port.toLowerCase(java.util.Locale.ROOT);
+            if (!PORT_NAME.matcher(lower).matches() && !PORT_NUMBER.matcher(lower).matches()) {
+              return describe(RouteMatch.invalidPort(route, service, port));
+            }
+            return describe(RouteMatch.matched(route, service, lower, strip));
+          }
         }
       }
-      return describe(RouteMatch.matched(route, requireService(service), strip));
+      return describe(RouteMatch.matched(route, requireService(service), route.port(), strip));
     }
     return describe(RouteMatch.NONE);
   }

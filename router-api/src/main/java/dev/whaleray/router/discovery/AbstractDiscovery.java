@@ -289,4 +289,24 @@ public abstract class AbstractDiscovery implements Discovery {
       }
     }
   }
+
+  /**
+   * A listener that hands {@code delegate} the snapshots of another key (a port's own records, e.g.
+   * a per-port SRV name) under {@code service}'s name, so the port's watcher sees its service.
+   */
+  protected static Listener relabeled(String service, Listener delegate) {
+    requireNonNull(service, "service");
+    requireNonNull(delegate, "delegate");
+    return new Listener() {
+      @Override
+      public void onUpdate(EndpointSet endpoints) {
+        delegate.onUpdate(endpoints.withService(service));
+      }
+
+      @Override
+      public void onError(String key, Throwable error) {
+        delegate.onError(service, error);
+      }
+    };
+  }
 }

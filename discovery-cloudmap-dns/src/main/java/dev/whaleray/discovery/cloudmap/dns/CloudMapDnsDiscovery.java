@@ -213,7 +213,7 @@ public final class CloudMapDnsDiscovery extends AbstractDiscovery {
       return super.watch(service, port, listener);
     }
     // The key is the SRV name's labels: it cannot clash with a service (a label never has '.').
-    return watch(portKey(service, port), new Relabel(service, listener));
+    return watch(portKey(service, port), relabeled(service, listener));
   }
 
   /** The watch key (and SRV name, less the namespace) of port {@code port} of {@code service}. */
@@ -223,27 +223,6 @@ public final class CloudMapDnsDiscovery extends AbstractDiscovery {
 
   private static boolean isPortKey(String key) {
     return key.startsWith("_");
-  }
-
-  /** Hands a port's snapshots to a listener under the service's own name. */
-  private static final class Relabel implements Listener {
-    private final String service;
-    private final Listener delegate;
-
-    Relabel(String service, Listener delegate) {
-      this.service = service;
-      this.delegate = delegate;
-    }
-
-    @Override
-    public void onUpdate(EndpointSet endpoints) {
-      delegate.onUpdate(endpoints.withService(service));
-    }
-
-    @Override
-    public void onError(String s, Throwable error) {
-      delegate.onError(service, error);
-    }
   }
 
   @Override

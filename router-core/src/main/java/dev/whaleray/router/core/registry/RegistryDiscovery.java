@@ -101,28 +101,7 @@ public final class RegistryDiscovery extends AbstractDiscovery {
   public Watch watch(String service, String port, Listener listener) {
     dev.whaleray.router.Endpoint.checkPortReference(port);
     // ':' is in neither a service name nor a port: the key never clashes with a service's.
-    return watch(service + ':' + port, new Relabel(service, listener));
-  }
-
-  /** Hands a port's snapshots to a listener under the service's own name. */
-  private static final class Relabel implements Listener {
-    private final String service;
-    private final Listener delegate;
-
-    Relabel(String service, Listener delegate) {
-      this.service = service;
-      this.delegate = delegate;
-    }
-
-    @Override
-    public void onUpdate(EndpointSet endpoints) {
-      delegate.onUpdate(endpoints.withService(service));
-    }
-
-    @Override
-    public void onError(String s, Throwable error) {
-      delegate.onError(service, error);
-    }
+    return watch(service + ':' + port, relabeled(service, listener));
   }
 
   @Override
