@@ -13,6 +13,7 @@ per-round ratios to nginx (requests/s, p99, CPU), to HAProxy (requests/s) and to
 Run it through jmh/proxy-bench.sh, which installs what is missing and builds the jars.
 """
 import argparse
+import functools
 import json
 import os
 import re
@@ -295,6 +296,7 @@ def start_whaleray(backend_port, jar=None, name="whaleray", observed=False, log=
     return s
 
 
+@functools.lru_cache(maxsize=None)
 def java_major(java):
     out = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
     m = re.search(r'version "(\d+)', out)
@@ -310,6 +312,21 @@ def find_java(major):
     return "java"
 
 
+def train(java, opts, jar, write_flag, path):
+    """The router jar's training run, as the Dockerfile's (--train 20000, no access log), with
+    write_flag + path (-XX:AOTCacheOutput= or -XX:ArchiveClassesAtExit=); True when it wrote path."""
+    r = subprocess.run(["taskset", "-c", "0", java] + opts + [write_flag + path, "-jar", jar,
+                        "--train", "20000"], cwd=WORK, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL,
+                       env=dict(os.environ, WHALERAY_PORT="0", WHALERAY_ADMIN_PORT="0",
+                                WHALERAY_ACCESS_LOG="false"))
+    if r.returncode != 0 or not os.path.exists(path):  # e.g. a jar from before --train
+        print("no archive for %s: its --train run exited %d" % (jar, r.returncode),
+              file=sys.stderr)
+        return False
+    return True
+
+
 def aot_flags(jar):
     """-XX:AOTCache for the router's jar, trained once per jar as the Dockerfile does
     (--train 20000 with the image's flags); none when off or before JDK 25."""
@@ -317,16 +334,8 @@ def aot_flags(jar):
         return []
     if jar not in _aot_caches:
         cache = os.path.join(WORK, "router-%d.aot" % len(_aot_caches))
-        r = subprocess.run(["taskset", "-c", "0", JAVA] + JAVA_OPTS + [
-                           "-XX:AOTCacheOutput=" + cache, "-jar", jar, "--train", "20000"],
-                           cwd=WORK, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           env=dict(os.environ, WHALERAY_PORT="0", WHALERAY_ADMIN_PORT="0",
-                                    WHALERAY_ACCESS_LOG="false"))
-        if r.returncode != 0 or not os.path.exists(cache):  # a jar from before --train
-            print("no AOT cache for %s: its --train run exited %d" % (jar, r.returncode),
-                  file=sys.stderr)
-            cache = None
-        _aot_caches[jar] = cache
+        _aot_caches[jar] = cache if train(JAVA, JAVA_OPTS, jar, "-XX:AOTCacheOutput=", cache) \
+            else None
     if _aot_caches[jar] is None:
         return []
     return ["-XX:AOTCache=" + _aot_caches[jar]]

@@ -17,7 +17,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,11 +38,8 @@ def archive(java, opts, kind):
     if key not in _archives:
         path = os.path.join(pb.WORK, "archive-%d.%s" % (len(_archives), kind.lower()))
         make = "-XX:ArchiveClassesAtExit=" if kind == "CDS" else "-XX:AOTCacheOutput="
-        subprocess.run(["taskset", "-c", "0", java] + opts + [make + path, "-jar", pb.ROUTER_JAR,
-                        "--train", "20000"], check=True, cwd=pb.WORK, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL,
-                       env=dict(os.environ, WHALERAY_PORT="0", WHALERAY_ADMIN_PORT="0",
-                                WHALERAY_ACCESS_LOG="false"))
+        if not pb.train(java, opts, pb.ROUTER_JAR, make, path):
+            raise RuntimeError("the %s training run wrote no %s" % (java, path))
         _archives[key] = path
     use = "-XX:SharedArchiveFile=" if kind == "CDS" else "-XX:AOTCache="
     return [use + _archives[key]]
