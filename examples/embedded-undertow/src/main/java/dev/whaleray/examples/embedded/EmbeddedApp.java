@@ -24,7 +24,6 @@ public final class EmbeddedApp implements AutoCloseable {
   private final RouterHandler router;
   private final GracefulShutdownHandler shutdown;
 
-  // --8<-- [embed]
   /** Starts the application on {@code port} (0: ephemeral), proxying through {@code discovery}. */
   public EmbeddedApp(int port, Discovery discovery) {
     // The router, mounted under /services: its routes see the path below the mount point.
@@ -70,8 +69,6 @@ public final class EmbeddedApp implements AutoCloseable {
     server.stop();
     router.close(); // upstream pools and service watches; the caller closes its discovery
   }
-
-  // --8<-- [embed]
 
   /** The bound port. */
   public int port() {
