@@ -277,7 +277,7 @@ def start_vertx(backend_port):
 
 
 def start_whaleray(backend_port, jar=None, name="whaleray", observed=False, log=None,
-                   metrics=None):
+                   metrics=None, flags=None):
     """The reference router; as nginx here, without access log and metrics, unless observed:
     then with its defaults, the JSON access log (to a file, as stdout) and metrics (admin port
     on: with it off nothing is recorded)."""
@@ -290,7 +290,9 @@ def start_whaleray(backend_port, jar=None, name="whaleray", observed=False, log=
         env["WHALERAY_ADMIN_PORT"] = str(free_port())
     if observed or log:
         env["WHALERAY_ACCESS_LOG"] = "true"
-    s = Server(name, [JAVA] + JAVA_OPTS + aot_flags(jar or ROUTER_JAR) + [
+    # A --variant's flags replace the image's (and its AOT cache, trained with those).
+    opts = flags if flags is not None else JAVA_OPTS + aot_flags(jar or ROUTER_JAR)
+    s = Server(name, [JAVA] + opts + [
                "-jar", jar or ROUTER_JAR, "--config", conf], port, 0, env=env)
     wait_http(port, PATH, h2=H2)
     return s
@@ -418,6 +420,10 @@ def main():
                     " router; the tables' p50 is h2load's mean and p99 its maximum" % H2_STREAMS)
     ap.add_argument("--before-jar", help="another whaleray-router.jar, measured as"
                     " 'whaleray-before' beside the current one (before/after a tuning step)")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME=FLAGS",
+                    help="the router again as 'whaleray-NAME' with these JVM flags instead of the"
+                    " Dockerfile's (and without its AOT cache), e.g. to see what a heap or GC"
+                    " setting does to the tail; repeatable")
     args = ap.parse_args()
     global JAVA, H2, AOT, HOST
     H2 = args.h2
@@ -430,6 +436,8 @@ def main():
     names = args.only.split(",")
     if args.before_jar:
         names.append("whaleray-before")
+    variants = dict(v.split("=", 1) for v in args.variant)
+    names += ["whaleray-" + v for v in variants]
 
     started = time.time()
     backend = start_backend()
@@ -445,6 +453,9 @@ def main():
                         p, None, "whaleray-metrics", metrics=True),
                     "whaleray-before": lambda p: start_whaleray(
                         p, os.path.abspath(args.before_jar), "whaleray-before")}
+        for v, flags in variants.items():
+            starters["whaleray-" + v] = (lambda f, n: lambda p: start_whaleray(
+                p, None, n, flags=f.split()))(flags, "whaleray-" + v)
         for n in names:
             if n != "direct":
                 servers[n] = starters[n](backend.port)
