@@ -398,8 +398,8 @@ public final class ProxyCall
   }
 
   @Override
-  public void tunnelEnded(boolean clean) {
-    end(clean ? Outcome.SUCCESS : Outcome.ERROR);
+  public void tunnelEnded(Outcome outcome) {
+    end(outcome);
   }
 
   /** Closes the upstream connection, if the call holds one: it is out of step or half used. */

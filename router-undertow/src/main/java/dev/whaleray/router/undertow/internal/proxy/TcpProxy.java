@@ -358,7 +358,7 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
     }
 
     @Override
-    public void tunnelEnded(boolean clean) {
+    public void tunnelEnded(Outcome outcome) {
       // An idle timeout or a reset is the session's end, not the endpoint's failure: the connect
       // succeeded, which is what a TCP frontend can know of an endpoint's health.
       endAttempt(Outcome.SUCCESS);

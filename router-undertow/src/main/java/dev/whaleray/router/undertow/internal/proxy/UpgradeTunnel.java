@@ -1,11 +1,13 @@
 package dev.whaleray.router.undertow.internal.proxy;
 
+import dev.whaleray.router.lb.Outcome;
 import dev.whaleray.router.undertow.internal.pool.TimeoutList;
 import dev.whaleray.router.undertow.internal.pool.Upstreams;
 import io.undertow.connector.PooledByteBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channel;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
@@ -28,7 +30,12 @@ public final class UpgradeTunnel implements ChannelListener<Channel> {
 
   /** Told once when the tunnel has closed; the attempt's accounting ends then. */
   interface Ended {
-    void tunnelEnded(boolean clean);
+    /**
+     * The tunnel closed: {@link Outcome#SUCCESS} when both directions ended or it was idle for the
+     * timeout, {@link Outcome#CLIENT_ABORT} when the client's connection failed (a reset browser
+     * tab is not the upstream's fault), {@link Outcome#ERROR} when the upstream's did.
+     */
+    void tunnelEnded(Outcome outcome);
 
     /** {@code bytes} were read from one side to go to the other (for metrics); IO thread. */
     default void moved(boolean toUpstream, int bytes) {}
@@ -48,7 +55,7 @@ public final class UpgradeTunnel implements ChannelListener<Channel> {
         @Override
         protected void expired() {
           LOG.log(System.Logger.Level.DEBUG, "tunnel idle: closing both sides");
-          close(false);
+          close(Outcome.SUCCESS); // the session's end, as the timeout decides
         }
       };
 
@@ -143,9 +150,9 @@ public final class UpgradeTunnel implements ChannelListener<Channel> {
       ByteBuffer b,
       ConduitStreamSinkChannel sink,
       boolean toUpstream) {
-    try {
-      while (true) {
-        if (b.hasRemaining()) {
+    while (true) {
+      if (b.hasRemaining()) {
+        try {
           sink.write(b);
           if (b.hasRemaining()) {
             source.suspendReads(); // the other side is full: stop reading this one
@@ -157,34 +164,45 @@ public final class UpgradeTunnel implements ChannelListener<Channel> {
             sink.resumeWrites();
             return false;
           }
-        }
-        b.clear();
-        int n;
-        try {
-          n = source.read(b);
-        } finally {
-          b.flip();
-        }
-        if (n == -1) {
-          source.suspendReads();
-          return true;
-        }
-        if (n == 0) {
-          source.resumeReads();
+        } catch (IOException e) {
+          failed(toUpstream, e); // writing to the upstream, or to the client
           return false;
         }
-        thread.tunnelIdleTimeouts.add(idleTimer); // bytes moved: the idle clock starts again
-        ended.moved(toUpstream, n);
       }
-    } catch (IOException e) {
-      LOG.log(System.Logger.Level.DEBUG, () -> "tunnel: " + e.getMessage());
-      close(false);
-      return false;
+      b.clear();
+      int n;
+      try {
+        n = source.read(b);
+      } catch (IOException e) {
+        failed(!toUpstream, e); // reading the client (toUpstream), or the upstream
+        return false;
+      } finally {
+        b.flip();
+      }
+      if (n == -1) {
+        source.suspendReads();
+        return true;
+      }
+      if (n == 0) {
+        source.resumeReads();
+        return false;
+      }
+      thread.tunnelIdleTimeouts.add(idleTimer); // bytes moved: the idle clock starts again
+      ended.moved(toUpstream, n);
     }
+  }
+
+  /** An IO error on one side's connection: that side failed the session. */
+  private void failed(boolean upstreamSide, IOException e) {
+    LOG.log(
+        System.Logger.Level.DEBUG,
+        () -> "tunnel: " + (upstreamSide ? "upstream" : "client") + ": " + e.getMessage());
+    close(upstreamSide ? Outcome.ERROR : Outcome.CLIENT_ABORT);
   }
 
   /** Passes an end of stream on; once both directions ended, the tunnel closes. */
   private void shutdown(ConduitStreamSinkChannel sink) {
+    boolean upstreamSide = sink == upstream.getSinkChannel();
     try {
       sink.shutdownWrites();
       if (!sink.flush()) {
@@ -193,24 +211,24 @@ public final class UpgradeTunnel implements ChannelListener<Channel> {
                 ChannelListenerFlush.of(
                     () -> {
                       if (upstreamEof && clientEof) {
-                        close(true);
+                        close(Outcome.SUCCESS);
                       }
                     },
-                    () -> close(false)));
+                    e -> failed(upstreamSide, e)));
         sink.resumeWrites();
         return;
       }
     } catch (IOException e) {
-      close(false);
+      failed(upstreamSide, e);
       return;
     }
     if (upstreamEof && clientEof) {
-      close(true);
+      close(Outcome.SUCCESS);
     }
   }
 
-  /** Closes both connections once and frees the buffers. */
-  void close(boolean clean) {
+  /** Closes both connections once, frees the buffers and tells how the session ended. */
+  void close(Outcome outcome) {
     if (closed) {
       return;
     }
@@ -231,21 +249,21 @@ public final class UpgradeTunnel implements ChannelListener<Channel> {
     if (b != null) {
       b.close();
     }
-    ended.tunnelEnded(clean);
+    ended.tunnelEnded(outcome);
   }
 
   /** A write listener that finishes a flush, then runs one of two actions. */
   private static final class ChannelListenerFlush
       implements ChannelListener<ConduitStreamSinkChannel> {
     private final Runnable done;
-    private final Runnable failed;
+    private final Consumer<IOException> failed;
 
-    private ChannelListenerFlush(Runnable done, Runnable failed) {
+    private ChannelListenerFlush(Runnable done, Consumer<IOException> failed) {
       this.done = done;
       this.failed = failed;
     }
 
-    static ChannelListenerFlush of(Runnable done, Runnable failed) {
+    static ChannelListenerFlush of(Runnable done, Consumer<IOException> failed) {
       return new ChannelListenerFlush(done, failed);
     }
 
@@ -257,7 +275,7 @@ public final class UpgradeTunnel implements ChannelListener<Channel> {
           done.run();
         }
       } catch (IOException e) {
-        failed.run();
+        failed.accept(e);
       }
     }
   }
