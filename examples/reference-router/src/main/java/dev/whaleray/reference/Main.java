@@ -143,6 +143,12 @@ public final class Main {
           System.Logger.Level.INFO,
           "healthCheck: configured but not enabled (enabled: true, or WHALERAY_HEALTH_CHECK_PATH)");
     }
+    ReferenceRouter.serviceHealthChecks(config)
+        .forEach(
+            (service, check) ->
+                Log.LOG.log(
+                    System.Logger.Level.INFO,
+                    "health checks of " + service + ": " + (check == null ? "none" : check)));
     if (train > 0) {
       Training.run(router.port(), train);
       router.shutdown(java.time.Duration.ZERO, java.time.Duration.ofSeconds(5));

@@ -75,7 +75,7 @@ public final class ReferenceRouter implements AutoCloseable {
         reg = AdminRegistries.newRegistry(config, scheduler);
         d = RegistryDiscovery.of(d, reg, scheduler);
       }
-      h =
+      RouterHandler.Builder hb =
           RouterHandler.builder()
               .router(Router.builder().routes(config.routes).build())
               .discovery(d)
@@ -101,8 +101,9 @@ public final class ReferenceRouter implements AutoCloseable {
               .scheduler(scheduler)
               .meterRegistry(config.adminPort == 0 ? null : metrics) // no one could scrape
               .accessLog(config.accessLog ? AccessLog.toStdout(config.accessLogSample) : null)
-              .createTraceparent(config.createTraceparent)
-              .build();
+              .createTraceparent(config.createTraceparent);
+      serviceHealthChecks(config).forEach(hb::serviceHealthCheck);
+      h = hb.build();
       srv =
           RouterServer.builder(h)
               .host(config.host)
@@ -233,6 +234,29 @@ public final class ReferenceRouter implements AutoCloseable {
    * The configured discovery, after its provider checked its settings: a misspelt or bad setting of
    * any provider, a plugin's too, stops the router here, before it listens.
    */
+
+  /**
+   * The services' own health checks: {@code services.<name>.healthCheck} as given, and for a TCP
+   * listener's service without one the router-wide check by TCP connect (a database or SSH endpoint
+   * answers no {@code GET}: HTTP checks would find all of them unhealthy).
+   */
+  static java.util.Map<
+          String, dev.whaleray.router.core.@org.jspecify.annotations.Nullable HealthCheck>
+      serviceHealthChecks(RouterConfig config) {
+    java.util.Map<String, dev.whaleray.router.core.@org.jspecify.annotations.Nullable HealthCheck>
+        checks = new java.util.TreeMap<>();
+    dev.whaleray.router.core.HealthCheck all = config.healthCheck;
+    if (all != null && all.mode() == dev.whaleray.router.core.HealthCheck.Mode.HTTP) {
+      for (ListenerSettings.Listener l : config.listeners) {
+        if (l.protocol().equals(ListenerSettings.TCP)) {
+          checks.put(l.service(), all.withMode(dev.whaleray.router.core.HealthCheck.Mode.TCP));
+        }
+      }
+    }
+    config.serviceHealthChecks.forEach((service, check) -> checks.put(service, check.orElse(null)));
+    return checks;
+  }
+
   private static Discovery newDiscovery(RouterConfig config, ScheduledExecutorService scheduler) {
     DiscoveryProvider provider;
     try {

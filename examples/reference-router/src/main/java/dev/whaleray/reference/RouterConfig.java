@@ -97,6 +97,12 @@ public final class RouterConfig {
   /** Active health checks, or null when off (the default). */
   final dev.whaleray.router.core.@Nullable HealthCheck healthCheck;
 
+  /**
+   * {@code services.<name>.healthCheck}: a service's own check over {@link #healthCheck} (empty:
+   * none for that service). A TCP listener's service without one is checked by TCP connect.
+   */
+  final Map<String, java.util.Optional<dev.whaleray.router.core.HealthCheck>> serviceHealthChecks;
+
   final Limits limits;
 
   /** The admin API's token and registry ({@code admin:}). */
@@ -168,6 +174,7 @@ public final class RouterConfig {
     this.outliers = b.outliers;
     this.healthCheckConfigured = b.healthCheckConfigured;
     this.healthCheck = b.healthCheck;
+    this.serviceHealthChecks = Map.copyOf(b.serviceHealthChecks);
     this.limits = b.limits.copy();
     this.admin = b.admin;
     this.listeners = b.listeners;
@@ -282,6 +289,7 @@ public final class RouterConfig {
     b.outliers = outliers;
     b.healthCheckConfigured = healthCheckConfigured;
     b.healthCheck = healthCheck;
+    b.serviceHealthChecks.putAll(serviceHealthChecks);
     b.limits = limits.copy();
     b.admin = admin;
     b.listeners = listeners;
@@ -356,6 +364,8 @@ public final class RouterConfig {
     dev.whaleray.router.core.@Nullable HealthCheck healthCheck;
     // The file's healthCheck settings even when not enabled: the variable turns them on.
     dev.whaleray.router.core.@Nullable HealthCheck healthCheckSettings;
+    final Map<String, java.util.Optional<dev.whaleray.router.core.HealthCheck>>
+        serviceHealthChecks = new java.util.TreeMap<>();
     Limits limits = new Limits();
     AdminSettings admin = AdminSettings.DEFAULTS;
     List<ListenerSettings.Listener> listeners = List.of();
@@ -381,6 +391,8 @@ public final class RouterConfig {
     void applyFile(YamlFile.Value root) {
       Map<String, YamlFile.Value> top = root.mapping(TOP_KEYS);
       YamlFile.Value v;
+      // services.<name>.healthCheck blocks, read after the top-level healthCheck they build on.
+      Map<String, YamlFile.Value> serviceChecks = new java.util.TreeMap<>();
       if ((v = top.get("host")) != null) {
         host = v.scalar();
       }
@@ -572,7 +584,8 @@ public final class RouterConfig {
                 .error("services." + e.getKey() + ": not a service name (expected: a DNS label)");
           }
           Map<String, YamlFile.Value> svc =
-              e.getValue().mapping(new LinkedHashSet<>(List.of("rateLimit", "upstream")));
+              e.getValue()
+                  .mapping(new LinkedHashSet<>(List.of("rateLimit", "upstream", "healthCheck")));
           if (svc.containsKey("rateLimit")) {
             serviceRateLimits.put(
                 e.getKey().toLowerCase(java.util.Locale.ROOT), rateLimit(svc.get("rateLimit")));
@@ -580,6 +593,10 @@ public final class RouterConfig {
           if (svc.containsKey("upstream")) {
             serviceUpstreams.put(
                 e.getKey().toLowerCase(java.util.Locale.ROOT), upstream(svc.get("upstream")));
+          }
+          if (svc.containsKey("healthCheck")) { // read once the top-level settings are known
+            serviceChecks.put(
+                e.getKey().toLowerCase(java.util.Locale.ROOT), svc.get("healthCheck"));
           }
         }
       }
@@ -614,56 +631,83 @@ public final class RouterConfig {
         }
       }
       if ((v = top.get("healthCheck")) != null) {
-        Map<String, YamlFile.Value> h =
-            v.mapping(
-                new LinkedHashSet<>(
-                    List.of(
-                        "path",
-                        "interval",
-                        "timeout",
-                        "healthyThreshold",
-                        "unhealthyThreshold",
-                        "enabled",
-                        "mode")));
         healthCheckConfigured = true;
-        YamlFile.Value path = h.get("path");
-        String p = path == null ? "/health" : path.scalar().trim();
-        if (!p.startsWith("/")) {
-          throw (path == null ? v : path)
-              .error("healthCheck.path: '" + p + "' (expected: starting with /)");
-        }
-        dev.whaleray.router.core.HealthCheck check = dev.whaleray.router.core.HealthCheck.of(p);
-        if (h.containsKey("interval")) {
-          check = check.withInterval(positive(h.get("interval")));
-        }
-        if (h.containsKey("timeout")) {
-          check = check.withTimeout(positive(h.get("timeout")));
-        }
-        int healthy =
-            h.containsKey("healthyThreshold")
-                ? h.get("healthyThreshold").integer(1, 100)
-                : check.healthyThreshold();
-        int unhealthy =
-            h.containsKey("unhealthyThreshold")
-                ? h.get("unhealthyThreshold").integer(1, 100)
-                : check.unhealthyThreshold();
-        check = check.withThresholds(healthy, unhealthy);
-        YamlFile.Value mode = h.get("mode");
-        if (mode != null) {
-          String m = mode.scalar().trim().toLowerCase(java.util.Locale.ROOT);
-          switch (m) {
-            case "http" -> {}
-            case "tcp" -> check = check.withMode(dev.whaleray.router.core.HealthCheck.Mode.TCP);
-            default -> throw mode.error("'" + mode.scalar() + "' (expected: http or tcp)");
-          }
-        }
+        Map<String, YamlFile.Value> h = v.mapping(new LinkedHashSet<>(HEALTH_CHECK_KEYS));
+        dev.whaleray.router.core.HealthCheck check =
+            healthCheck(v, h, "healthCheck", dev.whaleray.router.core.HealthCheck.of("/health"));
         // DESIGN: off in the file unless enabled; WHALERAY_HEALTH_CHECK_PATH turns it on.
         healthCheck = h.containsKey("enabled") && h.get("enabled").bool() ? check : null;
         healthCheckSettings = check;
       }
+      // A service's block is over the top-level settings, and on unless it says enabled: false.
+      for (Map.Entry<String, YamlFile.Value> e : serviceChecks.entrySet()) {
+        Map<String, YamlFile.Value> h =
+            e.getValue().mapping(new LinkedHashSet<>(HEALTH_CHECK_KEYS));
+        String where = "services." + e.getKey() + ".healthCheck";
+        dev.whaleray.router.core.HealthCheck base =
+            healthCheckSettings != null
+                ? healthCheckSettings
+                : dev.whaleray.router.core.HealthCheck.of("/health");
+        dev.whaleray.router.core.HealthCheck check = healthCheck(e.getValue(), h, where, base);
+        boolean on = !h.containsKey("enabled") || h.get("enabled").bool();
+        serviceHealthChecks.put(
+            e.getKey(), on ? java.util.Optional.of(check) : java.util.Optional.empty());
+      }
     }
 
     /** {@code { requestsPerSecond: 100, burst: 50 }}; the burst defaults to one second's worth. */
+    static final List<String> HEALTH_CHECK_KEYS =
+        List.of(
+            "path",
+            "interval",
+            "timeout",
+            "healthyThreshold",
+            "unhealthyThreshold",
+            "enabled",
+            "mode");
+
+    /**
+     * A {@code healthCheck} block ({@code h}, read from {@code v} at {@code where}) over {@code
+     * base}: the fields it gives replace the base's.
+     */
+    static dev.whaleray.router.core.HealthCheck healthCheck(
+        YamlFile.Value v,
+        Map<String, YamlFile.Value> h,
+        String where,
+        dev.whaleray.router.core.HealthCheck base) {
+      YamlFile.Value path = h.get("path");
+      String p = path == null ? base.path() : path.scalar().trim();
+      if (!p.startsWith("/")) {
+        throw (path == null ? v : path)
+            .error(where + ".path: '" + p + "' (expected: starting with /)");
+      }
+      dev.whaleray.router.core.HealthCheck check =
+          dev.whaleray.router.core.HealthCheck.of(p)
+              .withInterval(
+                  h.containsKey("interval") ? positive(h.get("interval")) : base.interval())
+              .withTimeout(h.containsKey("timeout") ? positive(h.get("timeout")) : base.timeout())
+              .withThresholds(
+                  h.containsKey("healthyThreshold")
+                      ? h.get("healthyThreshold").integer(1, 100)
+                      : base.healthyThreshold(),
+                  h.containsKey("unhealthyThreshold")
+                      ? h.get("unhealthyThreshold").integer(1, 100)
+                      : base.unhealthyThreshold())
+              .withExpectedStatus(base.minStatus(), base.maxStatus())
+              .withNewEndpointsWaitingForACheck(base.newEndpointsWaitForACheck())
+              .withMode(base.mode());
+      YamlFile.Value mode = h.get("mode");
+      if (mode != null) {
+        String m = mode.scalar().trim().toLowerCase(java.util.Locale.ROOT);
+        switch (m) {
+          case "http" -> check = check.withMode(dev.whaleray.router.core.HealthCheck.Mode.HTTP);
+          case "tcp" -> check = check.withMode(dev.whaleray.router.core.HealthCheck.Mode.TCP);
+          default -> throw mode.error("'" + mode.scalar() + "' (expected: http or tcp)");
+        }
+      }
+      return check;
+    }
+
     /**
      * {@code upstream: { protocol: http1 | h2c | h2, tls, trustStore, trustStorePassword,
      * verifyHostname, serverName }}.

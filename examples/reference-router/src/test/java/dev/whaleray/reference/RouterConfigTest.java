@@ -468,6 +468,63 @@ class RouterConfigTest {
   }
 
   @Test
+  void aServiceHasAHealthCheckOfItsOwnOverTheRouterWideOne() {
+    RouterConfig c =
+        RouterConfig.parse(
+            String.join(
+                "\n",
+                "healthCheck: { path: /ping, interval: 10s, timeout: 1s, enabled: true }",
+                "services:",
+                "  db: { healthCheck: { mode: tcp, interval: 2s } }",
+                "  Legacy: { healthCheck: { enabled: false } }",
+                "  web: { healthCheck: { path: /ready } }",
+                "listeners:",
+                "  - { port: 2222, service: ssh, protocol: tcp }",
+                "  - { port: 2223, service: db, protocol: tcp }",
+                "  - { port: 8081, service: web }"),
+            Map.of());
+    HealthCheck db = c.serviceHealthChecks.get("db").orElseThrow();
+    assertThat(db.mode()).isEqualTo(HealthCheck.Mode.TCP);
+    assertThat(db.interval()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(db.timeout()).isEqualTo(Duration.ofSeconds(1)); // from the router-wide block
+    assertThat(c.serviceHealthChecks.get("legacy")).isEmpty(); // names are lower case
+    HealthCheck web = c.serviceHealthChecks.get("web").orElseThrow();
+    assertThat(web.path()).isEqualTo("/ready");
+    assertThat(web.mode()).isEqualTo(HealthCheck.Mode.HTTP);
+    assertThat(web.interval()).isEqualTo(Duration.ofSeconds(10));
+
+    // What the router uses: a TCP listener's service without a block of its own is checked by
+    // TCP connect (ssh); one with a block keeps it (db); HTTP listeners change nothing.
+    Map<String, HealthCheck> used = ReferenceRouter.serviceHealthChecks(c);
+    assertThat(used.get("ssh").mode()).isEqualTo(HealthCheck.Mode.TCP);
+    assertThat(used.get("ssh").interval()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(used.get("db")).isEqualTo(db);
+    assertThat(used).containsEntry("legacy", null);
+    assertThat(used.get("web")).isEqualTo(web);
+    assertThat(used).containsOnlyKeys("ssh", "db", "legacy", "web");
+
+    // A block on a service turns its checks on even when the router-wide ones are off.
+    RouterConfig own =
+        RouterConfig.parse("services:\n  db: { healthCheck: { mode: tcp } }", Map.of());
+    assertThat(own.healthCheck).isNull();
+    assertThat(own.serviceHealthChecks.get("db").orElseThrow().mode())
+        .isEqualTo(HealthCheck.Mode.TCP);
+
+    assertThatThrownBy(
+            () -> RouterConfig.parse("services:\n  db: { healthCheck: { mode: udp } }", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("udp");
+    assertThatThrownBy(
+            () -> RouterConfig.parse("services:\n  db: { healthCheck: { path: ready } }", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("services.db.healthCheck.path");
+    assertThatThrownBy(
+            () -> RouterConfig.parse("services:\n  db: { healthCheck: { every: 1s } }", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("every");
+  }
+
+  @Test
   void healthCheckModeTcpForServicesThatSpeakNoHttp() {
     RouterConfig tcp =
         RouterConfig.parse(

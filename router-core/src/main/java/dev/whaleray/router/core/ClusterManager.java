@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -53,6 +54,8 @@ public final class ClusterManager implements AutoCloseable {
   private final @Nullable RateLimit rateLimit;
   private final Map<String, RateLimit> serviceRateLimits;
   private final @Nullable HealthCheck healthCheck;
+  // Per service, over healthCheck; an empty value: no checks for that service.
+  private final Map<String, Optional<HealthCheck>> serviceHealthChecks;
   private final @Nullable CircuitBreaking breaking;
   private final @Nullable RouterMetrics metrics;
   private final Cluster.Seconds seconds = new Cluster.Seconds();
@@ -79,10 +82,16 @@ public final class ClusterManager implements AutoCloseable {
     this.rateLimit = b.rateLimit;
     this.serviceRateLimits = b.serviceRateLimits;
     this.healthCheck = b.healthCheck;
+    this.serviceHealthChecks = Map.copyOf(b.serviceHealthChecks);
     this.breaking = b.breaking;
     this.metrics = b.metrics;
+    List<HealthCheck> checks = new ArrayList<>();
+    if (healthCheck != null) {
+      checks.add(healthCheck);
+    }
+    serviceHealthChecks.values().forEach(c -> c.ifPresent(checks::add));
     this.probeThreads =
-        healthCheck == null
+        checks.isEmpty()
             ? null
             : java.util.concurrent.Executors.newFixedThreadPool(
                 2,
@@ -91,14 +100,21 @@ public final class ClusterManager implements AutoCloseable {
                   t.setDaemon(true);
                   return t;
                 });
-    boolean tcp = healthCheck != null && healthCheck.mode() == HealthCheck.Mode.TCP;
-    this.tcpProbes = probeThreads == null || !tcp ? null : tcpProbes(probeThreads);
+    // Each kind of probe exists when some check needs it: TCP connects, or HTTP GETs (whose
+    // connect may take the longest check timeout; each request has its own check's timeout).
+    boolean anyTcp = checks.stream().anyMatch(c -> c.mode() == HealthCheck.Mode.TCP);
+    Optional<Duration> httpTimeout =
+        checks.stream()
+            .filter(c -> c.mode() == HealthCheck.Mode.HTTP)
+            .map(HealthCheck::timeout)
+            .max(Duration::compareTo);
+    this.tcpProbes = probeThreads == null || !anyTcp ? null : tcpProbes(probeThreads);
     this.probes =
-        probeThreads == null || tcp
+        probeThreads == null || httpTimeout.isEmpty()
             ? null
             : java.net.http.HttpClient.newBuilder()
                 .version(java.net.http.HttpClient.Version.HTTP_1_1)
-                .connectTimeout(requireNonNull(healthCheck).timeout()) // probes exist with it
+                .connectTimeout(httpTimeout.get())
                 .executor(probeThreads)
                 .build();
     // Ejections and their ends run here, off the IO threads: the given scheduler, else our own.
@@ -199,6 +215,8 @@ public final class ClusterManager implements AutoCloseable {
     String policy = route == null ? null : route.policy();
     LoadBalancerProvider provider = policy == null ? lbProvider : provider(policy);
     LbContext context = context(service, route == null ? Map.of() : route.policyOptions());
+    HealthCheck check = healthCheck(service);
+    boolean tcp = check != null && check.mode() == HealthCheck.Mode.TCP;
     // Zone-aware routing and slow start for every policy, plugins included (idempotent: the
     // built-in providers decorate already).
     return new Cluster(
@@ -214,11 +232,17 @@ public final class ClusterManager implements AutoCloseable {
         retryBudgetPercent,
         guard(service),
         metrics == null ? null : () -> meters(service),
-        healthCheck,
-        probes,
-        tcpProbes,
-        healthProbes.apply(service),
+        check,
+        tcp ? null : probes,
+        tcp ? tcpProbes : null,
+        tcp ? null : healthProbes.apply(service),
         seconds);
+  }
+
+  /** The active check of {@code service}: its own, else the router-wide one (null: none). */
+  @Nullable HealthCheck healthCheck(String service) {
+    Optional<HealthCheck> own = serviceHealthChecks.get(service);
+    return own != null ? own.orElse(null) : healthCheck;
   }
 
   /** Every cluster of a service shares its rate limit and circuit: one per service. */
@@ -513,6 +537,7 @@ public final class ClusterManager implements AutoCloseable {
     private @Nullable RateLimit rateLimit;
     private Map<String, RateLimit> serviceRateLimits = Map.of();
     private @Nullable HealthCheck healthCheck;
+    private final Map<String, Optional<HealthCheck>> serviceHealthChecks = new HashMap<>();
     private @Nullable CircuitBreaking breaking;
     private @Nullable RouterMetrics metrics;
 
@@ -592,6 +617,16 @@ public final class ClusterManager implements AutoCloseable {
      */
     public Builder healthCheck(@Nullable HealthCheck check) {
       this.healthCheck = check;
+      return this;
+    }
+
+    /**
+     * The active check of one service, over {@link #healthCheck(HealthCheck)} (null: none for that
+     * service): e.g. TCP connects for a database reached through a TCP listener while the HTTP
+     * services get {@code GET /health}.
+     */
+    public Builder serviceHealthCheck(String service, @Nullable HealthCheck check) {
+      serviceHealthChecks.put(requireNonNull(service, "service"), Optional.ofNullable(check));
       return this;
     }
 

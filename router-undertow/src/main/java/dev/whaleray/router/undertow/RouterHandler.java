@@ -87,7 +87,7 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
                 b.trustForwardedHeaders,
                 b.maxConnectionsPerThread,
                 b.maxQueueSize);
-    this.services =
+    ClusterManager.Builder manager =
         ClusterManager.builder(requireNonNull(b.discovery, "discovery"))
             .loadBalancer(b.loadBalancer)
             .lbTemplate(b.lbContext)
@@ -102,8 +102,10 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
             .healthCheck(b.healthCheck)
             .circuitBreaker(b.breaking)
             .metrics(metrics)
-            .healthProbes(clients == null ? service -> null : clients::healthProbe)
-            .build();
+            .healthProbes(clients == null ? service -> null : clients::healthProbe);
+    b.serviceHealthChecks.forEach(
+        (service, check) -> manager.serviceHealthCheck(service, check.orElse(null)));
+    this.services = manager.build();
     this.upstreams =
         new Upstreams(
             b.maxConnectionsPerThread,
@@ -308,6 +310,8 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
     private int retryBudgetPercent = 20;
     private dev.whaleray.router.core.@Nullable RateLimit rateLimit;
     private dev.whaleray.router.core.@Nullable HealthCheck healthCheck;
+    private final java.util.Map<String, java.util.Optional<dev.whaleray.router.core.HealthCheck>>
+        serviceHealthChecks = new java.util.HashMap<>();
     private dev.whaleray.router.core.@Nullable CircuitBreaking breaking;
     private java.util.Map<String, dev.whaleray.router.core.RateLimit> serviceRateLimits =
         java.util.Map.of();
@@ -498,6 +502,19 @@ public final class RouterHandler implements HttpHandler, AutoCloseable {
      */
     public Builder healthCheck(dev.whaleray.router.core.@Nullable HealthCheck check) {
       this.healthCheck = check;
+      return this;
+    }
+
+    /**
+     * The active check of one service, over {@link #healthCheck} (null: none for that service):
+     * e.g. {@link dev.whaleray.router.core.HealthCheck#tcp()} for a database behind a {@link
+     * TcpFrontend} while the HTTP services get {@code GET /health}.
+     */
+    public Builder serviceHealthCheck(
+        String service, dev.whaleray.router.core.@Nullable HealthCheck check) {
+      serviceHealthChecks.put(
+          java.util.Objects.requireNonNull(service, "service"),
+          java.util.Optional.ofNullable(check));
       return this;
     }
 
