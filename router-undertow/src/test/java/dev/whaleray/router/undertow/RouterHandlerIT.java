@@ -291,6 +291,19 @@ class RouterHandlerIT {
               x.connections(),
               y.connections());
       System.out.println(counts);
+      if (x.requests() + y.requests() != 1000) {
+        // Which request a backend got twice, and over which of its connections (N target).
+        Map<String, List<String>> byTarget = new java.util.TreeMap<>();
+        for (TestBackend backend : List.of(x, y)) {
+          for (String s : backend.seen()) {
+            byTarget
+                .computeIfAbsent(s.substring(s.indexOf(' ') + 1), k -> new ArrayList<>())
+                .add(backend.name() + " connection " + s.substring(0, s.indexOf(' ')));
+          }
+        }
+        byTarget.values().removeIf(l -> l.size() == 1);
+        counts += "; received more than once: " + byTarget;
+      }
       assertThat(x.requests() + y.requests()).as(counts).isEqualTo(1000);
       assertThat(x.requests()).as(counts).isEqualTo(500);
       // At most one pooled connection per backend and router IO thread (2 here).
