@@ -169,6 +169,7 @@ class ResponsesInStepIT {
             RouterServer.builder(
                     exchange -> {
                       routerRequests.incrementAndGet();
+                      clientConnections.add(exchange.getConnection());
                       handler.handleRequest(exchange);
                     })
                 .host("127.0.0.1")
