@@ -39,6 +39,11 @@ class RouterHandlerIT {
   static RouterHandler handler;
   static RouterServer server;
   static HttpClient client;
+  // What the router itself received: tells a request the client sent twice from one proxied twice.
+  static final AtomicInteger routerRequests = new AtomicInteger();
+  static final java.util.Set<io.undertow.server.ServerConnection> clientConnections =
+      java.util.Collections.synchronizedSet(
+          java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
 
   @BeforeAll
   static void start() throws Exception {
@@ -60,7 +65,17 @@ class RouterHandlerIT {
             .responseTimeout(Duration.ofMillis(1500))
             .connectTimeout(Duration.ofSeconds(2))
             .build();
-    server = RouterServer.builder(handler).host("127.0.0.1").port(0).ioThreads(2).start();
+    server =
+        RouterServer.builder(
+                exchange -> {
+                  routerRequests.incrementAndGet();
+                  clientConnections.add(exchange.getConnection());
+                  handler.handleRequest(exchange);
+                })
+            .host("127.0.0.1")
+            .port(0)
+            .ioThreads(2)
+            .start();
     client =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -255,17 +270,44 @@ class RouterHandlerIT {
     try (TestBackend x = TestBackend.start("X");
         TestBackend y = TestBackend.start("Y")) {
       discovery.set("seq", List.of(Endpoint.parse(x.address()), Endpoint.parse(y.address())));
+      int routerBefore = routerRequests.get();
+      int clientConnectionsBefore = clientConnections.size();
       for (int i = 0; i < 1000; i++) {
-        assertThat(get("/services/seq/n").statusCode()).isEqualTo(200);
+        HttpResponse<String> r = get("/services/seq/n?id=" + i);
+        assertThat(r.statusCode()).isEqualTo(200);
+        // Each answer is this request's own (the echo names it): a request written twice on a
+        // pooled connection would shift every later answer on it by one.
+        assertThat(firstLine(r.body())).as("answer to request %d", i).endsWith(" GET /n?id=" + i);
       }
       int opened = x.connections() + y.connections();
-      System.out.printf(
-          "1000 sequential requests: %d + %d requests over %d + %d upstream connections%n",
-          x.requests(), y.requests(), x.connections(), y.connections());
-      assertThat(x.requests() + y.requests()).isEqualTo(1000);
-      assertThat(x.requests()).isEqualTo(500);
+      String counts =
+          String.format(
+              "1000 sequential requests: the router got %d on %d new client connections; %d + %d"
+                  + " requests over %d + %d upstream connections",
+              routerRequests.get() - routerBefore,
+              clientConnections.size() - clientConnectionsBefore,
+              x.requests(),
+              y.requests(),
+              x.connections(),
+              y.connections());
+      System.out.println(counts);
+      if (x.requests() + y.requests() != 1000) {
+        // Which request a backend got twice, and over which of its connections (N target).
+        Map<String, List<String>> byTarget = new java.util.TreeMap<>();
+        for (TestBackend backend : List.of(x, y)) {
+          for (String s : backend.seen()) {
+            byTarget
+                .computeIfAbsent(s.substring(s.indexOf(' ') + 1), k -> new ArrayList<>())
+                .add(backend.name() + " connection " + s.substring(0, s.indexOf(' ')));
+          }
+        }
+        byTarget.values().removeIf(l -> l.size() == 1);
+        counts += "; received more than once: " + byTarget;
+      }
+      assertThat(x.requests() + y.requests()).as(counts).isEqualTo(1000);
+      assertThat(x.requests()).as(counts).isEqualTo(500);
       // At most one pooled connection per backend and router IO thread (2 here).
-      assertThat(opened).isBetween(2, 4);
+      assertThat(opened).as(counts).isBetween(2, 4);
     }
   }
 

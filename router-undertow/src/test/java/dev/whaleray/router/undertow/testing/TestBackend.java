@@ -43,6 +43,12 @@ public final class TestBackend implements AutoCloseable {
   private final Set<String> peers = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Set<ServerConnection> connections =
       Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+  // Every request as "connection-number target", in arrival order: says which request a backend
+  // got twice, and over which connection, when a count is off. The first MAX_SEEN only.
+  private static final int MAX_SEEN = 100_000;
+  private final java.util.Queue<String> seen = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.Map<ServerConnection, Integer> connectionNumbers =
+      Collections.synchronizedMap(new IdentityHashMap<>());
 
   private TestBackend(String name, int port) {
     this(name, port, false, null);
@@ -146,13 +152,32 @@ public final class TestBackend implements AutoCloseable {
     return connections.size();
   }
 
+  /**
+   * Every request received, in order, as {@code "N target"}: N numbers the connection it came on
+   * (from 1, in order of first request), target is the path and query as received. The first
+   * 100,000 requests only.
+   */
+  public java.util.List<String> seen() {
+    return java.util.List.copyOf(seen);
+  }
+
   private void handle(HttpServerExchange exchange) throws Exception {
     if (exchange.isInIoThread()) {
       exchange.dispatch(this::handle);
       return;
     }
-    requests.incrementAndGet();
+    int count = requests.incrementAndGet();
     connections.add(exchange.getConnection());
+    if (count <= MAX_SEEN) {
+      int connection;
+      synchronized (connectionNumbers) {
+        connection =
+            connectionNumbers.computeIfAbsent(
+                exchange.getConnection(), c -> connectionNumbers.size() + 1);
+      }
+      String query = exchange.getQueryString();
+      seen.add(connection + " " + exchange.getRequestURI() + (query.isEmpty() ? "" : "?" + query));
+    }
     peers.add(String.valueOf(exchange.getConnection().getPeerAddress()));
     exchange.getResponseHeaders().put(new HttpString("X-Backend"), name);
     // The protocol the request reached the backend in (the router's upstream side).
