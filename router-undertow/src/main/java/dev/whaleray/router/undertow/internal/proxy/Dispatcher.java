@@ -294,8 +294,14 @@ public final class Dispatcher implements HttpHandler {
   }
 
   private void awaitDiscovery(
-      HttpServerExchange exchange, ExchangeRequestView view, RouteMatch match, Cluster cluster) {
-    if (cluster.ready().isDone()) {
+      HttpServerExchange exchange, ExchangeRequestView view, RouteMatch match, Cluster cluster)
+      throws Exception {
+    FirstLookup first = FirstLookup.of(null, cluster); // the caller read no snapshot
+    if (first == FirstLookup.PROCEED) {
+      route(exchange, view, match); // discovery answered since that read
+      return;
+    }
+    if (first == FirstLookup.FAILED) {
       // The first lookup failed and nothing is known yet.
       Throwable error = cluster.lastError();
       JsonErrors.send(

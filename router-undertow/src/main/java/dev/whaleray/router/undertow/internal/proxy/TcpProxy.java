@@ -192,11 +192,12 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
         return;
       }
       cluster = c;
-      if (c.snapshot() == null) {
-        if (c.ready().isDone()) {
-          fail("discovery unavailable for " + service);
-          return;
-        }
+      FirstLookup first = FirstLookup.of(c.snapshot(), c);
+      if (first == FirstLookup.FAILED) {
+        fail(discoveryUnavailable(c, null));
+        return;
+      }
+      if (first == FirstLookup.WAIT) {
         // The first lookup: wait off the IO thread's stack, then come back to it.
         c.ready()
             .copy()
@@ -209,7 +210,7 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
                             return; // the client left while discovery answered
                           }
                           if (c.snapshot() == null) {
-                            fail("discovery unavailable for " + service);
+                            fail(discoveryUnavailable(c, error));
                           } else {
                             pickAndConnect();
                           }
@@ -217,6 +218,19 @@ public final class TcpProxy implements ChannelListener<StreamConnection> {
         return;
       }
       pickAndConnect();
+    }
+
+    /** Why a connection waited for discovery in vain: a timeout, or the lookup's error. */
+    private String discoveryUnavailable(Cluster c, @Nullable Throwable waited) {
+      Throwable error = c.lastError();
+      if (error == null && waited != null) {
+        error = waited;
+      }
+      return (waited instanceof java.util.concurrent.TimeoutException
+              ? "discovery timed out for "
+              : "discovery unavailable for ")
+          + service
+          + (error == null ? "" : ": " + error);
     }
 
     private void pickAndConnect() {
