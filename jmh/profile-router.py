@@ -38,11 +38,31 @@ def frames(event):
     return out
 
 
-def summarize(path, top):
+def summarize(path, top, requests):
     data = json.loads(subprocess.run(
-        ["jfr", "print", "--json", "--events", "jdk.ExecutionSample,jdk.ObjectAllocationSample",
-         path], capture_output=True, text=True, check=True).stdout)
+        ["jfr", "print", "--json", "--events", "jdk.ExecutionSample,jdk.ObjectAllocationSample,"
+         "jdk.ThreadAllocationStatistics,jdk.GarbageCollection", path],
+        capture_output=True, text=True, check=True).stdout)
     events = data.get("recording", {}).get("events", [])
+    # Exact, not sampled: each thread's allocated bytes at the recording's start and end (JFR
+    # emits jdk.ThreadAllocationStatistics once per chunk), so the figure does not move with this
+    # VM's speed the way requests/s and CPU time do; and the young collections it causes.
+    allocated = collections.defaultdict(list)
+    pauses = []
+    for e in events:
+        if e["type"] == "jdk.ThreadAllocationStatistics":
+            allocated[(e["values"].get("thread") or {}).get("javaName", "?")].append(
+                int(e["values"].get("allocated", 0)))
+        elif e["type"] == "jdk.GarbageCollection":
+            pauses.append(float(e["values"].get("sumOfPauses", "PT0S")[2:-1] or 0))
+    io_bytes = sum(max(v) - min(v) for name, v in allocated.items() if "I/O" in name)
+    all_bytes = sum(max(v) - min(v) for v in allocated.values())
+    if requests:
+        print("allocated per request: %.0f B on the IO threads, %.0f B in all threads"
+              % (io_bytes / requests, all_bytes / requests))
+    print("collections: %d, pauses %.1f ms in all, longest %.2f ms"
+          % (len(pauses), 1000 * sum(pauses), 1000 * max(pauses, default=0)))
+    events = [e for e in events if e["type"] in ("jdk.ExecutionSample", "jdk.ObjectAllocationSample")]
     self_time, ours, alloc_cls, alloc_site = (collections.Counter() for _ in range(4))
     samples = 0
     alloc_total = 0
@@ -109,9 +129,10 @@ def main():
             res = pb.wrk(router.port, c, args.seconds)
             subprocess.run(["jcmd", pid, "JFR.stop", "name=p%d" % c, "filename=" + path],
                            check=True, capture_output=True)
-            print("\n## %d connections: %.0f req/s, p50 %.2f ms, p99 %.2f ms, errors %d (%s)\n"
-                  % (c, res["rps"], res["p50"], res["p99"], res["errors"], path))
-            summarize(path, args.top)
+            print("\n## %d connections: %.0f req/s, p50 %.2f ms, p99 %.2f ms, errors %d, RSS %d MB"
+                  " (%s)\n" % (c, res["rps"], res["p50"], res["p99"], res["errors"],
+                                router.rss_mb(), path))
+            summarize(path, args.top, res["good"])
     finally:
         if router:
             router.stop()
