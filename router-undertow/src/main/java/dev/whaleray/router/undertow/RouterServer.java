@@ -132,8 +132,20 @@ public final class RouterServer implements AutoCloseable {
             : handler;
     HttpHandler root = exchange -> handle(exchange, plainHandler);
     // h2c: by prior knowledge (HttpOpenListener sees the preface with ENABLE_HTTP2) and by
-    // Upgrade: h2c on an HTTP/1.1 request.
-    openListener.setRootHandler(b.http2 ? new Http2UpgradeHandler(root) : root);
+    // Upgrade: h2c on an HTTP/1.1 request. Undertow's upgrade handler only for requests with an
+    // Upgrade header: it looks up HTTP2-Settings by a String name on every request, which
+    // converts the name to bytes each time (a header lookup and an allocation per request).
+    HttpHandler h2cUpgrade = new Http2UpgradeHandler(root);
+    openListener.setRootHandler(
+        b.http2
+            ? exchange -> {
+              if (exchange.getRequestHeaders().contains(io.undertow.util.Headers.UPGRADE)) {
+                h2cUpgrade.handleRequest(exchange);
+              } else {
+                root.handleRequest(exchange);
+              }
+            }
+            : root);
     ChannelListener<AcceptingChannel<StreamConnection>> acceptListener =
         ChannelListeners.openListenerAdapter(guard);
     OptionMap socketOptions =

@@ -1,16 +1,33 @@
 package dev.whaleray.router.undertow.internal.http1;
 
 import io.undertow.util.HttpString;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /** A request head built in a reusable array. */
 public final class HeadWriter {
   public byte[] buf = new byte[2048];
   public int len;
+  private ByteBuffer view = ByteBuffer.wrap(buf);
 
   public HeadWriter reset() {
     len = 0;
     return this;
+  }
+
+  /**
+   * The head written so far as a buffer over {@link #buf} (position 0, limit {@link #len}): the
+   * same object until the array grows, so sending a head allocates nothing. Valid until the next
+   * {@link #reset()}; a caller that cannot write it all at once copies what is left.
+   */
+  public ByteBuffer buffer() {
+    ByteBuffer v = view;
+    if (v.array() != buf) {
+      v = ByteBuffer.wrap(buf);
+      view = v;
+    }
+    v.clear().limit(len);
+    return v;
   }
 
   private void ensure(int n) {

@@ -261,7 +261,7 @@ public final class ProxyCall
         upgrade,
         body == null ? RequestHead.AS_RECEIVED : body.contentLength(),
         this);
-    ByteBuffer b = ByteBuffer.wrap(w.buf, 0, w.len);
+    ByteBuffer b = w.buffer();
     try {
       c.sink.write(b);
     } catch (IOException e) {

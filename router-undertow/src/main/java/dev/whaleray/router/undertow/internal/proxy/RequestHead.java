@@ -182,14 +182,23 @@ final class RequestHead {
       w.header(Headers.X_FORWARDED_PROTO, https ? "https" : "http");
     }
     // Host name and port from the Host header read once (Undertow's getHostName() and
-    // getHostPort() each look it up again).
-    String hostName = hostName(clientHost, origin);
+    // getHostPort() each look it up again); the name written from its range of the Host value,
+    // not as a substring made per request.
+    // Without a Host header, the name is the destination's, looked up once.
+    String destination = clientHost == null ? hostName(null, origin) : "";
     if (!(trust && copyAll(w, in, Headers.X_FORWARDED_SERVER))) {
-      w.header(Headers.X_FORWARDED_SERVER, hostName);
+      if (clientHost != null) {
+        w.name(Headers.X_FORWARDED_SERVER)
+            .ascii(clientHost, hostNameFrom(clientHost), hostNameTo(clientHost))
+            .crlf();
+      } else {
+        w.header(Headers.X_FORWARDED_SERVER, destination);
+      }
     }
     if (!preserveHost && clientHost != null) {
       w.header(Headers.X_FORWARDED_HOST, clientHost);
     } else if (!(trust && copyAll(w, in, Headers.X_FORWARDED_HOST))) {
+      String hostName = clientHost == null ? destination : hostName(clientHost, origin);
       w.header(
           Headers.X_FORWARDED_HOST,
           hostName.indexOf(':') >= 0 && !hostName.startsWith("[")
@@ -260,12 +269,18 @@ final class RequestHead {
     if (host == null) {
       return origin.destination().getHostString();
     }
-    if (host.startsWith("[")) {
-      int close = host.indexOf(']');
-      return close < 0 ? host.substring(1) : host.substring(1, close);
-    }
-    int colon = host.indexOf(':');
-    return colon < 0 ? host : host.substring(0, colon);
+    return host.substring(hostNameFrom(host), hostNameTo(host));
+  }
+
+  /** Where {@link #hostName} starts in a Host value: after an IPv6 literal's {@code [}. */
+  static int hostNameFrom(String host) {
+    return host.startsWith("[") ? 1 : 0;
+  }
+
+  /** Where {@link #hostName} ends in a Host value: at the {@code ]} or port colon, else its end. */
+  static int hostNameTo(String host) {
+    int end = host.startsWith("[") ? host.indexOf(']') : host.indexOf(':');
+    return end < 0 ? host.length() : end;
   }
 
   /** As {@code HttpServerExchange.getHostPort()}, from the Host value already read. */

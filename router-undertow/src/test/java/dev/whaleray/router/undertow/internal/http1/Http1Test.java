@@ -184,6 +184,21 @@ class Http1Test {
   }
 
   @Test
+  void aHeadIsSentFromOneReusedBufferThatFollowsTheArrayWhenItGrows() {
+    HeadWriter w = new HeadWriter();
+    ByteBuffer first = w.reset().ascii("GET / HTTP/1.1").crlf().buffer();
+    assertThat(StandardCharsets.US_ASCII.decode(first).toString()).isEqualTo("GET / HTTP/1.1\r\n");
+    ByteBuffer again = w.reset().ascii("HEAD /x").buffer();
+    assertThat(again).isSameAs(first); // no allocation per head
+    assertThat(again.position()).isZero();
+    assertThat(again.remaining()).isEqualTo(7);
+    String big = "x".repeat(5000); // past the first array: it grows, the buffer must follow
+    ByteBuffer grown = w.reset().ascii(big).buffer();
+    assertThat(grown.array()).isSameAs(w.buf);
+    assertThat(StandardCharsets.US_ASCII.decode(grown).toString()).isEqualTo(big);
+  }
+
+  @Test
   void findsConnectionTokens() {
     assertThat(Http1.containsToken("keep-alive, Close", "close")).isTrue();
     assertThat(Http1.containsToken("closed", "close")).isFalse();
