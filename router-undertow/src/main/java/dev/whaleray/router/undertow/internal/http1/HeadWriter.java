@@ -8,7 +8,7 @@ import java.util.Arrays;
 public final class HeadWriter {
   public byte[] buf = new byte[2048];
   public int len;
-  private ByteBuffer view = ByteBuffer.wrap(buf);
+  private ByteBuffer out = ByteBuffer.allocateDirect(buf.length);
 
   public HeadWriter reset() {
     len = 0;
@@ -16,18 +16,21 @@ public final class HeadWriter {
   }
 
   /**
-   * The head written so far as a buffer over {@link #buf} (position 0, limit {@link #len}): the
-   * same object until the array grows, so sending a head allocates nothing. Valid until the next
-   * {@link #reset()}; a caller that cannot write it all at once copies what is left.
+   * The head written so far, copied into a direct buffer (position 0, limit {@link #len}): the same
+   * buffer for every head until one outgrows it, so sending a head allocates nothing. Direct, as a
+   * socket write of a heap buffer copies it into a temporary direct one and looks that up in a
+   * thread-local cache on every write (the profile of issue 15 showed those look-ups). Valid until
+   * the next call; a caller that cannot write it all at once copies what is left.
    */
   public ByteBuffer buffer() {
-    ByteBuffer v = view;
-    if (v.array() != buf) {
-      v = ByteBuffer.wrap(buf);
-      view = v;
+    ByteBuffer o = out;
+    if (o.capacity() < len) {
+      o = ByteBuffer.allocateDirect(buf.length);
+      out = o;
     }
-    v.clear().limit(len);
-    return v;
+    o.clear();
+    o.put(buf, 0, len).flip();
+    return o;
   }
 
   private void ensure(int n) {

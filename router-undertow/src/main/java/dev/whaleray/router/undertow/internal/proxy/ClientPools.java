@@ -408,7 +408,11 @@ public final class ClientPools {
         // once the releasing call has finished its own ending: a close fails the connection's
         // exchanges at once, that call's included.
         open.remove(c);
-        thread.execute(() -> safeClose(c.connection));
+        try {
+          thread.execute(() -> safeClose(c.connection));
+        } catch (RejectedExecutionException stopping) {
+          safeClose(c.connection); // the IO thread is shutting down: nothing else runs after us
+        }
         if (!waiting.isEmpty() && !target.multiplexed) {
           connect(); // a place is free for a waiter
         }
