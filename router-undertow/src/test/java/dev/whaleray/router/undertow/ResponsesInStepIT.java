@@ -3,18 +3,16 @@ package dev.whaleray.router.undertow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.whaleray.router.Endpoint;
+import dev.whaleray.router.undertow.testing.RouterCounts;
 import dev.whaleray.router.undertow.testing.TestBackend;
 import dev.whaleray.router.undertow.testing.TestDiscovery;
-import io.undertow.server.ServerConnection;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -41,9 +39,7 @@ class ResponsesInStepIT {
   RouterHandler handler;
   RouterServer server;
   HttpClient client;
-  final AtomicInteger routerRequests = new AtomicInteger();
-  final Set<ServerConnection> clientConnections =
-      Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+  final RouterCounts routerCounts = new RouterCounts();
 
   @BeforeEach
   void start() {
@@ -59,12 +55,7 @@ class ResponsesInStepIT {
             .connectTimeout(Duration.ofSeconds(5))
             .build();
     server =
-        RouterServer.builder(
-                exchange -> {
-                  routerRequests.incrementAndGet();
-                  clientConnections.add(exchange.getConnection());
-                  handler.handleRequest(exchange);
-                })
+        RouterServer.builder(routerCounts.around(handler))
             .host("127.0.0.1")
             .port(0)
             .ioThreads(2)
@@ -106,8 +97,8 @@ class ResponsesInStepIT {
     return String.format(
         "router saw %d requests on %d client connections; backends %d + %d requests over %d + %d"
             + " connections",
-        routerRequests.get(),
-        clientConnections.size(),
+        routerCounts.requests(),
+        routerCounts.connections(),
         x.requests(),
         y.requests(),
         x.connections(),
@@ -121,7 +112,7 @@ class ResponsesInStepIT {
       assertOwnAnswer(get("/services/seq/n?id=" + i), String.valueOf(i));
     }
     System.out.println("in step, sequential: " + counts());
-    assertThat(routerRequests.get()).as(counts()).isEqualTo(n);
+    assertThat(routerCounts.requests()).as(counts()).isEqualTo(n);
     assertThat(x.requests() + y.requests()).as(counts()).isEqualTo(n);
     assertThat(x.requests()).as(counts()).isEqualTo(n / 2);
   }
@@ -152,7 +143,7 @@ class ResponsesInStepIT {
       pool.shutdownNow();
     }
     System.out.println("in step, concurrent: " + counts());
-    assertThat(routerRequests.get()).as(counts()).isEqualTo(threads * each);
+    assertThat(routerCounts.requests()).as(counts()).isEqualTo(threads * each);
     assertThat(x.requests() + y.requests()).as(counts()).isEqualTo(threads * each);
   }
 
@@ -166,12 +157,7 @@ class ResponsesInStepIT {
   @Test
   void aKeepAliveConnectionOutlivesTheClientHeaderTimeout() throws Exception {
     try (RouterServer shortHeaderTimeout =
-            RouterServer.builder(
-                    exchange -> {
-                      routerRequests.incrementAndGet();
-                      clientConnections.add(exchange.getConnection());
-                      handler.handleRequest(exchange);
-                    })
+            RouterServer.builder(routerCounts.around(handler))
                 .host("127.0.0.1")
                 .port(0)
                 .ioThreads(2)
@@ -190,7 +176,7 @@ class ResponsesInStepIT {
         Thread.sleep(i % 10 == 0 ? 120 : 5);
       }
       System.out.println("in step, header timeout: " + i + " requests; " + counts());
-      assertThat(routerRequests.get()).as(counts()).isEqualTo(i);
+      assertThat(routerCounts.requests()).as(counts()).isEqualTo(i);
       assertThat(x.requests() + y.requests()).as(counts()).isEqualTo(i);
     }
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.whaleray.router.Endpoint;
 import dev.whaleray.router.undertow.testing.RawHttp;
+import dev.whaleray.router.undertow.testing.RouterCounts;
 import dev.whaleray.router.undertow.testing.TestBackend;
 import dev.whaleray.router.undertow.testing.TestDiscovery;
 import io.undertow.server.handlers.proxy.LoadBalancingProxyClient;
@@ -40,10 +41,7 @@ class RouterHandlerIT {
   static RouterServer server;
   static HttpClient client;
   // What the router itself received: tells a request the client sent twice from one proxied twice.
-  static final AtomicInteger routerRequests = new AtomicInteger();
-  static final java.util.Set<io.undertow.server.ServerConnection> clientConnections =
-      java.util.Collections.synchronizedSet(
-          java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+  static final RouterCounts routerCounts = new RouterCounts();
 
   @BeforeAll
   static void start() throws Exception {
@@ -66,12 +64,7 @@ class RouterHandlerIT {
             .connectTimeout(Duration.ofSeconds(2))
             .build();
     server =
-        RouterServer.builder(
-                exchange -> {
-                  routerRequests.incrementAndGet();
-                  clientConnections.add(exchange.getConnection());
-                  handler.handleRequest(exchange);
-                })
+        RouterServer.builder(routerCounts.around(handler))
             .host("127.0.0.1")
             .port(0)
             .ioThreads(2)
@@ -270,8 +263,8 @@ class RouterHandlerIT {
     try (TestBackend x = TestBackend.start("X");
         TestBackend y = TestBackend.start("Y")) {
       discovery.set("seq", List.of(Endpoint.parse(x.address()), Endpoint.parse(y.address())));
-      int routerBefore = routerRequests.get();
-      int clientConnectionsBefore = clientConnections.size();
+      int routerBefore = routerCounts.requests();
+      int clientConnectionsBefore = routerCounts.connections();
       for (int i = 0; i < 1000; i++) {
         HttpResponse<String> r = get("/services/seq/n?id=" + i);
         assertThat(r.statusCode()).isEqualTo(200);
@@ -284,8 +277,8 @@ class RouterHandlerIT {
           String.format(
               "1000 sequential requests: the router got %d on %d new client connections; %d + %d"
                   + " requests over %d + %d upstream connections",
-              routerRequests.get() - routerBefore,
-              clientConnections.size() - clientConnectionsBefore,
+              routerCounts.requests() - routerBefore,
+              routerCounts.connections() - clientConnectionsBefore,
               x.requests(),
               y.requests(),
               x.connections(),
