@@ -6,7 +6,14 @@ same JVM flags); after a warm-up, one JFR recording (settings=profile: execution
 10-20 ms per thread and allocation samples) per connection count. Prints per count the requests/s,
 the top frames by self time, the top frames of the router's own code (dev.whaleray) anywhere on
 the stack, and the top allocated classes by sampled weight, so a change can be profiled before and
-after. Recordings are kept in --out for `jfr print` or JDK Mission Control.
+after. Recordings are kept in --out for `jfr print` or JDK Mission Control. Also per count: user and
+system CPU time per request (from /proc), beside the same for nginx as a proxy in the same run.
+
+JFR samples Java code only; the IO thread spends most of its time in the kernel. With
+--async-profiler LIB (libasyncProfiler.so, e.g. from Maven Central's tools.profiler:async-profiler
+jar, linux-x64/) the router is also profiled in CPU mode with kernel and native frames after the
+JFR recording: the IO thread's time split into kernel and user, its user time by the first
+non-JDK frame, and its kernel time by the JDK call that entered it.
 
     python3 jmh/profile-router.py --connections 16,64,256 --seconds 20 --out /tmp/prof
 """
@@ -66,6 +73,7 @@ def summarize(path, top, requests):
     self_time, ours, alloc_cls, alloc_site = (collections.Counter() for _ in range(4))
     samples = 0
     alloc_total = 0
+    seen_threads = set()  # a thread's first sample weighs all it allocated before the recording
     for e in events:
         fr = frames(e)
         if e["type"] == "jdk.ExecutionSample":
@@ -75,6 +83,10 @@ def summarize(path, top, requests):
             for name in dict.fromkeys(f for f in fr if f.startswith("dev.whaleray")):
                 ours[name] += 1
         else:
+            thread = (e["values"].get("eventThread") or {}).get("javaName", "?")
+            if thread not in seen_threads:
+                seen_threads.add(thread)
+                continue
             w = int(e["values"].get("weight", 0))
             alloc_total += w
             alloc_cls[(e["values"].get("objectClass") or {}).get("name", "?")] += w
@@ -95,6 +107,41 @@ def summarize(path, top, requests):
         print("  %5.1f %%  %s" % (100.0 * w / max(alloc_total, 1), name))
 
 
+def summarize_native(path, top):
+    """The IO thread's CPU samples (collapsed stacks from async-profiler's cpu mode)."""
+    total = user = 0
+    owner, entry = collections.Counter(), collections.Counter()
+    with open(path) as f:
+        for line in f:
+            stack, n = line.rsplit(" ", 1)
+            fr, n = stack.split(";"), int(n)
+            if not any("WorkerThread.run" in x for x in fr):
+                continue  # not an IO thread
+            total += n
+            kernel = [i for i, x in enumerate(fr) if x.endswith("_[k]")]
+            if kernel:
+                j = kernel[0] - 1
+                while j > 0 and "/" not in fr[j]:
+                    j -= 1  # past libc and JNI stubs to the Java method
+                entry[fr[j].replace("/", ".")] += n
+                continue
+            user += n
+            site = next((x for x in reversed(fr)
+                         if "/" in x and not x.startswith(("java/", "jdk/", "sun/"))), "?")
+            owner[site.replace("/", ".")] += n
+    if not total:
+        print("no IO thread samples in %s" % path)
+        return
+    print("\nIO thread, async-profiler cpu samples: %d, kernel %.1f %%, user %.1f %%"
+          % (total, 100.0 * (total - user) / total, 100.0 * user / total))
+    print("user time by first non-JDK frame (share of user time):")
+    for name, n in owner.most_common(top):
+        print("  %5.1f %%  %s" % (100.0 * n / user, name))
+    print("kernel time by the JDK call that entered it (share of IO thread time):")
+    for name, n in entry.most_common(6):
+        print("  %5.1f %%  %s" % (100.0 * n / total, name))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--connections", default="16,64,256")
@@ -105,16 +152,21 @@ def main():
     ap.add_argument("--java", help="default: as jmh/proxy-bench.py (the Dockerfile's JDK)")
     ap.add_argument("--java-opts", help="replaces proxy-bench's JVM flags")
     ap.add_argument("--out", default="/tmp/whaleray-profile")
+    ap.add_argument("--async-profiler", metavar="LIB",
+                    help="libasyncProfiler.so: also a CPU profile with kernel frames per count")
     args = ap.parse_args()
     pb.JAVA = args.java or pb.find_java(pb.dockerfile_jdk())
     if args.java_opts is not None:
         pb.JAVA_OPTS[:] = args.java_opts.split()
+    if args.async_profiler:
+        pb.JAVA_OPTS.append("-XX:+EnableDynamicAgentLoading")  # attached after the warm-up
     os.makedirs(args.out, exist_ok=True)
     pb.WORK = tempfile.mkdtemp(prefix="profile-router-")
     backend = pb.start_backend()
-    router = None
+    router = nginx = None
     try:
         router = pb.start_whaleray(backend.port, jar=args.jar)
+        nginx = pb.start_nginx(backend.port)
         conns = [int(c) for c in args.connections.split(",")]
         left, i = args.warmup, 0
         while left > 0:
@@ -126,17 +178,38 @@ def main():
             path = os.path.join(args.out, "router-c%d.jfr" % c)
             subprocess.run(["jcmd", pid, "JFR.start", "name=p%d" % c, "settings=profile"],
                            check=True, capture_output=True)
+            cpu0 = router.cpu_split()
             res = pb.wrk(router.port, c, args.seconds)
+            cpu1 = router.cpu_split()
             subprocess.run(["jcmd", pid, "JFR.stop", "name=p%d" % c, "filename=" + path],
                            check=True, capture_output=True)
+            n0 = nginx.cpu_split()
+            ng = pb.wrk(nginx.port, c, args.seconds)
+            n1 = nginx.cpu_split()
             print("\n## %d connections: %.0f req/s, p50 %.2f ms, p99 %.2f ms, errors %d, RSS %d MB"
                   " (%s)\n" % (c, res["rps"], res["p50"], res["p99"], res["errors"],
                                 router.rss_mb(), path))
+            print("CPU per request, user + system: router %.1f + %.1f us, nginx %.1f + %.1f us"
+                  " (nginx %.0f req/s)" % (
+                      1e6 * (cpu1[0] - cpu0[0]) / max(res["good"], 1),
+                      1e6 * (cpu1[1] - cpu0[1]) / max(res["good"], 1),
+                      1e6 * (n1[0] - n0[0]) / max(ng["good"], 1),
+                      1e6 * (n1[1] - n0[1]) / max(ng["good"], 1), ng["rps"]))
             summarize(path, args.top, res["good"])
+            if args.async_profiler:
+                collapsed = os.path.join(args.out, "router-c%d.collapsed" % c)
+                agent = ["jcmd", pid, "JVMTI.agent_load", os.path.abspath(args.async_profiler)]
+                # quoted: jcmd would read "start,event=cpu" as an option named "start,event"
+                subprocess.run(agent + ['"start,event=cpu,interval=1ms"'], check=True,
+                               capture_output=True)
+                pb.wrk(router.port, c, args.seconds)
+                subprocess.run(agent + ['"stop,collapsed,file=%s"' % collapsed], check=True,
+                               capture_output=True)
+                summarize_native(collapsed, args.top)
     finally:
-        if router:
-            router.stop()
-        backend.stop()
+        for s in (router, nginx, backend):
+            if s:
+                s.stop()
         shutil.rmtree(pb.WORK, ignore_errors=True)
 
 

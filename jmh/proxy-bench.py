@@ -105,21 +105,27 @@ class Server:
 
     def cpu_seconds(self):
         """User + system CPU time of the process tree so far (nginx and HAProxy run workers)."""
+        return sum(self.cpu_split())
+
+    def cpu_split(self):
+        """(user, system) CPU seconds of the process tree so far."""
         pids = [str(self.proc.pid)]
         try:
             pids += subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True,
                                    text=True).stdout.split()
         except Exception:
             pass
-        ticks = 0
+        user = system = 0
         for pid in pids:
             try:
                 with open("/proc/%s/stat" % pid) as f:
                     fields = f.read().rsplit(")", 1)[1].split()
-                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+                user += int(fields[11])  # utime
+                system += int(fields[12])  # stime
             except (OSError, IndexError, ValueError):
                 pass
-        return ticks / os.sysconf("SC_CLK_TCK")
+        tick = os.sysconf("SC_CLK_TCK")
+        return user / tick, system / tick
 
     def rss_mb(self):
         """Resident memory of the process tree (nginx and HAProxy run workers) in MB."""

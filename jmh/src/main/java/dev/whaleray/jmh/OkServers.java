@@ -1,0 +1,245 @@
+package dev.whaleray.jmh;
+
+import io.undertow.Undertow;
+import io.undertow.util.Headers;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import org.xnio.ChannelListener;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.StreamConnection;
+import org.xnio.Xnio;
+import org.xnio.XnioWorker;
+import org.xnio.channels.AcceptingChannel;
+import org.xnio.conduits.ConduitStreamSinkChannel;
+import org.xnio.conduits.ConduitStreamSourceChannel;
+
+/**
+ * HTTP/1.1 servers that answer every request with the same small {@code 200 ok}, one IO thread
+ * each, on three layers: Undertow's server side, bare XNIO, and bare JDK NIO. Measured beside nginx
+ * answering the same (jmh/ok-bench.py), they say how much CPU per request each layer costs on its
+ * own, and so what an HTTP/1.1 server side of the router's own on XNIO could save at most.
+ *
+ * <p>The bare servers count complete request heads ({@code CRLF CRLF}) and answer each; they do not
+ * parse anything else, so they are a floor, not a server. Body-less requests only.
+ *
+ * <p>{@code java -cp benchmarks.jar dev.whaleray.jmh.OkServers undertow|xnio|nio PORT}
+ */
+public final class OkServers {
+  private OkServers() {}
+
+  /** What nginx's {@code return 200 "ok\n"} sends, byte for byte in size and shape. */
+  static final byte[] RESPONSE =
+      ("HTTP/1.1 200 OK\r\n"
+              + "Server: nginx/1.22.1\r\n"
+              + "Date: Tue, 01 Dec 2026 09:00:00 GMT\r\n"
+              + "Content-Type: text/plain\r\n"
+              + "Content-Length: 3\r\n"
+              + "Connection: keep-alive\r\n"
+              + "\r\n"
+              + "ok\n")
+          .getBytes(StandardCharsets.US_ASCII);
+
+  public static void main(String[] args) throws Exception {
+    int port = Integer.parseInt(args[1]);
+    switch (args[0]) {
+      case "undertow" -> undertow(port);
+      case "xnio" -> xnio(port);
+      case "nio" -> nio(port);
+      default -> throw new IllegalArgumentException("undertow, xnio or nio, not " + args[0]);
+    }
+    System.out.println(args[0] + " ok server on 127.0.0.1:" + port);
+  }
+
+  private static void undertow(int port) {
+    ByteBuffer body = ByteBuffer.allocateDirect(3).put("ok\n".getBytes(StandardCharsets.US_ASCII));
+    body.flip();
+    Undertow.builder()
+        .setIoThreads(1)
+        .setWorkerThreads(1)
+        .addHttpListener(port, "127.0.0.1")
+        .setHandler(
+            exchange -> {
+              exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain");
+              exchange.getResponseSender().send(body.duplicate());
+            })
+        .build()
+        .start();
+  }
+
+  /**
+   * Counts the request heads that end in {@code buf} (from 0 to its position), keeps the bytes
+   * after the last one at the start of {@code buf}, and returns the count. {@code tail} carries how
+   * many bytes of {@code CRLF CRLF} the kept bytes already matched.
+   */
+  static int completeHeads(ByteBuffer buf, int[] tail) {
+    int end = buf.position();
+    int matched = tail[0];
+    int heads = 0;
+    int after = 0;
+    for (int i = 0; i < end; i++) {
+      byte b = buf.get(i);
+      if (b == (matched % 2 == 0 ? '\r' : '\n')) {
+        if (++matched == 4) {
+          heads++;
+          matched = 0;
+          after = i + 1;
+        }
+      } else {
+        matched = b == '\r' ? 1 : 0;
+      }
+    }
+    tail[0] = matched;
+    buf.limit(end).position(after);
+    buf.compact();
+    return heads;
+  }
+
+  private static void xnio(int port) throws IOException {
+    XnioWorker worker =
+        Xnio.getInstance()
+            .createWorker(
+                OptionMap.builder()
+                    .set(Options.WORKER_IO_THREADS, 1)
+                    .set(Options.WORKER_TASK_CORE_THREADS, 1)
+                    .set(Options.WORKER_TASK_MAX_THREADS, 1)
+                    .set(Options.TCP_NODELAY, true)
+                    .getMap());
+    ByteBuffer response = ByteBuffer.allocateDirect(RESPONSE.length).put(RESPONSE);
+    response.flip();
+    ChannelListener<AcceptingChannel<StreamConnection>> accept =
+        server -> {
+          StreamConnection c;
+          try {
+            while ((c = server.accept()) != null) {
+              serve(c, response);
+            }
+          } catch (IOException e) {
+            System.err.println("accept: " + e);
+          }
+        };
+    AcceptingChannel<StreamConnection> server =
+        worker.createStreamConnectionServer(
+            new InetSocketAddress("127.0.0.1", port),
+            accept,
+            OptionMap.builder()
+                .set(Options.TCP_NODELAY, true)
+                .set(Options.BACKLOG, 4096)
+                .set(Options.REUSE_ADDRESSES, true)
+                .getMap());
+    server.resumeAccepts();
+  }
+
+  private static void serve(StreamConnection c, ByteBuffer response) {
+    ByteBuffer in = ByteBuffer.allocateDirect(4096);
+    int[] tail = new int[1];
+    ConduitStreamSourceChannel source = c.getSourceChannel();
+    ConduitStreamSinkChannel sink = c.getSinkChannel();
+    source
+        .getReadSetter()
+        .set(
+            ch -> {
+              try {
+                int n;
+                while ((n = ch.read(in)) > 0) {
+                  for (int heads = completeHeads(in, tail); heads > 0; heads--) {
+                    ByteBuffer out = response.duplicate();
+                    while (out.hasRemaining()) {
+                      if (sink.write(out) == 0) {
+                        sink.awaitWritable(); // a floor, not a server: never taken by wrk's load
+                      }
+                    }
+                  }
+                }
+                if (n < 0) {
+                  c.close();
+                }
+              } catch (IOException e) {
+                closeQuietly(c);
+              }
+            });
+    source.resumeReads();
+  }
+
+  private static void nio(int port) throws IOException {
+    Selector selector = Selector.open();
+    ServerSocketChannel server = ServerSocketChannel.open();
+    server.bind(new InetSocketAddress("127.0.0.1", port), 4096);
+    server.configureBlocking(false);
+    server.register(selector, SelectionKey.OP_ACCEPT);
+    ByteBuffer response = ByteBuffer.allocateDirect(RESPONSE.length).put(RESPONSE);
+    response.flip();
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                loop(selector, response);
+              } catch (IOException e) {
+                System.err.println("selector: " + e);
+              }
+            },
+            "nio-ok");
+    t.start();
+  }
+
+  /** One connection's read buffer and how much of a head terminator it already matched. */
+  private record Conn(ByteBuffer in, int[] tail) {}
+
+  private static void loop(Selector selector, ByteBuffer response) throws IOException {
+    while (true) {
+      selector.select();
+      Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
+      while (keys.hasNext()) {
+        SelectionKey key = keys.next();
+        keys.remove();
+        if (key.isAcceptable()) {
+          SocketChannel c;
+          while ((c = ((ServerSocketChannel) key.channel()).accept()) != null) {
+            c.configureBlocking(false);
+            c.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            c.register(
+                selector,
+                SelectionKey.OP_READ,
+                new Conn(ByteBuffer.allocateDirect(4096), new int[1]));
+          }
+        } else if (key.isReadable()) {
+          SocketChannel c = (SocketChannel) key.channel();
+          Conn conn = (Conn) key.attachment();
+          try {
+            int n;
+            while ((n = c.read(conn.in())) > 0) {
+              for (int heads = completeHeads(conn.in(), conn.tail()); heads > 0; heads--) {
+                ByteBuffer out = response.duplicate();
+                while (out.hasRemaining()) {
+                  c.write(out); // a floor, not a server: spins on a full socket buffer
+                }
+              }
+            }
+            if (n < 0) {
+              key.cancel();
+              c.close();
+            }
+          } catch (IOException e) {
+            key.cancel();
+            c.close();
+          }
+        }
+      }
+    }
+  }
+
+  private static void closeQuietly(StreamConnection c) {
+    try {
+      c.close();
+    } catch (IOException ignored) {
+      // closing after a failed read or write: nothing left to do
+    }
+  }
+}
