@@ -32,7 +32,6 @@ public final class Http1 {
     return false;
   }
 
-  /** The value of a hex digit (a byte or a char), or -1 for anything else. */
   /** Whether {@code s[from, to)} is an RFC 9110 token (a field name), at least one character. */
   public static boolean isToken(String s, int from, int to) {
     if (from >= to) {
@@ -52,6 +51,7 @@ public final class Http1 {
     return true;
   }
 
+  /** The value of a hex digit (a byte or a char), or -1 for anything else. */
   public static int hex(int c) {
     if (c >= '0' && c <= '9') {
       return c - '0';
