@@ -14,7 +14,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.xnio.ChannelListener;
-import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
 import org.xnio.XnioIoThread;
@@ -88,8 +87,9 @@ public final class ConnectionGuard implements ChannelListener<StreamConnection> 
     HeadTimer timer = new HeadTimer(channel.getSourceChannel().getConduit(), channel);
     channel.getSourceChannel().setConduit(timer);
     delegate.handleEvent(channel);
-    ChannelListener<? super StreamConnection> undertows = channel.getCloseListener();
     boolean perClientCounted = counted;
+    // XNIO adds this to the close listener Undertow set (it merges them): calling Undertow's from
+    // here too ran its close handling, and every ServerConnection close listener, twice.
     channel.setCloseListener(
         c -> {
           open.decrementAndGet();
@@ -97,9 +97,6 @@ public final class ConnectionGuard implements ChannelListener<StreamConnection> 
             release(client);
           }
           timer.closed();
-          if (undertows != null) {
-            ChannelListeners.invokeChannelListener(c, undertows);
-          }
         });
   }
 
