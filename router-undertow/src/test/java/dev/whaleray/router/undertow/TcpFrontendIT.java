@@ -460,7 +460,7 @@ class TcpFrontendIT {
     final Thread thread;
 
     GreetingServer() throws IOException {
-      server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+      server = dev.whaleray.router.undertow.testing.Ports.listen(10);
       thread =
           new Thread(
               () -> {
@@ -499,7 +499,7 @@ class TcpFrontendIT {
     final ExecutorService threads = Executors.newCachedThreadPool();
 
     EchoServer() throws IOException {
-      server = new ServerSocket(0, 100, InetAddress.getLoopbackAddress());
+      server = dev.whaleray.router.undertow.testing.Ports.listen(100);
       threads.execute(this::acceptLoop);
     }
 

@@ -27,4 +27,19 @@ public final class Ports {
       }
     }
   }
+
+  /**
+   * A listening loopback socket on a port {@link #free()} never returned: a server bound after a
+   * test took a "refusing" port could otherwise get that same port from the kernel, and the
+   * refusing endpoint would answer.
+   */
+  public static ServerSocket listen(int backlog) throws IOException {
+    while (true) {
+      ServerSocket s = new ServerSocket(0, backlog, InetAddress.getLoopbackAddress());
+      if (!HANDED_OUT.contains(s.getLocalPort())) {
+        return s;
+      }
+      s.close();
+    }
+  }
 }
