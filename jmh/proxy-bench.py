@@ -249,6 +249,15 @@ def start_undertow(backend_port):
     return s
 
 
+def start_relay(backend_port):
+    """Not a proxy: XNIO relaying bytes (OkServers relay), the floor of any proxy on that IO layer."""
+    port = free_port()
+    s = Server("relay", [JAVA] + JAVA_OPTS + ["-cp", BENCH_JAR,
+               "dev.whaleray.jmh.OkServers", "relay", str(port), str(backend_port)], port, 0)
+    wait_http(port, PATH)
+    return s
+
+
 def check_proxying(port):
     """That a contender answers PATH with the backend's body and strips the prefix: the backend
     answers /strip-check (never requested by the benchmark) with its own body, and anything
@@ -349,7 +358,7 @@ def aot_flags(jar):
     return ["-XX:AOTCache=" + _aot_caches[jar]]
 
 
-JAVA_CONTENDERS = ("undertow", "scg", "vertx", "whaleray")  # name prefixes: JIT warm-up
+JAVA_CONTENDERS = ("undertow", "scg", "vertx", "whaleray", "relay")  # name prefixes: JIT warm-up
 HOST = None  # --host: the Host header wrk sends (default: wrk's own, 127.0.0.1:<port>)
 H2 = False  # --h2: HTTP/2 (h2c by prior knowledge) from h2load instead of HTTP/1.1 from wrk
 H2_STREAMS = 10  # concurrent streams per connection with --h2
@@ -451,6 +460,7 @@ def main():
     try:
         starters = {"nginx": start_nginx, "haproxy": start_haproxy,
                     "undertow": start_undertow, "scg": start_scg, "vertx": start_vertx,
+                    "relay": start_relay,
                     "whaleray": start_whaleray,
                     "whaleray-observed": lambda p: start_whaleray(
                         p, None, "whaleray-observed", observed=True),

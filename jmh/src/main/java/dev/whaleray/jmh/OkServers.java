@@ -30,7 +30,13 @@ import org.xnio.conduits.ConduitStreamSourceChannel;
  * <p>The bare servers count complete request heads ({@code CRLF CRLF}) and answer each; they do not
  * parse anything else, so they are a floor, not a server. Body-less requests only.
  *
- * <p>{@code java -cp benchmarks.jar dev.whaleray.jmh.OkServers undertow|xnio|nio PORT}
+ * <p>{@code relay} is a proxy's floor on XNIO, for jmh/proxy-bench.py: one upstream connection per
+ * client connection, the client's bytes passed on with {@code /services/demo} cut from a request
+ * line that starts the read, the upstream's bytes passed back as they are. No parsing, no pool, no
+ * routing: what relaying costs on this IO layer, below any real proxy's work.
+ *
+ * <p>{@code java -cp benchmarks.jar dev.whaleray.jmh.OkServers undertow|xnio|nio PORT}, or {@code
+ * relay PORT BACKEND_PORT}
  */
 public final class OkServers {
   private OkServers() {}
@@ -53,7 +59,8 @@ public final class OkServers {
       case "undertow" -> undertow(port);
       case "xnio" -> xnio(port);
       case "nio" -> nio(port);
-      default -> throw new IllegalArgumentException("undertow, xnio or nio, not " + args[0]);
+      case "relay" -> relay(port, Integer.parseInt(args[2]));
+      default -> throw new IllegalArgumentException("undertow, xnio, nio or relay, not " + args[0]);
     }
     System.out.println(args[0] + " ok server on 127.0.0.1:" + port);
   }
@@ -135,6 +142,133 @@ public final class OkServers {
                 .set(Options.REUSE_ADDRESSES, true)
                 .getMap());
     server.resumeAccepts();
+  }
+
+  private static final byte[] PREFIX = "GET /services/demo/".getBytes(StandardCharsets.US_ASCII);
+
+  private static void relay(int port, int backendPort) throws IOException {
+    XnioWorker worker =
+        Xnio.getInstance()
+            .createWorker(
+                OptionMap.builder()
+                    .set(Options.WORKER_IO_THREADS, 1)
+                    .set(Options.WORKER_TASK_CORE_THREADS, 1)
+                    .set(Options.WORKER_TASK_MAX_THREADS, 1)
+                    .set(Options.TCP_NODELAY, true)
+                    .getMap());
+    InetSocketAddress backend = new InetSocketAddress("127.0.0.1", backendPort);
+    ChannelListener<AcceptingChannel<StreamConnection>> accept =
+        server -> {
+          StreamConnection c;
+          try {
+            while ((c = server.accept()) != null) {
+              StreamConnection client = c;
+              client
+                  .getIoThread()
+                  .openStreamConnection(
+                      backend,
+                      upstream -> pair(client, upstream),
+                      OptionMap.create(Options.TCP_NODELAY, true))
+                  .addNotifier(
+                      (future, attachment) -> {
+                        if (future.getStatus() != org.xnio.IoFuture.Status.DONE) {
+                          closeQuietly(client);
+                        }
+                      },
+                      null);
+            }
+          } catch (IOException e) {
+            System.err.println("accept: " + e);
+          }
+        };
+    worker
+        .createStreamConnectionServer(
+            new InetSocketAddress("127.0.0.1", port),
+            accept,
+            OptionMap.builder()
+                .set(Options.TCP_NODELAY, true)
+                .set(Options.BACKLOG, 4096)
+                .set(Options.REUSE_ADDRESSES, true)
+                .getMap())
+        .resumeAccepts();
+  }
+
+  /** Both directions of one client connection, once its upstream connection is open. */
+  private static void pair(StreamConnection client, StreamConnection upstream) {
+    ByteBuffer up = ByteBuffer.allocateDirect(16 * 1024);
+    ByteBuffer down = ByteBuffer.allocateDirect(16 * 1024);
+    client
+        .getSourceChannel()
+        .getReadSetter()
+        .set(
+            ch -> {
+              try {
+                int n;
+                while ((n = ch.read(up)) > 0) {
+                  up.flip();
+                  if (startsWith(up, PREFIX)) {
+                    // "GET /services/demo/x" -> "GET /x": the prefix strip every contender does
+                    up.position(PREFIX.length - 5);
+                    up.put(up.position(), (byte) 'G')
+                        .put(up.position() + 1, (byte) 'E')
+                        .put(up.position() + 2, (byte) 'T')
+                        .put(up.position() + 3, (byte) ' ');
+                  }
+                  writeAll(upstream.getSinkChannel(), up);
+                  up.clear();
+                }
+                if (n < 0) {
+                  closeQuietly(client);
+                  closeQuietly(upstream);
+                }
+              } catch (IOException e) {
+                closeQuietly(client);
+                closeQuietly(upstream);
+              }
+            });
+    upstream
+        .getSourceChannel()
+        .getReadSetter()
+        .set(
+            ch -> {
+              try {
+                int n;
+                while ((n = ch.read(down)) > 0) {
+                  down.flip();
+                  writeAll(client.getSinkChannel(), down);
+                  down.clear();
+                }
+                if (n < 0) {
+                  closeQuietly(client);
+                  closeQuietly(upstream);
+                }
+              } catch (IOException e) {
+                closeQuietly(client);
+                closeQuietly(upstream);
+              }
+            });
+    client.getSourceChannel().resumeReads();
+    upstream.getSourceChannel().resumeReads();
+  }
+
+  private static boolean startsWith(ByteBuffer b, byte[] prefix) {
+    if (b.remaining() < prefix.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (b.get(b.position() + i) != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void writeAll(ConduitStreamSinkChannel sink, ByteBuffer b) throws IOException {
+    while (b.hasRemaining()) {
+      if (sink.write(b) == 0) {
+        sink.awaitWritable(); // a floor, not a proxy: never taken by wrk's small messages
+      }
+    }
   }
 
   private static void serve(StreamConnection c, ByteBuffer response) {
