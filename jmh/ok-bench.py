@@ -14,6 +14,7 @@ layer it is built on (JDK NIO, XNIO) and how much is Undertow's HTTP layer.
 import argparse
 import importlib.util
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -84,9 +85,14 @@ def main():
                 med = {k: statistics.median(x[k] for x in runs)
                        for k in ("rps", "p99", "user", "sys", "errors")}
                 cpu = [x["user"] + x["sys"] for x in runs]
-                ratio = "" if "nginx" not in got or name == "nginx" else "%.2f" % statistics.median(
-                    (x["user"] + x["sys"]) / (g["user"] + g["sys"])
-                    for x, g in zip(runs, got["nginx"]))
+                if "nginx" not in got:
+                    ratio = "-"
+                elif name == "nginx":
+                    ratio = "1"
+                else:
+                    ratio = "%.2f" % statistics.median(
+                        (x["user"] + x["sys"]) / max(g["user"] + g["sys"], 1e-9)
+                        for x, g in zip(runs, got["nginx"]))
                 rows.append((c, name, med, statistics.median(cpu), ratio))
         print("\n| connections | server | req/s | p99 ms | user µs/req | system µs/req "
               "| CPU µs/req | CPU x nginx | errors |")
@@ -94,10 +100,11 @@ def main():
         for c, name, med, cpu, ratio in rows:
             print("| %d | %s | %s | %.2f | %.1f | %.1f | %.1f | %s | %d |" % (
                 c, name, format(round(med["rps"]), ","), med["p99"], med["user"], med["sys"],
-                cpu, ratio or "1", med["errors"]))
+                cpu, ratio, med["errors"]))
     finally:
         for s in servers:
             s.stop()
+        shutil.rmtree(pb.WORK, ignore_errors=True)
 
 
 if __name__ == "__main__":

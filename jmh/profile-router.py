@@ -70,6 +70,7 @@ def summarize(path, top, requests):
     print("collections: %d, pauses %.1f ms in all, longest %.2f ms"
           % (len(pauses), 1000 * sum(pauses), 1000 * max(pauses, default=0)))
     events = [e for e in events if e["type"] in ("jdk.ExecutionSample", "jdk.ObjectAllocationSample")]
+    events.sort(key=lambda e: e["values"].get("startTime", ""))  # each thread's first sample first
     self_time, ours, alloc_cls, alloc_site = (collections.Counter() for _ in range(4))
     samples = 0
     alloc_total = 0
@@ -158,7 +159,7 @@ def main():
     pb.JAVA = args.java or pb.find_java(pb.dockerfile_jdk())
     if args.java_opts is not None:
         pb.JAVA_OPTS[:] = args.java_opts.split()
-    if args.async_profiler:
+    if args.async_profiler and pb.java_major(pb.JAVA) >= 21:
         pb.JAVA_OPTS.append("-XX:+EnableDynamicAgentLoading")  # attached after the warm-up
     os.makedirs(args.out, exist_ok=True)
     pb.WORK = tempfile.mkdtemp(prefix="profile-router-")
@@ -176,11 +177,13 @@ def main():
         pid = str(router.proc.pid)
         for c in conns:
             path = os.path.join(args.out, "router-c%d.jfr" % c)
+            # CPU time per request from a run without a recording, like nginx's.
+            cpu0 = router.cpu_split()
+            plain = pb.wrk(router.port, c, args.seconds)
+            cpu1 = router.cpu_split()
             subprocess.run(["jcmd", pid, "JFR.start", "name=p%d" % c, "settings=profile"],
                            check=True, capture_output=True)
-            cpu0 = router.cpu_split()
             res = pb.wrk(router.port, c, args.seconds)
-            cpu1 = router.cpu_split()
             subprocess.run(["jcmd", pid, "JFR.stop", "name=p%d" % c, "filename=" + path],
                            check=True, capture_output=True)
             n0 = nginx.cpu_split()
@@ -189,10 +192,10 @@ def main():
             print("\n## %d connections: %.0f req/s, p50 %.2f ms, p99 %.2f ms, errors %d, RSS %d MB"
                   " (%s)\n" % (c, res["rps"], res["p50"], res["p99"], res["errors"],
                                 router.rss_mb(), path))
-            print("CPU per request, user + system: router %.1f + %.1f us, nginx %.1f + %.1f us"
-                  " (nginx %.0f req/s)" % (
-                      1e6 * (cpu1[0] - cpu0[0]) / max(res["good"], 1),
-                      1e6 * (cpu1[1] - cpu0[1]) / max(res["good"], 1),
+            print("CPU per request, user + system (runs without a recording): router %.1f + %.1f"
+                  " us (%.0f req/s), nginx %.1f + %.1f us (%.0f req/s)" % (
+                      1e6 * (cpu1[0] - cpu0[0]) / max(plain["good"], 1),
+                      1e6 * (cpu1[1] - cpu0[1]) / max(plain["good"], 1), plain["rps"],
                       1e6 * (n1[0] - n0[0]) / max(ng["good"], 1),
                       1e6 * (n1[1] - n0[1]) / max(ng["good"], 1), ng["rps"]))
             summarize(path, args.top, res["good"])

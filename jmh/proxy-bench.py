@@ -255,6 +255,7 @@ def start_relay(backend_port):
     s = Server("relay", [JAVA] + JAVA_OPTS + ["-cp", BENCH_JAR,
                "dev.whaleray.jmh.OkServers", "relay", str(port), str(backend_port)], port, 0)
     wait_http(port, PATH)
+    check_proxying(port)
     return s
 
 

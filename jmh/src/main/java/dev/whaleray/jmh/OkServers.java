@@ -83,12 +83,12 @@ public final class OkServers {
 
   /**
    * Counts the request heads that end in {@code buf} (from 0 to its position), keeps the bytes
-   * after the last one at the start of {@code buf}, and returns the count. {@code tail} carries how
-   * many bytes of {@code CRLF CRLF} the kept bytes already matched.
+   * after the last one at the start of {@code buf} (a partial head, scanned again from its start
+   * with the next read), and returns the count.
    */
-  static int completeHeads(ByteBuffer buf, int[] tail) {
+  static int completeHeads(ByteBuffer buf) {
     int end = buf.position();
-    int matched = tail[0];
+    int matched = 0;
     int heads = 0;
     int after = 0;
     for (int i = 0; i < end; i++) {
@@ -103,7 +103,6 @@ public final class OkServers {
         matched = b == '\r' ? 1 : 0;
       }
     }
-    tail[0] = matched;
     buf.limit(end).position(after);
     buf.compact();
     return heads;
@@ -273,7 +272,6 @@ public final class OkServers {
 
   private static void serve(StreamConnection c, ByteBuffer response) {
     ByteBuffer in = ByteBuffer.allocateDirect(4096);
-    int[] tail = new int[1];
     ConduitStreamSourceChannel source = c.getSourceChannel();
     ConduitStreamSinkChannel sink = c.getSinkChannel();
     source
@@ -283,7 +281,7 @@ public final class OkServers {
               try {
                 int n;
                 while ((n = ch.read(in)) > 0) {
-                  for (int heads = completeHeads(in, tail); heads > 0; heads--) {
+                  for (int heads = completeHeads(in); heads > 0; heads--) {
                     ByteBuffer out = response.duplicate();
                     while (out.hasRemaining()) {
                       if (sink.write(out) == 0) {
@@ -323,8 +321,8 @@ public final class OkServers {
     t.start();
   }
 
-  /** One connection's read buffer and how much of a head terminator it already matched. */
-  private record Conn(ByteBuffer in, int[] tail) {}
+  /** One connection's read buffer. */
+  private record Conn(ByteBuffer in) {}
 
   private static void loop(Selector selector, ByteBuffer response) throws IOException {
     while (true) {
@@ -338,10 +336,7 @@ public final class OkServers {
           while ((c = ((ServerSocketChannel) key.channel()).accept()) != null) {
             c.configureBlocking(false);
             c.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
-            c.register(
-                selector,
-                SelectionKey.OP_READ,
-                new Conn(ByteBuffer.allocateDirect(4096), new int[1]));
+            c.register(selector, SelectionKey.OP_READ, new Conn(ByteBuffer.allocateDirect(4096)));
           }
         } else if (key.isReadable()) {
           SocketChannel c = (SocketChannel) key.channel();
@@ -349,7 +344,7 @@ public final class OkServers {
           try {
             int n;
             while ((n = c.read(conn.in())) > 0) {
-              for (int heads = completeHeads(conn.in(), conn.tail()); heads > 0; heads--) {
+              for (int heads = completeHeads(conn.in()); heads > 0; heads--) {
                 ByteBuffer out = response.duplicate();
                 while (out.hasRemaining()) {
                   c.write(out); // a floor, not a server: spins on a full socket buffer
@@ -358,18 +353,18 @@ public final class OkServers {
             }
             if (n < 0) {
               key.cancel();
-              c.close();
+              closeQuietly(c);
             }
           } catch (IOException e) {
             key.cancel();
-            c.close();
+            closeQuietly(c);
           }
         }
       }
     }
   }
 
-  private static void closeQuietly(StreamConnection c) {
+  private static void closeQuietly(java.io.Closeable c) {
     try {
       c.close();
     } catch (IOException ignored) {

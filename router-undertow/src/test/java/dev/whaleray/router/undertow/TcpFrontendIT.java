@@ -420,13 +420,21 @@ class TcpFrontendIT {
     }
   }
 
+  /** A frontend on a port no test took as a "refusing" one (see {@code Ports.listen}). */
   static TcpFrontend frontend(RouterHandler handler, Duration idle) {
-    return TcpFrontend.builder(handler, "echo")
-        .host("127.0.0.1")
-        .port(0)
-        .ioThreads(2)
-        .idleTimeout(idle)
-        .start();
+    while (true) {
+      TcpFrontend tcp =
+          TcpFrontend.builder(handler, "echo")
+              .host("127.0.0.1")
+              .port(0)
+              .ioThreads(2)
+              .idleTimeout(idle)
+              .start();
+      if (!dev.whaleray.router.undertow.testing.Ports.handedOut(tcp.port())) {
+        return tcp;
+      }
+      tcp.close();
+    }
   }
 
   static Socket connect(int port) throws IOException {

@@ -28,6 +28,11 @@ public final class Ports {
     }
   }
 
+  /** Whether {@link #free()} returned {@code port} in this JVM. */
+  public static boolean handedOut(int port) {
+    return HANDED_OUT.contains(port);
+  }
+
   /**
    * A listening loopback socket on a port {@link #free()} never returned: a server bound after a
    * test took a "refusing" port could otherwise get that same port from the kernel, and the

@@ -86,10 +86,10 @@ public final class ConnectionGuard implements ChannelListener<StreamConnection> 
     }
     HeadTimer timer = new HeadTimer(channel.getSourceChannel().getConduit(), channel);
     channel.getSourceChannel().setConduit(timer);
-    delegate.handleEvent(channel);
     boolean perClientCounted = counted;
-    // XNIO adds this to the close listener Undertow set (it merges them): calling Undertow's from
-    // here too ran its close handling, and every ServerConnection close listener, twice.
+    // Set before Undertow's: XNIO merges close listeners (the first set runs first), so the counts
+    // go down even if Undertow's close handling throws. Calling Undertow's from here too, as this
+    // once did, ran its close handling and every ServerConnection close listener twice.
     channel.setCloseListener(
         c -> {
           open.decrementAndGet();
@@ -98,6 +98,7 @@ public final class ConnectionGuard implements ChannelListener<StreamConnection> 
           }
           timer.closed();
         });
+    delegate.handleEvent(channel);
   }
 
   private void release(@Nullable InetAddress client) {
