@@ -108,7 +108,9 @@ public final class OkServers {
     return heads;
   }
 
-  private static void xnio(int port) throws IOException {
+  /** One XNIO IO thread accepting on {@code port}, each connection to {@code onAccept}. */
+  private static void listen(int port, java.util.function.Consumer<StreamConnection> onAccept)
+      throws IOException {
     XnioWorker worker =
         Xnio.getInstance()
             .createWorker(
@@ -118,63 +120,12 @@ public final class OkServers {
                     .set(Options.WORKER_TASK_MAX_THREADS, 1)
                     .set(Options.TCP_NODELAY, true)
                     .getMap());
-    ByteBuffer response = ByteBuffer.allocateDirect(RESPONSE.length).put(RESPONSE);
-    response.flip();
     ChannelListener<AcceptingChannel<StreamConnection>> accept =
         server -> {
           StreamConnection c;
           try {
             while ((c = server.accept()) != null) {
-              serve(c, response);
-            }
-          } catch (IOException e) {
-            System.err.println("accept: " + e);
-          }
-        };
-    AcceptingChannel<StreamConnection> server =
-        worker.createStreamConnectionServer(
-            new InetSocketAddress("127.0.0.1", port),
-            accept,
-            OptionMap.builder()
-                .set(Options.TCP_NODELAY, true)
-                .set(Options.BACKLOG, 4096)
-                .set(Options.REUSE_ADDRESSES, true)
-                .getMap());
-    server.resumeAccepts();
-  }
-
-  private static final byte[] PREFIX = "GET /services/demo/".getBytes(StandardCharsets.US_ASCII);
-
-  private static void relay(int port, int backendPort) throws IOException {
-    XnioWorker worker =
-        Xnio.getInstance()
-            .createWorker(
-                OptionMap.builder()
-                    .set(Options.WORKER_IO_THREADS, 1)
-                    .set(Options.WORKER_TASK_CORE_THREADS, 1)
-                    .set(Options.WORKER_TASK_MAX_THREADS, 1)
-                    .set(Options.TCP_NODELAY, true)
-                    .getMap());
-    InetSocketAddress backend = new InetSocketAddress("127.0.0.1", backendPort);
-    ChannelListener<AcceptingChannel<StreamConnection>> accept =
-        server -> {
-          StreamConnection c;
-          try {
-            while ((c = server.accept()) != null) {
-              StreamConnection client = c;
-              client
-                  .getIoThread()
-                  .openStreamConnection(
-                      backend,
-                      upstream -> pair(client, upstream),
-                      OptionMap.create(Options.TCP_NODELAY, true))
-                  .addNotifier(
-                      (future, attachment) -> {
-                        if (future.getStatus() != org.xnio.IoFuture.Status.DONE) {
-                          closeQuietly(client);
-                        }
-                      },
-                      null);
+              onAccept.accept(c);
             }
           } catch (IOException e) {
             System.err.println("accept: " + e);
@@ -192,62 +143,73 @@ public final class OkServers {
         .resumeAccepts();
   }
 
-  /** Both directions of one client connection, once its upstream connection is open. */
-  private static void pair(StreamConnection client, StreamConnection upstream) {
-    ByteBuffer up = ByteBuffer.allocateDirect(16 * 1024);
-    ByteBuffer down = ByteBuffer.allocateDirect(16 * 1024);
-    client
-        .getSourceChannel()
+  private static void xnio(int port) throws IOException {
+    ByteBuffer response = ByteBuffer.allocateDirect(RESPONSE.length).put(RESPONSE);
+    response.flip();
+    listen(port, c -> serve(c, response));
+  }
+
+  private static final byte[] PREFIX = "GET /services/demo/".getBytes(StandardCharsets.US_ASCII);
+
+  private static void relay(int port, int backendPort) throws IOException {
+    InetSocketAddress backend = new InetSocketAddress("127.0.0.1", backendPort);
+    listen(
+        port,
+        client ->
+            client
+                .getIoThread()
+                .openStreamConnection(
+                    backend,
+                    upstream -> {
+                      oneWay(client, upstream, true);
+                      oneWay(upstream, client, false);
+                    },
+                    OptionMap.create(Options.TCP_NODELAY, true))
+                .addNotifier(
+                    (future, attachment) -> {
+                      if (future.getStatus() != org.xnio.IoFuture.Status.DONE) {
+                        closeQuietly(client);
+                      }
+                    },
+                    null));
+  }
+
+  /**
+   * One direction of a relayed connection: what {@code from} sends goes to {@code to}, with the
+   * route's prefix cut from a request line that starts a read when {@code strip}; either side's end
+   * or failure closes both.
+   */
+  private static void oneWay(StreamConnection from, StreamConnection to, boolean strip) {
+    ByteBuffer buf = ByteBuffer.allocateDirect(16 * 1024);
+    from.getSourceChannel()
         .getReadSetter()
         .set(
             ch -> {
               try {
                 int n;
-                while ((n = ch.read(up)) > 0) {
-                  up.flip();
-                  if (startsWith(up, PREFIX)) {
+                while ((n = ch.read(buf)) > 0) {
+                  buf.flip();
+                  if (strip && startsWith(buf, PREFIX)) {
                     // "GET /services/demo/x" -> "GET /x": the prefix strip every contender does
-                    up.position(PREFIX.length - 5);
-                    up.put(up.position(), (byte) 'G')
-                        .put(up.position() + 1, (byte) 'E')
-                        .put(up.position() + 2, (byte) 'T')
-                        .put(up.position() + 3, (byte) ' ');
+                    buf.position(PREFIX.length - 5);
+                    buf.put(buf.position(), (byte) 'G')
+                        .put(buf.position() + 1, (byte) 'E')
+                        .put(buf.position() + 2, (byte) 'T')
+                        .put(buf.position() + 3, (byte) ' ');
                   }
-                  writeAll(upstream.getSinkChannel(), up);
-                  up.clear();
+                  writeAll(to.getSinkChannel(), buf);
+                  buf.clear();
                 }
                 if (n < 0) {
-                  closeQuietly(client);
-                  closeQuietly(upstream);
+                  closeQuietly(from);
+                  closeQuietly(to);
                 }
               } catch (IOException e) {
-                closeQuietly(client);
-                closeQuietly(upstream);
+                closeQuietly(from);
+                closeQuietly(to);
               }
             });
-    upstream
-        .getSourceChannel()
-        .getReadSetter()
-        .set(
-            ch -> {
-              try {
-                int n;
-                while ((n = ch.read(down)) > 0) {
-                  down.flip();
-                  writeAll(client.getSinkChannel(), down);
-                  down.clear();
-                }
-                if (n < 0) {
-                  closeQuietly(client);
-                  closeQuietly(upstream);
-                }
-              } catch (IOException e) {
-                closeQuietly(client);
-                closeQuietly(upstream);
-              }
-            });
-    client.getSourceChannel().resumeReads();
-    upstream.getSourceChannel().resumeReads();
+    from.getSourceChannel().resumeReads();
   }
 
   private static boolean startsWith(ByteBuffer b, byte[] prefix) {
