@@ -116,6 +116,36 @@ class UpstreamH2AndTlsIT {
     }
   }
 
+  /** A created {@code traceparent} reaches an h2c backend too (it is written into the head). */
+  @Test
+  void h2cBackendsGetACreatedTraceparent() throws Exception {
+    try (TestBackend backend = TestBackend.startHttp2("h")) {
+      discovery.set("g", List.of(Endpoint.parse(backend.address())));
+      try (RouterHandler handler =
+              RouterHandler.builder()
+                  .discovery(discovery)
+                  .serviceUpstreams(Map.of("g", UpstreamOptions.h2c()))
+                  .createTraceparent(true)
+                  .build();
+          RouterServer server = start(handler)) {
+        HttpResponse<String> made = get(server, "/services/g/t");
+        assertThat(made.statusCode()).isEqualTo(200);
+        assertThat(made.body()).containsPattern("\ntraceparent: 00-[0-9a-f]{32}-[0-9a-f]{16}-01\n");
+        String tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        HttpResponse<String> kept =
+            client.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + server.port() + "/services/g/t"))
+                    .header("traceparent", tp)
+                    .timeout(Duration.ofSeconds(10))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(kept.body()).contains("\ntraceparent: " + tp + "\n");
+        assertThat(kept.body().split("traceparent:", -1)).hasSize(2); // one, not two
+      }
+    }
+  }
+
   @Test
   void h2cCarriesRequestBodiesBothFramings() throws Exception {
     try (TestBackend backend = TestBackend.startHttp2("h")) {

@@ -98,6 +98,18 @@ public final class HeadWriter {
     return this;
   }
 
+  /** {@code v} as 16 lowercase hex digits, leading zeros included (trace context ids). */
+  public HeadWriter hex(long v) {
+    ensure(16);
+    byte[] b = buf;
+    for (int i = len + 15; i >= len; i--, v >>>= 4) {
+      int d = (int) (v & 0xf);
+      b[i] = (byte) (d < 10 ? '0' + d : 'a' + d - 10);
+    }
+    len += 16;
+    return this;
+  }
+
   public HeadWriter crlf() {
     ensure(2);
     buf[len++] = '\r';

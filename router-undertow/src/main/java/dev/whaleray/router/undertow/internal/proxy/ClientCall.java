@@ -61,6 +61,7 @@ final class ClientCall
   private final int pathFrom;
   private final long startNanos;
   private final @Nullable RequestRecord record;
+  private final @Nullable Traceparent created;
   private final boolean hasBody;
 
   private Upstream upstream;
@@ -91,7 +92,8 @@ final class ClientCall
       String path,
       int pathFrom,
       long startNanos,
-      @Nullable RequestRecord record) {
+      @Nullable RequestRecord record,
+      @Nullable Traceparent created) {
     this.pools = pools;
     this.target = target;
     this.thread = upstreams.thread(exchange);
@@ -103,6 +105,7 @@ final class ClientCall
     this.pathFrom = pathFrom;
     this.startNanos = startNanos;
     this.record = record;
+    this.created = created;
     this.hasBody = !exchange.isRequestComplete();
   }
 
@@ -703,6 +706,7 @@ final class ClientCall
         pools.trustForwarded,
         null,
         RequestHead.AS_RECEIVED,
+        created,
         this);
     parseHead(w.buf, w.len, out);
     HeaderValues te = in.get(TE);

@@ -223,13 +223,10 @@ public final class Dispatcher implements HttpHandler {
     if (record != null) {
       record.service = service; // discovery knows it: a bounded tag
     }
-    if (createTraceparent || record != null) {
-      String trace =
-          Traceparent.ensure(exchange.getRequestHeaders(), createTraceparent, record != null);
-      if (record != null) {
-        record.traceId = trace;
-      }
-    }
+    Traceparent created =
+        createTraceparent || record != null
+            ? Traceparent.ensure(exchange.getRequestHeaders(), createTraceparent, record)
+            : null;
     // The route's own rate limit, once per request (here, not before a wait for discovery, which
     // routes the request again).
     // One clock read for the request: both rate limits and the first attempt's latency use it.
@@ -249,7 +246,7 @@ public final class Dispatcher implements HttpHandler {
       // Every endpoint failed its health checks: say so, as the answer may well be an error.
       exchange.getResponseHeaders().put(PANIC, "all endpoints unhealthy");
     }
-    proxy(exchange, view, match, cluster, upstream, now, record);
+    proxy(exchange, view, match, cluster, upstream, now, record, created);
   }
 
   static void noEndpointHasPort(HttpServerExchange exchange, String service, String port) {
@@ -347,7 +344,8 @@ public final class Dispatcher implements HttpHandler {
       Cluster cluster,
       Upstream upstream,
       long now,
-      @Nullable RequestRecord record)
+      @Nullable RequestRecord record,
+      @Nullable Traceparent created)
       throws Exception {
     int strip = match.strippedPrefixLength();
     HeaderMap requestHeaders = exchange.getRequestHeaders();
@@ -410,7 +408,8 @@ public final class Dispatcher implements HttpHandler {
               view.path(),
               strip,
               now,
-              record));
+              record,
+              created));
       return;
     }
     // The router's own HTTP/1.1 client for everything else: it leaves hop-by-hop headers out as it
@@ -420,6 +419,15 @@ public final class Dispatcher implements HttpHandler {
     exchange.dispatch(
         exchange.isInIoThread() ? SameThreadExecutor.INSTANCE : exchange.getIoThread(),
         new ProxyCall(
-            upstreams, exchange, cluster, view, upstream, view.path(), strip, now, record));
+            upstreams,
+            exchange,
+            cluster,
+            view,
+            upstream,
+            view.path(),
+            strip,
+            now,
+            record,
+            created));
   }
 }

@@ -79,6 +79,9 @@ public final class ProxyCall
 
   private final long startNanos; // System.nanoTime() when the request was picked for
 
+  /** A {@code traceparent} the router created for the request, else null: sent on each attempt. */
+  private final @Nullable Traceparent created;
+
   /** Request body bytes read from the client so far. */
   long requestBodyBytes() {
     RequestPump r = request;
@@ -94,13 +97,15 @@ public final class ProxyCall
       String path,
       int pathFrom,
       long startNanos,
-      @Nullable RequestRecord record) {
+      @Nullable RequestRecord record,
+      @Nullable Traceparent created) {
     this.config = config;
     this.thread = config.thread(exchange);
     this.exchange = exchange;
     this.cluster = cluster;
     this.attempts = new Attempts(this, cluster, view, upstream, config.retries, record);
     this.startNanos = startNanos;
+    this.created = created;
     if (record != null) {
       record.call = this;
     }
@@ -260,6 +265,7 @@ public final class ProxyCall
         config.trustForwarded,
         upgrade,
         body == null ? RequestHead.AS_RECEIVED : body.contentLength(),
+        created,
         this);
     ByteBuffer b = w.buffer();
     try {

@@ -81,6 +81,7 @@ final class RequestHead {
    * @param authority the upstream's {@code host:port}, the Host header unless {@code preserveHost}
    * @param upgrade the protocol of an upgrade request (a WebSocket handshake), else null
    * @param contentLength a whole body's length, {@link #AS_RECEIVED} or {@link #CHUNKED}
+   * @param created a {@code traceparent} the router created for the request, else null
    */
   static void headers(
       HeadWriter w,
@@ -90,6 +91,7 @@ final class RequestHead {
       boolean trust,
       @Nullable String upgrade,
       long contentLength,
+      @Nullable Traceparent created,
       Origin origin) {
     String clientHost = in.getFirst(Headers.HOST);
     if (preserveHost && clientHost != null) {
@@ -109,6 +111,9 @@ final class RequestHead {
       }
     }
     forwarded(w, in, clientHost, preserveHost, trust, origin);
+    if (created != null) {
+      created.writeTo(w);
+    }
     if (upgrade != null) {
       w.header(Headers.CONNECTION, "upgrade");
       w.header(Headers.UPGRADE, upgrade);

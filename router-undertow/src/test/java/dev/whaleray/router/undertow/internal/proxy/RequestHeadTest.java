@@ -74,7 +74,7 @@ class RequestHeadTest {
     HeadWriter w = new HeadWriter();
     RequestHead.requestLine(w, Methods.POST, "/services/a/x/y", 11, "q=1");
     RequestHead.headers(
-        w, in, "10.1.2.3:3000", preserveHost, trust, upgrade, contentLength, origin);
+        w, in, "10.1.2.3:3000", preserveHost, trust, upgrade, contentLength, null, origin);
     return new String(w.buf, 0, w.len, StandardCharsets.ISO_8859_1);
   }
 
