@@ -39,6 +39,9 @@ public class RouteMatchBenchmark {
   private RequestView hitNamedPort;
   private RequestView miss;
   private RequestView invalidId;
+  private RequestView hostHit;
+  private RequestView hostPortHit;
+  private Router hostRoutes;
 
   @Setup
   public void setUp() {
@@ -60,6 +63,14 @@ public class RouteMatchBenchmark {
     miss = RequestView.of("GET", "example.com", "/other/path");
     hitNamedPort = RequestView.of("GET", "example.com", "/services/catalog:metrics/items/42");
     invalidId = RequestView.of("GET", "example.com", "/services/a.b/x");
+    // Host templates, as behind an ALB: the service (and port) from the Host's first label.
+    hostRoutes =
+        Router.builder()
+            .route(Route.host("{port}--{service}.ports.example.com"))
+            .route(Route.host("{service}.apps.example.com"))
+            .build();
+    hostHit = RequestView.of("GET", "catalog.apps.example.com", "/items/42");
+    hostPortHit = RequestView.of("GET", "metrics--catalog.ports.example.com", "/items/42");
 
     // Fail fast if a router change makes a benchmark measure something else than its name says.
     expect(defaultRoutes.match(hit), RouteMatch.Kind.MATCHED, "catalog");
@@ -69,6 +80,11 @@ public class RouteMatchBenchmark {
       throw new IllegalStateException("expected port metrics");
     }
     expect(defaultRoutes.match(invalidId), RouteMatch.Kind.INVALID_SERVICE, null);
+    expect(hostRoutes.match(hostHit), RouteMatch.Kind.MATCHED, "catalog");
+    expect(hostRoutes.match(hostPortHit), RouteMatch.Kind.MATCHED, "catalog");
+    if (!"metrics".equals(hostRoutes.match(hostPortHit).port())) {
+      throw new IllegalStateException("expected port metrics from the host");
+    }
     RouteMatch last = tenRoutes.match(hit);
     expect(last, RouteMatch.Kind.MATCHED, "catalog");
     if (!Route.path("/services/{service}").equals(last.route())) {
@@ -114,5 +130,17 @@ public class RouteMatchBenchmark {
   @Benchmark
   public RouteMatch tenRoutesLastHit() {
     return tenRoutes.match(hit);
+  }
+
+  /** {@code GET catalog.apps.example.com/items/42} on a {@code {service}.apps...} host route. */
+  @Benchmark
+  public RouteMatch hostTemplateHit() {
+    return hostRoutes.match(hostHit);
+  }
+
+  /** {@code metrics--catalog.ports.example.com}: the service and the port from the host. */
+  @Benchmark
+  public RouteMatch hostTemplatePortHit() {
+    return hostRoutes.match(hostPortHit);
   }
 }

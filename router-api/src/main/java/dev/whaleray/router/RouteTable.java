@@ -9,10 +9,10 @@ import org.jspecify.annotations.Nullable;
  * The built-in {@link Router}: an array of routes tried in order; see {@link Route}.
  *
  * <p>Hits allocate nothing once warm: a route with a fixed service has its {@link RouteMatch} built
- * up front, and a {@code {service}} path segment is looked up in a small cache of recent (route,
- * raw segment) matches by comparing characters in place, so the service name is not cut out of the
- * path again on every request. The cache is a racy array of immutable entries (final fields publish
- * safely); a lost write only costs a later miss.
+ * up front, and a {@code {service}} path segment or Host label is looked up in a small cache of
+ * recent (route, raw segment or label) matches by comparing characters in place, so the service
+ * name is not cut out of the path or host again on every request. The caches are racy arrays of
+ * immutable entries (final fields publish safely); a lost write only costs a later miss.
  */
 final class RouteTable implements Router {
   private static final int CACHE_SIZE = 1024; // a power of two
@@ -20,6 +20,7 @@ final class RouteTable implements Router {
   private final Route[] routes;
   private final @Nullable RouteMatch[] fixed;
   private final @Nullable Hit[] cache = new Hit[CACHE_SIZE];
+  private final @Nullable HostHit[] hostCache = new HostHit[CACHE_SIZE];
 
   /** A cached match of a route's {@code {service}} path segment. */
   private static final class Hit {
@@ -28,6 +29,23 @@ final class RouteTable implements Router {
     final RouteMatch match;
 
     Hit(Route route, String raw, RouteMatch match) {
+      this.route = route;
+      this.raw = raw;
+      this.match = match;
+    }
+  }
+
+  /**
+   * A cached reading of a host template route's label (the Host up to the route's suffix): the
+   * match when the rest of the route also matches, an invalid port's match to answer at once, or
+   * null when the label is not a service name (the route does not apply).
+   */
+  private static final class HostHit {
+    final Route route;
+    final String raw;
+    final @Nullable RouteMatch match;
+
+    HostHit(Route route, String raw, @Nullable RouteMatch match) {
       this.route = route;
       this.raw = raw;
       this.match = match;
@@ -54,6 +72,7 @@ final class RouteTable implements Router {
     String path = null;
     for (int i = 0; i < routes.length; i++) {
       Route route = routes[i];
+      RouteMatch hostMatch = null;
       String service = route.service();
       String port = route.port();
       if (route.hostExact != null || route.hostSuffix != null) {
@@ -71,29 +90,17 @@ final class RouteTable implements Router {
               || !host.regionMatches(true, labelLength, suffix, 0, suffix.length())) {
             continue;
           }
-          String label;
-          if (route.hostPortVariable) {
-            // "metrics--demo.apps.example.com": the port, "--", then the service.
-            int dashes = host.indexOf("--");
-            if (dashes <= 0 || dashes + 2 >= labelLength) {
-              continue;
-            }
-            label = ServiceNames.normalize(host.substring(dashes + 2, labelLength));
-            if (label == null) {
-              continue;
-            }
-            String value = host.substring(0, dashes).toLowerCase(java.util.Locale.ROOT);
-            if (!isPortReference(value)) {
-              return RouteMatch.invalidPort(route, label, value);
-            }
-            port = value;
-          } else {
-            label = ServiceNames.normalize(host.substring(0, labelLength));
-          }
-          if (label == null) {
+          HostHit h = hostLabel(i, route, host, labelLength);
+          RouteMatch byHost = h.match;
+          if (byHost == null) {
             continue; // a deeper or malformed subdomain is not ours
           }
-          service = label;
+          if (byHost.kind() != RouteMatch.Kind.MATCHED) {
+            return byHost; // a port that is neither a name nor a number
+          }
+          hostMatch = byHost;
+          service = byHost.service();
+          port = byHost.port();
         }
       }
       int strip = 0;
@@ -145,10 +152,69 @@ final class RouteTable implements Router {
       if (constant != null) {
         return constant;
       }
+      if (hostMatch != null) {
+        return hostMatch; // built with this route's strip (its fixed path prefix, else 0)
+      }
       // A route without a {service} placeholder names its service (checked when it was built).
       return RouteMatch.matched(route, requireNonNull(service), port, strip);
     }
     return RouteMatch.NONE;
+  }
+
+  /**
+   * The reading of a host template route's label, {@code host.substring(0, labelLength)}: from the
+   * cache when the same label was read for this route lately, else read and cached.
+   */
+  private HostHit hostLabel(int index, Route route, String host, int labelLength) {
+    int hash = index;
+    for (int c = 0; c < labelLength; c++) {
+      hash = 31 * hash + host.charAt(c);
+    }
+    int slot = (hash ^ (hash >>> 16)) & (CACHE_SIZE - 1);
+    HostHit hit = hostCache[slot];
+    if (hit != null
+        && hit.route == route
+        && hit.raw.length() == labelLength
+        && host.regionMatches(0, hit.raw, 0, labelLength)) {
+      return hit;
+    }
+    String raw = host.substring(0, labelLength);
+    HostHit h = new HostHit(route, raw, readLabel(route, raw));
+    hostCache[slot] = h;
+    return h;
+  }
+
+  /**
+   * What a host template route makes of its label: {@code demo}, or {@code metrics--demo} for a
+   * route with a port variable; null when the label is not ours.
+   */
+  private static @Nullable RouteMatch readLabel(Route route, String raw) {
+    String port = route.port();
+    String label;
+    if (route.hostPortVariable) {
+      // "metrics--demo.apps.example.com": the port, "--", then the service.
+      int dashes = raw.indexOf("--");
+      if (dashes <= 0 || dashes + 2 >= raw.length()) {
+        return null;
+      }
+      label = ServiceNames.normalize(raw.substring(dashes + 2));
+      if (label == null) {
+        return null;
+      }
+      String value = raw.substring(0, dashes).toLowerCase(java.util.Locale.ROOT);
+      if (!isPortReference(value)) {
+        return RouteMatch.invalidPort(route, label, value);
+      }
+      port = value;
+    } else {
+      label = ServiceNames.normalize(raw);
+    }
+    if (label == null) {
+      return null;
+    }
+    String before = route.pathBefore;
+    // Used only when the path has no {service} of its own: then the strip is the fixed prefix.
+    return RouteMatch.matched(route, label, port, before == null ? 0 : before.length());
   }
 
   /**

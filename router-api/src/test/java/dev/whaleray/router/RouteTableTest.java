@@ -243,4 +243,61 @@ class RouteTableTest {
           .isEqualTo(("/services/s" + i).length());
     }
   }
+
+  /**
+   * Host template routes read each label once (issue 15: they cut and normalised the label and
+   * built a match on every request, 88-136 B): repeated hosts reuse their match, and the cache
+   * never carries one route's reading to another or past a path that does not match.
+   */
+  @Test
+  void repeatedHostTemplateHitsReuseTheirMatchAndStayCorrect() {
+    Router router =
+        Router.builder()
+            .route(Route.hostAndPath("{service}.api.example.com", "/v1"))
+            .route(Route.host("{port}--{service}.ports.example.com"))
+            .route(Route.host("{service}.apps.example.com"))
+            .route(Route.host("{service}.other.example.com"))
+            .build();
+    RouteMatch first = match(router, "catalog.apps.example.com", "/a");
+    RouteMatch again = match(router, "catalog.apps.example.com", "/b");
+    assertThat(again).isSameAs(first);
+    assertThat(again.service()).isEqualTo("catalog");
+    assertThat(again.strippedPrefixLength()).isZero();
+    // The same label under another route is that route's own match.
+    RouteMatch other = match(router, "catalog.other.example.com", "/a");
+    assertThat(other.service()).isEqualTo("catalog");
+    assertThat(other.route()).isEqualTo(Route.host("{service}.other.example.com"));
+    assertThat(match(router, "catalog.apps.example.com", "/c").route())
+        .isEqualTo(Route.host("{service}.apps.example.com"));
+    // Upper case: the same service, read again.
+    assertThat(match(router, "CATALOG.apps.example.com", "/").service()).isEqualTo("catalog");
+    // A host and path route: the label's reading is kept, the path still decides.
+    RouteMatch v1 = match(router, "shop.api.example.com", "/v1/items");
+    assertThat(v1.service()).isEqualTo("shop");
+    assertThat(v1.strippedPrefixLength()).isEqualTo(3);
+    assertThat(match(router, "shop.api.example.com", "/v1/x")).isSameAs(v1);
+    assertThat(match(router, "shop.api.example.com", "/v2/items").kind()).isEqualTo(Kind.NO_ROUTE);
+    assertThat(match(router, "shop.api.example.com", "/v1").service()).isEqualTo("shop");
+    // Ports from the host: a name, a number, and a bad one answered (again) as invalid.
+    RouteMatch metrics = match(router, "metrics--catalog.ports.example.com", "/");
+    assertThat(metrics.port()).isEqualTo("metrics");
+    assertThat(match(router, "metrics--catalog.ports.example.com", "/x")).isSameAs(metrics);
+    assertThat(match(router, "9100--catalog.ports.example.com", "/").port()).isEqualTo("9100");
+    for (int i = 0; i < 2; i++) {
+      RouteMatch bad = match(router, "no_such--catalog.ports.example.com", "/");
+      assertThat(bad.kind()).isEqualTo(Kind.INVALID_PORT);
+      assertThat(bad.invalidValue()).isEqualTo("no_such");
+    }
+    // Labels that are not service names fall through to the next route, every time.
+    for (int i = 0; i < 2; i++) {
+      assertThat(match(router, "a.b.apps.example.com", "/").kind()).isEqualTo(Kind.NO_ROUTE);
+      assertThat(match(router, "--catalog.ports.example.com", "/").kind()).isEqualTo(Kind.NO_ROUTE);
+    }
+    // Many distinct hosts: every answer stays right whatever the cache keeps.
+    for (int i = 0; i < 5000; i++) {
+      RouteMatch m = match(router, "s" + i + ".apps.example.com", "/x");
+      assertThat(m.service()).isEqualTo("s" + i);
+      assertThat(m.route()).isEqualTo(Route.host("{service}.apps.example.com"));
+    }
+  }
 }
