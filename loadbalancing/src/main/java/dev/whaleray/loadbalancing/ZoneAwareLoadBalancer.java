@@ -2,12 +2,17 @@ package dev.whaleray.loadbalancing;
 
 import dev.whaleray.router.Endpoint;
 import dev.whaleray.router.EndpointSet;
+import dev.whaleray.router.RequestView;
 import dev.whaleray.router.lb.LoadBalancer;
+import dev.whaleray.router.lb.PickResult;
 import dev.whaleray.router.lb.Picker;
+import dev.whaleray.router.lb.Tried;
+import dev.whaleray.router.lb.Upstream;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,16 +31,20 @@ import org.jspecify.annotations.Nullable;
  * spill earlier, 0 to stay local while one endpoint is left.
  *
  * <p>The choice is made in {@code update()}: the inner policy gets an {@link EndpointSet} of the
- * local endpoints or the full snapshot, and its picker is returned as is, so zone-awareness costs
- * nothing per pick. Per-endpoint counters of endpoints outside the chosen subset are dropped by the
- * inner policy and restart at 0 when they are used again (in-flight counts of requests that started
- * before such a switch are not carried over). Control-plane state only: the class is used from the
- * serial {@code update()} thread and is not thread-safe otherwise.
+ * local endpoints or the full snapshot, so zone-awareness costs a first pick nothing but a check of
+ * the tried set. A retry that finds every local endpoint tried goes to the other zones' endpoints
+ * in turn, those not tried yet: a retry must not fail while other zones can answer (two local tasks
+ * refusing connections would otherwise cost the request its retry). Per-endpoint counters of
+ * endpoints outside the chosen subset are dropped by the inner policy and restart at 0 when they
+ * are used again (in-flight counts of requests that started before such a switch are not carried
+ * over). Control-plane state only: the class is used from the serial {@code update()} thread and is
+ * not thread-safe otherwise.
  */
 final class ZoneAwareLoadBalancer implements LoadBalancer, LoadBalancers.Decorated {
   private final LoadBalancer inner;
   private final String zone;
   private final double minFraction;
+  private final UpstreamTable others = new UpstreamTable();
   private boolean local;
 
   ZoneAwareLoadBalancer(LoadBalancer inner, String zone, double minFraction) {
@@ -66,9 +75,61 @@ final class ZoneAwareLoadBalancer implements LoadBalancer, LoadBalancers.Decorat
     }
     local = useLocal(localEndpoints.size(), active, zones.size(), minFraction);
     if (!local || localEndpoints.size() == all.size()) {
+      others.update(EndpointSet.of(endpoints.service(), endpoints.revision(), List.of()));
       return inner.update(endpoints);
     }
-    return inner.update(EndpointSet.of(endpoints.service(), endpoints.revision(), localEndpoints));
+    List<Endpoint> elsewhere = new ArrayList<>(active - localEndpoints.size());
+    for (Endpoint e : all) {
+      if (!(anyWeighted && e.weight() == 0) && !zone.equals(e.zone())) {
+        elsewhere.add(e);
+      }
+    }
+    Picker localPicker =
+        inner.update(EndpointSet.of(endpoints.service(), endpoints.revision(), localEndpoints));
+    CountingUpstream[] spill =
+        others.update(EndpointSet.of(endpoints.service(), endpoints.revision(), elsewhere));
+    return spill.length == 0 ? localPicker : new SpillOnRetry(localPicker, spill);
+  }
+
+  /**
+   * The local zone's picker, and the other zones' endpoints for a retry that has tried every local
+   * one; those are taken in turn (a shared cursor), skipping the ones this request tried.
+   */
+  private static final class SpillOnRetry implements Picker {
+    private final Picker local;
+    private final CountingUpstream[] elsewhere;
+    private final AtomicInteger cursor = new AtomicInteger();
+
+    SpillOnRetry(Picker local, CountingUpstream[] elsewhere) {
+      this.local = local;
+      this.elsewhere = elsewhere;
+    }
+
+    @Override
+    public PickResult pick(RequestView request, Tried tried) {
+      PickResult r = local.pick(request, tried);
+      if (tried.count() == 0 || r.isDrop()) {
+        return r; // first attempts stay local; a drop is the policy's answer
+      }
+      Upstream u = r.upstream();
+      if (u != null && !tried.contains(u)) {
+        return r;
+      }
+      int n = elsewhere.length;
+      int start = Math.floorMod(cursor.getAndIncrement(), n);
+      for (int k = 0; k < n; k++) {
+        CountingUpstream o = elsewhere[(start + k) % n];
+        if (!tried.contains(o)) {
+          return o.result;
+        }
+      }
+      return r;
+    }
+
+    @Override
+    public String toString() {
+      return "SpillOnRetry{" + local + ", " + elsewhere.length + " elsewhere}";
+    }
   }
 
   /** The spill-over rule: see the class comment. */

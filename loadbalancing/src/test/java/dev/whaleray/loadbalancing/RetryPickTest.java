@@ -158,4 +158,48 @@ class RetryPickTest {
       assertThat(retry.endpoint()).isNotEqualTo(idle.endpoint());
     }
   }
+
+  /**
+   * Zone-aware routing (local zone {@code us-east-1a}, two endpoints in each of three zones): first
+   * attempts stay local, and retries try both local endpoints, then every endpoint of the other
+   * zones once, then answer none. Before, a retry after both local endpoints failed had nowhere to
+   * go while four endpoints elsewhere could answer.
+   */
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("policies")
+  void zoneAwareRetriesSpillToOtherZonesOnceTheLocalOnesAreTried(
+      String policy, Map<String, String> options) {
+    List<Endpoint> endpoints = new ArrayList<>();
+    for (char z = 'a'; z <= 'c'; z++) {
+      for (int i = 1; i <= 2; i++) {
+        endpoints.add(
+            Endpoint.builder("10.0." + (z - 'a') + "." + i, 8080).zone("us-east-1" + z).build());
+      }
+    }
+    Map<String, String> zoned = new java.util.HashMap<>(options);
+    zoned.put("zoneAware", "true");
+    Picker picker =
+        LoadBalancerProviders.get(policy)
+            .newLoadBalancer(LbContext.of("svc").withZone("us-east-1a").withOptions(zoned))
+            .update(set(endpoints));
+    for (int request = 0; request < 100; request++) {
+      RequestView view = TestRequest.header("X-User", "user-" + request);
+      TriedSet tried = new TriedSet();
+      List<Endpoint> order = new ArrayList<>();
+      PickResult r = picker.pick(view, Tried.NONE);
+      while (r.upstream() != null) {
+        assertThat(tried.contains(r.upstream()))
+            .as("request %d re-picked %s after %s", request, r.upstream().endpoint(), order)
+            .isFalse();
+        order.add(r.upstream().endpoint());
+        tried.add(r.upstream());
+        r = picker.pick(view, tried);
+      }
+      assertThat(order).as("request %d", request).containsExactlyInAnyOrderElementsOf(endpoints);
+      assertThat(order.subList(0, 2))
+          .as("request %d: local first", request)
+          .allMatch(e -> "us-east-1a".equals(e.zone()));
+      assertThat(r.isDrop()).isFalse();
+    }
+  }
 }

@@ -192,6 +192,44 @@ class FailoverIT {
     }
   }
 
+  /**
+   * Zone-aware routing with one task per zone, the usual spread of a small ECS service: the local
+   * zone's only task refuses connections. The one default retry goes to another zone (it had
+   * nowhere to go: the local picker had tried its only endpoint, and every request failed until
+   * outlier ejection took that task out of the picks).
+   */
+  @Test
+  void theLocalZonesOnlyTaskRefusingCostsNoRequest() throws Exception {
+    int refusing = freePort();
+    TestDiscovery discovery =
+        new TestDiscovery()
+            .set(
+                "x",
+                List.of(
+                    Endpoint.builder("127.0.0.1", refusing).zone("us-east-1a").build(),
+                    Endpoint.builder("127.0.0.1", port(a)).zone("us-east-1b").build(),
+                    Endpoint.builder("127.0.0.1", port(b)).zone("us-east-1c").build()));
+    try (RouterHandler handler =
+            RouterHandler.builder()
+                .discovery(discovery)
+                .loadBalancerContext(LbContext.of("x").withZone("us-east-1a"))
+                .build();
+        RouterServer server = serve(handler)) {
+      Tally tally = new Tally();
+      load(tally, server.port(), Duration.ofSeconds(2), () -> {});
+      System.out.printf("zone-aware, the local zone's only task refusing: %s%n", tally);
+      assertThat(tally.errors()).as(tally.toString()).isZero();
+      assertThat(tally.ok.get()).isGreaterThan(CLIENTS * 10);
+      assertThat(tally.byBackend.keySet()).containsOnly("a", "b");
+    } finally {
+      discovery.close();
+    }
+  }
+
+  private static int port(TestBackend backend) {
+    return Endpoint.parse(backend.address()).port();
+  }
+
   private static TestDiscovery discovery(Endpoint third) {
     return new TestDiscovery()
         .set("x", List.of(Endpoint.parse(a.address()), Endpoint.parse(b.address()), third));
