@@ -93,9 +93,13 @@ final class ZoneAwareLoadBalancer implements LoadBalancer, LoadBalancers.Decorat
 
   /**
    * The local zone's picker, and the other zones' endpoints for a retry that has tried every local
-   * one; those are taken in turn (a shared cursor), skipping the ones this request tried.
+   * one; those are taken in turn (a shared cursor, weights aside: a retry's rare spill is not worth
+   * a weighted schedule), skipping the ones this request tried. Lists the local picker's upstreams
+   * as its own, so slow start, which decorates this, finds the warm ones to fall back on as it did
+   * on the local picker itself.
    */
-  private static final class SpillOnRetry implements Picker {
+  private static final class SpillOnRetry implements UpstreamsPicker {
+    private static final Upstream[] NONE = new Upstream[0];
     private final Picker local;
     private final CountingUpstream[] elsewhere;
     private final AtomicInteger cursor = new AtomicInteger();
@@ -124,6 +128,11 @@ final class ZoneAwareLoadBalancer implements LoadBalancer, LoadBalancers.Decorat
         }
       }
       return r;
+    }
+
+    @Override
+    public Upstream[] upstreams() {
+      return local instanceof UpstreamsPicker ? ((UpstreamsPicker) local).upstreams() : NONE;
     }
 
     @Override

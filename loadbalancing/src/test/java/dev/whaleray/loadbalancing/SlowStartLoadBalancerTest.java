@@ -201,4 +201,35 @@ class SlowStartLoadBalancerTest {
     assertThat(counts.get(B)).isBetween(800, 1200);
     assertThat(counts.get(C)).isBetween(800, 1200);
   }
+
+  /**
+   * The same over zone-aware routing in its local mode with endpoints elsewhere (the usual
+   * production stack: slow start outside, zone-aware inside): slow start must still find the warm
+   * local upstreams to fall back on (the zone-aware picker hid them once, and the idle newcomer got
+   * every request).
+   */
+  @Test
+  void anIdleLocalNewcomerUnderZoneAwareLeastConnectionsIsNotFlooded() {
+    String local = "us-east-1a";
+    Endpoint a = Endpoint.builder("10.0.0.1", 8080).zone(local).build();
+    Endpoint b = Endpoint.builder("10.0.0.2", 8080).zone(local).build();
+    Endpoint c = Endpoint.builder("10.0.0.3", 8080).zone(local).build();
+    Endpoint n = Endpoint.builder("10.0.0.4", 8080).zone(local).build();
+    Endpoint remote = Endpoint.builder("10.0.1.1", 8080).zone("us-east-1b").build();
+    SlowStartLoadBalancer lb =
+        slowStart(new ZoneAwareLoadBalancer(new LeastConnectionsLoadBalancer(), local, 0.5));
+    Picker warmPicker = lb.update(set(a, b, c, remote));
+    for (int i = 0; i < 15; i++) {
+      warmPicker.pick(TestRequest.of()).onStart();
+    }
+    Picker picker = lb.update(set(a, b, c, n, remote));
+    java.util.Map<Endpoint, Integer> counts = new java.util.HashMap<>();
+    for (int i = 0; i < 3000; i++) {
+      counts.merge(picker.pick(TestRequest.of()).endpoint(), 1, Integer::sum);
+    }
+    assertThat(counts).doesNotContainKey(n).doesNotContainKey(remote);
+    assertThat(counts.get(a)).isBetween(800, 1200);
+    assertThat(counts.get(b)).isBetween(800, 1200);
+    assertThat(counts.get(c)).isBetween(800, 1200);
+  }
 }

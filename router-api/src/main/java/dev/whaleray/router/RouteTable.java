@@ -16,6 +16,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class RouteTable implements Router {
   private static final int CACHE_SIZE = 1024; // a power of two
+  private static final int MAX_CACHED_LABEL = 96;
 
   private final Route[] routes;
   private final @Nullable RouteMatch[] fixed;
@@ -166,6 +167,11 @@ final class RouteTable implements Router {
    * cache when the same label was read for this route lately, else read and cached.
    */
   private HostHit hostLabel(int index, Route route, String host, int labelLength) {
+    if (labelLength > MAX_CACHED_LABEL) {
+      // Longer than any label a route takes (a 63-character service, "--" and a 31-character
+      // port name): read, never kept, so a flood of long junk Hosts cannot fill the cache.
+      return new HostHit(route, "", readLabel(route, host.substring(0, labelLength)));
+    }
     int hash = index;
     for (int c = 0; c < labelLength; c++) {
       hash = 31 * hash + host.charAt(c);

@@ -293,6 +293,11 @@ class RouteTableTest {
       assertThat(match(router, "a.b.apps.example.com", "/").kind()).isEqualTo(Kind.NO_ROUTE);
       assertThat(match(router, "--catalog.ports.example.com", "/").kind()).isEqualTo(Kind.NO_ROUTE);
     }
+    // A label longer than any a route takes is read (and refused) without being kept.
+    String longLabel = "x".repeat(20_000);
+    assertThat(match(router, longLabel + ".apps.example.com", "/").kind()).isEqualTo(Kind.NO_ROUTE);
+    assertThat(match(router, "a".repeat(63) + ".apps.example.com", "/").service())
+        .isEqualTo("a".repeat(63));
     // Many distinct hosts: every answer stays right whatever the cache keeps.
     for (int i = 0; i < 5000; i++) {
       RouteMatch m = match(router, "s" + i + ".apps.example.com", "/x");

@@ -15,8 +15,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>An instance is a {@code traceparent} the router created: its ids only, written straight into
  * the upstream request head ({@link #writeTo}). Made as a String and put into the client's header
- * map, it cost about 200 bytes per request (a tenth of all the router allocated per proxied request
- * in the profile of issue 15).
+ * map, it cost 124-134 more bytes per proxied request (about 6 % of all allocated per request in
+ * the profile of issue 15).
  */
 final class Traceparent {
   static final HttpString TRACEPARENT = new HttpString("traceparent");
