@@ -3,19 +3,25 @@ package dev.whaleray.reference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
  * No Docker here: the Dockerfile is checked by reading it. Its training run must use the
  * ENTRYPOINT's JVM flags (a JVM with other flags ignores the AOT cache) and write the cache the
- * ENTRYPOINT maps; jmh/proxy-bench.py measures with the ENTRYPOINT's flags.
+ * ENTRYPOINT maps; jmh/proxy-bench.py measures with the ENTRYPOINT's flags. A JDK of the image's
+ * release, where this machine has one, must accept those flags (a mistyped or removed flag would
+ * stop the container at start).
  */
 class DockerfileTest {
   private static final Path DOCKERFILE = Path.of("Dockerfile");
@@ -65,5 +71,44 @@ class DockerfileTest {
     assertThat(train).isPositive();
     assertThat(user).isGreaterThan(train).isLessThan(text.indexOf("\nENTRYPOINT "));
     assertThat(text).containsPattern("(?m)^FROM eclipse-temurin:\\d+-jre$");
+  }
+
+  @Test
+  void aJdkOfTheImagesReleaseAcceptsTheEntrypointsFlags() throws Exception {
+    String text = Files.readString(DOCKERFILE);
+    Matcher from = Pattern.compile("(?m)^FROM eclipse-temurin:(\\d+)-jre$").matcher(text);
+    assertThat(from.find()).isTrue();
+    String release = from.group(1);
+    Path launcher = null;
+    Path jvms = Path.of("/usr/lib/jvm");
+    if (Files.isDirectory(jvms)) {
+      try (Stream<Path> dirs = Files.list(jvms)) {
+        launcher =
+            dirs.filter(d -> d.getFileName().toString().matches(".*\\D" + release + "(\\D.*)?"))
+                .map(d -> d.resolve("bin/java"))
+                .filter(Files::isExecutable)
+                .sorted()
+                .findFirst()
+                .orElse(null);
+      }
+    }
+    Assumptions.assumeTrue(launcher != null, "no JDK " + release + " under /usr/lib/jvm");
+    Matcher entry = Pattern.compile("(?m)^ENTRYPOINT\\s+(\\[.*])\\s*$").matcher(text);
+    assertThat(entry.find()).isTrue();
+    List<String> argv = Arrays.asList(new ObjectMapper().readValue(entry.group(1), String[].class));
+    List<String> command = new ArrayList<>();
+    command.add(launcher.toString());
+    for (String f : argv.subList(1, argv.indexOf("-jar"))) {
+      if (!f.startsWith(
+          "-XX:AOTCache=")) { // the cache is the image's file; its flag is checked above
+        command.add(f);
+      }
+    }
+    command.add("-version");
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(command + "\n" + out).isZero();
+    assertThat(out).contains("version \"" + release);
   }
 }
