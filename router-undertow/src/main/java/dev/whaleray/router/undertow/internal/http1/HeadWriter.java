@@ -101,13 +101,17 @@ public final class HeadWriter {
   /** {@code v} as 16 lowercase hex digits, leading zeros included (trace context ids). */
   public HeadWriter hex(long v) {
     ensure(16);
-    byte[] b = buf;
-    for (int i = len + 15; i >= len; i--, v >>>= 4) {
-      int d = (int) (v & 0xf);
-      b[i] = (byte) (d < 10 ? '0' + d : 'a' + d - 10);
-    }
+    hex(buf, len, v);
     len += 16;
     return this;
+  }
+
+  /** {@code v} as 16 lowercase hex digits into {@code dst} from {@code at}. */
+  public static void hex(byte[] dst, int at, long v) {
+    for (int i = at + 15; i >= at; i--, v >>>= 4) {
+      int d = (int) (v & 0xf);
+      dst[i] = (byte) (d < 10 ? '0' + d : 'a' + d - 10);
+    }
   }
 
   public HeadWriter crlf() {

@@ -21,7 +21,6 @@ import org.jspecify.annotations.Nullable;
 final class Traceparent {
   static final HttpString TRACEPARENT = new HttpString("traceparent");
   static final HttpString AMZN_TRACE_ID = new HttpString("X-Amzn-Trace-Id");
-  private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
   /** The trace id's high and low 64 bits, and the parent (span) id; the last two never 0. */
   final long traceHigh;
@@ -76,8 +75,8 @@ final class Traceparent {
   /** The 32 hex digits of the trace id, as the access log shows it. */
   String traceId() {
     byte[] c = new byte[32];
-    hex(c, 0, traceHigh);
-    hex(c, 16, traceLow);
+    HeadWriter.hex(c, 0, traceHigh);
+    HeadWriter.hex(c, 16, traceLow);
     return new String(c, StandardCharsets.ISO_8859_1);
   }
 
@@ -88,10 +87,10 @@ final class Traceparent {
     c[0] = '0';
     c[1] = '0';
     c[2] = '-';
-    hex(c, 3, traceHigh);
-    hex(c, 19, traceLow);
+    HeadWriter.hex(c, 3, traceHigh);
+    HeadWriter.hex(c, 19, traceLow);
     c[35] = '-';
-    hex(c, 36, parentId);
+    HeadWriter.hex(c, 36, parentId);
     c[52] = '-';
     c[53] = '0';
     c[54] = '1';
@@ -132,13 +131,6 @@ final class Traceparent {
   static Traceparent create() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
     return new Traceparent(r.nextLong(), r.nextLong() | 1, r.nextLong() | 1); // never all zeros
-  }
-
-  private static void hex(byte[] c, int at, long v) {
-    for (int i = 15; i >= 0; i--) {
-      c[at + i] = HEX[(int) (v & 0xf)];
-      v >>>= 4;
-    }
   }
 
   private static boolean isLowerHex(char c) {
