@@ -83,6 +83,13 @@ public final class Upstreams {
     public final TimeoutList tunnelIdleTimeouts;
     public final ByteBuffer scratch = ByteBuffer.allocateDirect(512);
     public final HeadWriter head = new HeadWriter();
+
+    /** Response heads the router writes to clients itself; apart from upstream request heads. */
+    public final HeadWriter responseHead = new HeadWriter();
+
+    /** A response head and its first body bytes, for one gathering write. */
+    public final ByteBuffer[] pair = new ByteBuffer[2];
+
     public final ResponseParser parser = new ResponseParser();
 
     PerThread(XnioIoThread ioThread) {

@@ -9,6 +9,7 @@ import dev.whaleray.router.undertow.internal.http1.ProtocolException;
 import dev.whaleray.router.undertow.internal.http1.ResponseParser;
 import dev.whaleray.router.undertow.internal.pool.TimeoutList;
 import dev.whaleray.router.undertow.internal.pool.UpstreamPool;
+import io.undertow.server.Connectors;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
@@ -55,6 +56,15 @@ final class ResponsePump extends TimeoutList.Node {
   @Nullable StreamSinkChannel channel; // the client's response channel, once the head is in
   boolean done; // the body was read to its end
   private boolean endAfterFlush;
+
+  /**
+   * The router writes this response itself onto the client's connection ({@link DirectResponse}):
+   * {@link #channel} is the connection's sink, and the exchange is ended by hand.
+   */
+  boolean direct;
+
+  private @Nullable ByteBuffer directHead; // a direct response's head, until it is written
+  private long directBytes; // a direct response's body bytes written, for the exchange's count
 
   ResponsePump(ProxyCall call) {
     this.call = call;
@@ -180,6 +190,15 @@ final class ResponsePump extends TimeoutList.Node {
     cancel();
     call.exchange.setStatusCode(parser.status);
     frame(parser, call.head, out);
+    if (call.requestSent && DirectResponse.allowed(call.exchange, bodyMode)) {
+      direct = true;
+      directHead = DirectResponse.head(call.thread.responseHead, call.exchange, parser.status);
+      StreamSinkChannel rc = DirectResponse.sink(call.exchange);
+      channel = rc;
+      rc.getWriteSetter().set(call);
+      pump();
+      return;
+    }
     StreamSinkChannel rc = call.exchange.getResponseChannel();
     channel = rc;
     rc.getWriteSetter().set(call);
@@ -289,7 +308,11 @@ final class ResponsePump extends TimeoutList.Node {
   /** The client can take more: go on with the body, or with flushing its end. */
   void clientWritable() {
     if (done) {
-      flushEnd();
+      if (direct) {
+        directEnd();
+      } else {
+        flushEnd();
+      }
       return;
     }
     requireNonNull(channel).suspendWrites(); // writable: the response channel is open
@@ -376,13 +399,15 @@ final class ResponsePump extends TimeoutList.Node {
       b.limit(b.position() + available);
       int written;
       try {
-        written = out.write(b);
+        ByteBuffer h = directHead;
+        written = h == null ? out.write(b) : writeWithHead(out, h, b);
       } catch (IOException e) {
         LOG.log(System.Logger.Level.DEBUG, () -> "client gone mid-response: " + e.getMessage());
         return CLIENT_GONE;
       } finally {
         b.limit(limit);
       }
+      directBytes += written;
       if (bodyMode == BODY_FIXED) {
         remaining -= written;
       } else if (bodyMode == BODY_CHUNKED) {
@@ -426,6 +451,10 @@ final class ResponsePump extends TimeoutList.Node {
       endAfterFlush = true;
     }
     call.state = ProxyCall.DONE;
+    if (direct) {
+      directEnd();
+      return;
+    }
     StreamSinkChannel out = requireNonNull(channel); // the body ends: its channel was taken
     try {
       out.shutdownWrites();
@@ -434,6 +463,77 @@ final class ResponsePump extends TimeoutList.Node {
       return;
     }
     flushEnd();
+  }
+
+  /**
+   * Writes a direct response's head with body bytes in one gathering write.
+   *
+   * @return the body bytes written: none while part of the head is still to go
+   */
+  private int writeWithHead(StreamSinkChannel out, ByteBuffer h, ByteBuffer b) throws IOException {
+    int before = h.remaining();
+    ByteBuffer[] pair = call.thread.pair;
+    pair[0] = h;
+    pair[1] = b;
+    long w;
+    try {
+      w = out.write(pair, 0, 2);
+    } finally {
+      pair[0] = null;
+      pair[1] = null;
+    }
+    int headWritten = before - h.remaining();
+    if (h.hasRemaining()) {
+      directHead = rest(h);
+      return 0;
+    }
+    directHead = null;
+    return (int) (w - headWritten);
+  }
+
+  /**
+   * What is left of a head, in a buffer of its own when it is still in the IO thread's shared
+   * (direct) one; a copy already made is kept.
+   */
+  private static ByteBuffer rest(ByteBuffer h) {
+    if (!h.isDirect()) {
+      return h;
+    }
+    ByteBuffer copy = ByteBuffer.allocate(h.remaining());
+    copy.put(h).flip();
+    return copy;
+  }
+
+  /**
+   * A direct response's end: the rest of its head (a response without a body has only a head), a
+   * flush, then the exchange ends as Undertow's channel would end it, so the connection goes on to
+   * its next request (or closes, when it is not to persist).
+   */
+  private void directEnd() {
+    StreamSinkChannel out = requireNonNull(channel); // a direct response has the sink
+    try {
+      ByteBuffer h = directHead;
+      if (h != null) {
+        out.write(h);
+        if (h.hasRemaining()) {
+          directHead = rest(h);
+          out.resumeWrites();
+          return;
+        }
+        directHead = null;
+      }
+      if (!out.flush()) {
+        out.resumeWrites();
+        return;
+      }
+    } catch (IOException e) {
+      IoUtils.safeClose(call.exchange.getConnection());
+      return;
+    }
+    out.suspendWrites();
+    out.getWriteSetter().set(null);
+    Connectors.updateResponseBytesSent(call.exchange, directBytes);
+    Connectors.terminateResponse(call.exchange);
   }
 
   private void flushEnd() {

@@ -1,0 +1,295 @@
+package dev.whaleray.router.undertow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.whaleray.router.Endpoint;
+import dev.whaleray.router.undertow.UpstreamProtocolIT.RawBackend;
+import dev.whaleray.router.undertow.testing.RawHttp;
+import dev.whaleray.router.undertow.testing.TestDiscovery;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.handlers.CookieImpl;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Responses the router writes onto the client's connection itself (a body framed by Content-Length,
+ * or none, to an HTTP/1.1 client) answer what Undertow's response channel would have: each case
+ * goes through two router servers on the same raw backend, one as it is and one whose wrapping
+ * handler adds a response wrapper (which keeps every response on Undertow's channel), and both must
+ * give the same status, headers (but {@code Date}) and body, request after request on one
+ * kept-alive connection. A completion listener on the first server shows the direct path was taken
+ * (Undertow's channel never started a response) and that its body bytes were counted for the access
+ * log.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class DirectResponseIT {
+  static final int BIG_BODY = 100_000;
+  static final String PAD = "p".repeat(8_000);
+
+  static RawBackend backend;
+  static TestDiscovery discovery;
+  static RouterHandler directHandler;
+  static RouterHandler undertowHandler;
+  static RouterServer direct;
+  static RouterServer undertow;
+
+  /** Per completed exchange on {@link #direct}: response started by Undertow, body bytes sent. */
+  static final BlockingQueue<String> ends = new LinkedBlockingQueue<>();
+
+  @BeforeAll
+  static void start() throws Exception {
+    backend = RawBackend.keepAlive(DirectResponseIT::respond);
+    discovery = new TestDiscovery().set("app", List.of(Endpoint.of("127.0.0.1", backend.port())));
+    directHandler = handler();
+    undertowHandler = handler();
+    HttpHandler recorded =
+        exchange -> {
+          exchange.addExchangeCompleteListener(
+              (ex, next) -> {
+                ends.add(
+                    "started=" + ex.isResponseStarted() + " bytes=" + ex.getResponseBytesSent());
+                next.proceed();
+              });
+          directHandler.handleRequest(exchange);
+        };
+    direct = RouterServer.builder(recorded).host("127.0.0.1").port(0).ioThreads(1).start();
+    HttpHandler wrapped =
+        exchange -> {
+          exchange.addResponseWrapper((factory, ex) -> factory.create());
+          undertowHandler.handleRequest(exchange);
+        };
+    undertow = RouterServer.builder(wrapped).host("127.0.0.1").port(0).ioThreads(1).start();
+  }
+
+  static RouterHandler handler() {
+    return RouterHandler.builder()
+        .discovery(discovery)
+        .connectTimeout(Duration.ofSeconds(2))
+        .responseTimeout(Duration.ofSeconds(5))
+        .build();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    direct.close();
+    undertow.close();
+    directHandler.close();
+    undertowHandler.close();
+    discovery.close();
+    backend.close();
+  }
+
+  @BeforeEach
+  void clear() {
+    ends.clear();
+  }
+
+  /** The raw backend's canned answers, by the request's path. */
+  static String respond(String head) {
+    String target = head.substring(head.indexOf(' ') + 1, head.indexOf(" HTTP/"));
+    String path = target.contains("?") ? target.substring(0, target.indexOf('?')) : target;
+    String query = target.contains("?") ? target.substring(target.indexOf('?') + 1) : "";
+    switch (path) {
+      case "/plain":
+        // No Date: the router adds one. Repeated fields, a cookie and a type pass as sent.
+        return "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Multi: 1\r\nX-Multi: 2\r\n"
+            + "Set-Cookie: a=b; Path=/\r\nContent-Type: text/plain\r\n\r\nhello";
+      case "/dated":
+        return "HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 2\r\n"
+            + "\r\nok";
+      case "/empty":
+        return "HTTP/1.1 201 Created\r\nLocation: /things/1\r\nContent-Length: 0\r\n\r\n";
+      case "/no-content":
+        return "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nX-K: v\r\n\r\n";
+      case "/not-modified":
+        return "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\nContent-Length: 10\r\n\r\n";
+      case "/head":
+        return "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nContent-Type: text/plain\r\n\r\n";
+      case "/reason":
+        return "HTTP/1.1 418 Short And Stout\r\nContent-Length: 3\r\n\r\ntea";
+      case "/hop":
+        return "HTTP/1.1 200 OK\r\nConnection: X-Hop, keep-alive\r\nX-Hop: 1\r\n"
+            + "Keep-Alive: timeout=5\r\nX-End: 2\r\nContent-Length: 3\r\n\r\nhop";
+      case "/expect-failed":
+        return "HTTP/1.1 417 Expectation Failed\r\nContent-Length: 4\r\n\r\nnope";
+      case "/big":
+        return "HTTP/1.1 200 OK\r\nX-Seq: "
+            + query
+            + "\r\nX-Pad: "
+            + PAD
+            + "\r\nContent-Length: "
+            + BIG_BODY
+            + "\r\n\r\n"
+            + String.valueOf((char) ('a' + Integer.parseInt(query) % 26)).repeat(BIG_BODY);
+      default:
+        return "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+    }
+  }
+
+  static String get(String path) {
+    return "GET /services/app" + path + " HTTP/1.1\r\nHost: example.test\r\n\r\n";
+  }
+
+  /** Sends each request on one connection in turn and returns the answers. */
+  static List<RawHttp.Response> ask(RouterServer server, List<String> requests) throws Exception {
+    List<RawHttp.Response> out = new ArrayList<>();
+    try (RawHttp http = new RawHttp(server.port())) {
+      for (String r : requests) {
+        out.add(http.send(r));
+      }
+    }
+    return out;
+  }
+
+  static Map<String, List<String>> withoutDate(RawHttp.Response r) {
+    Map<String, List<String>> h = new LinkedHashMap<>(r.headers);
+    h.remove("date");
+    return h;
+  }
+
+  /** The requests answered by both servers alike, and the direct path was taken for each. */
+  static List<RawHttp.Response> sameOnBoth(List<String> requests) throws Exception {
+    List<RawHttp.Response> mine = ask(direct, requests);
+    List<RawHttp.Response> theirs = ask(undertow, requests);
+    for (int i = 0; i < requests.size(); i++) {
+      RawHttp.Response m = mine.get(i);
+      RawHttp.Response t = theirs.get(i);
+      String what = requests.get(i).lines().findFirst().orElseThrow();
+      assertThat(m.status).as("status of %s", what).isEqualTo(t.status);
+      assertThat(withoutDate(m)).as("headers of %s", what).isEqualTo(withoutDate(t));
+      assertThat(m.body).as("body of %s", what).isEqualTo(t.body);
+      assertThat(m.header("date")).as("date of %s", what).isNotNull();
+    }
+    for (int i = 0; i < requests.size(); i++) {
+      String end = ends.poll(5, TimeUnit.SECONDS);
+      assertThat(end).as("exchange %d ended", i).startsWith("started=false ");
+    }
+    return mine;
+  }
+
+  @Test
+  void answersAsUndertowsChannelWouldRequestAfterRequestOnOneConnection() throws Exception {
+    List<RawHttp.Response> r =
+        sameOnBoth(
+            List.of(
+                get("/plain"),
+                get("/dated"),
+                get("/empty"),
+                get("/no-content"),
+                get("/not-modified"),
+                "HEAD /services/app/head HTTP/1.1\r\nHost: example.test\r\n\r\n",
+                get("/reason"),
+                get("/hop"),
+                get("/plain")));
+    assertThat(r.get(0).body).isEqualTo("hello");
+    assertThat(r.get(0).headers.get("x-multi")).containsExactly("1", "2");
+    assertThat(r.get(0).header("set-cookie")).isEqualTo("a=b; Path=/");
+    assertThat(r.get(1).header("date")).isEqualTo("Sun, 06 Nov 1994 08:49:37 GMT");
+    assertThat(r.get(3).header("content-length")).isNull();
+    assertThat(r.get(4).header("etag")).isEqualTo("\"v1\"");
+    assertThat(r.get(5).header("content-length")).isEqualTo("1000");
+    assertThat(r.get(5).body).isEmpty();
+    assertThat(r.get(6).status).isEqualTo(418);
+    assertThat(r.get(7).headers).doesNotContainKeys("x-hop", "keep-alive", "connection");
+    assertThat(r.get(7).header("x-end")).isEqualTo("2");
+  }
+
+  @Test
+  void bodyBytesAreCountedForTheAccessLog() throws Exception {
+    ask(direct, List.of(get("/plain"), get("/empty")));
+    assertThat(ends.poll(5, TimeUnit.SECONDS)).isEqualTo("started=false bytes=5");
+    assertThat(ends.poll(5, TimeUnit.SECONDS)).isEqualTo("started=false bytes=0");
+  }
+
+  @Test
+  void aClientsConnectionCloseAndA417CloseTheConnectionAfterTheAnswer() throws Exception {
+    for (String request :
+        List.of(
+            "GET /services/app/plain HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n",
+            get("/expect-failed"))) {
+      List<RawHttp.Response> answers = sameOnBoth(List.of(request));
+      assertThat(answers.get(0).header("connection")).isEqualTo("close");
+      try (RawHttp http = new RawHttp(direct.port())) {
+        http.send(request);
+        assertThat(http.closedByPeer()).as("closed after %s", request).isTrue();
+      }
+      ends.poll(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void pipelinedLargeAnswersToAClientThatReadsLateArriveWholeAndInOrder() throws Exception {
+    int n = 40; // 4 MB of answers: far past the sockets' buffers, so writes stop and resume
+    StringBuilder all = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      all.append(get("/big?" + i));
+    }
+    try (RawHttp http = new RawHttp(direct.port())) {
+      http.write(all.toString());
+      Thread.sleep(300);
+      for (int i = 0; i < n; i++) {
+        RawHttp.Response r = http.read();
+        assertThat(r.status).as("answer %d", i).isEqualTo(200);
+        assertThat(r.header("x-seq")).as("answer %d", i).isEqualTo(String.valueOf(i));
+        assertThat(r.header("x-pad")).as("answer %d", i).isEqualTo(PAD);
+        assertThat(r.body)
+            .as("answer %d", i)
+            .isEqualTo(String.valueOf((char) ('a' + i % 26)).repeat(BIG_BODY));
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      assertThat(ends.poll(5, TimeUnit.SECONDS)).isEqualTo("started=false bytes=" + BIG_BODY);
+    }
+  }
+
+  @Test
+  void aCookieSetByAWrappingHandlerKeepsTheResponseOnUndertowsChannel() throws Exception {
+    HttpHandler cookies =
+        exchange -> {
+          exchange.setResponseCookie(new CookieImpl("w", "1"));
+          directHandler.handleRequest(exchange);
+        };
+    try (RouterServer s =
+        RouterServer.builder(cookies).host("127.0.0.1").port(0).ioThreads(1).start()) {
+      RawHttp.Response r = ask(s, List.of(get("/plain"))).get(0);
+      assertThat(r.headers.get("set-cookie")).containsExactlyInAnyOrder("a=b; Path=/", "w=1");
+      assertThat(r.body).isEqualTo("hello");
+    }
+  }
+
+  @Test
+  void aCommitListenerOfAWrappingHandlerStillSeesTheResponse() throws Exception {
+    HttpHandler committed =
+        exchange -> {
+          exchange.addResponseCommitListener(
+              ex -> ex.getResponseHeaders().put(new io.undertow.util.HttpString("X-Seen"), "yes"));
+          directHandler.handleRequest(exchange);
+        };
+    try (RouterServer s =
+        RouterServer.builder(committed).host("127.0.0.1").port(0).ioThreads(1).start()) {
+      RawHttp.Response r = ask(s, List.of(get("/plain"))).get(0);
+      assertThat(r.header("x-seen")).isEqualTo("yes");
+      assertThat(r.body).isEqualTo("hello");
+    }
+  }
+
+  @Test
+  void http10ClientsKeepUndertowsChannel() throws Exception {
+    RawHttp.Response r =
+        ask(direct, List.of("GET /services/app/plain HTTP/1.0\r\nHost: example.test\r\n\r\n"))
+            .get(0);
+    assertThat(r.body).isEqualTo("hello");
+    assertThat(ends.poll(5, TimeUnit.SECONDS)).isEqualTo("started=true bytes=5");
+  }
+}
