@@ -38,6 +38,7 @@ class DirectResponseIT {
   static final String PAD = "p".repeat(8_000);
 
   static RawBackend backend;
+  static RawBackend slowBackend;
   static TestDiscovery discovery;
   static RouterHandler directHandler;
   static RouterHandler undertowHandler;
@@ -50,7 +51,11 @@ class DirectResponseIT {
   @BeforeAll
   static void start() throws Exception {
     backend = RawBackend.keepAlive(DirectResponseIT::respond);
-    discovery = new TestDiscovery().set("app", List.of(Endpoint.of("127.0.0.1", backend.port())));
+    slowBackend = RawBackend.start(DirectResponseIT::headThenBody);
+    discovery =
+        new TestDiscovery()
+            .set("app", List.of(Endpoint.of("127.0.0.1", backend.port())))
+            .set("slow", List.of(Endpoint.of("127.0.0.1", slowBackend.port())));
     directHandler = handler();
     undertowHandler = handler();
     HttpHandler recorded =
@@ -88,6 +93,7 @@ class DirectResponseIT {
     undertowHandler.close();
     discovery.close();
     backend.close();
+    slowBackend.close();
   }
 
   @BeforeEach
@@ -118,6 +124,8 @@ class DirectResponseIT {
         return "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nContent-Type: text/plain\r\n\r\n";
       case "/reason":
         return "HTTP/1.1 418 Short And Stout\r\nContent-Length: 3\r\n\r\ntea";
+      case "/unframed":
+        return "HTTP/1.1 200 OK\r\nX-Unframed: 1\r\n\r\n";
       case "/hop":
         return "HTTP/1.1 200 OK\r\nConnection: X-Hop, keep-alive\r\nX-Hop: 1\r\n"
             + "Keep-Alive: timeout=5\r\nX-End: 2\r\nContent-Length: 3\r\n\r\nhop";
@@ -137,14 +145,55 @@ class DirectResponseIT {
     }
   }
 
+  /**
+   * Answers {@code ?user=U&ms=N}: a head naming U (with U's own cookie), flushed, and U's body N ms
+   * later; request after request on the connection.
+   */
+  static void headThenBody(
+      java.net.Socket socket, java.io.InputStream in, java.io.OutputStream out, RawBackend self)
+      throws java.io.IOException {
+    for (int i = 0; i < 100; i++) {
+      String head = self.readHead(in);
+      if (head == null) {
+        return;
+      }
+      String query = head.substring(head.indexOf('?') + 1, head.indexOf(" HTTP/"));
+      String user = query.substring(query.indexOf("user=") + 5, query.indexOf('&'));
+      long ms = Long.parseLong(query.substring(query.indexOf("ms=") + 3));
+      String body = "body-" + user;
+      out.write(
+          ("HTTP/1.1 200 OK\r\nContent-Length: "
+                  + body.length()
+                  + "\r\nX-User: "
+                  + user
+                  + "\r\nSet-Cookie: session=secret-of-"
+                  + user
+                  + "\r\n\r\n")
+              .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      out.flush();
+      try {
+        Thread.sleep(ms);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      out.write(body.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      out.flush();
+    }
+  }
+
   static String get(String path) {
     return "GET /services/app" + path + " HTTP/1.1\r\nHost: example.test\r\n\r\n";
   }
 
   /** Sends each request on one connection in turn and returns the answers. */
   static List<RawHttp.Response> ask(RouterServer server, List<String> requests) throws Exception {
+    return askPort(server.port(), requests);
+  }
+
+  static List<RawHttp.Response> askPort(int port, List<String> requests) throws Exception {
     List<RawHttp.Response> out = new ArrayList<>();
-    try (RawHttp http = new RawHttp(server.port())) {
+    try (RawHttp http = new RawHttp(port)) {
       for (String r : requests) {
         out.add(http.send(r));
       }
@@ -191,6 +240,7 @@ class DirectResponseIT {
                 "HEAD /services/app/head HTTP/1.1\r\nHost: example.test\r\n\r\n",
                 get("/reason"),
                 get("/hop"),
+                "HEAD /services/app/not-modified HTTP/1.1\r\nHost: example.test\r\n\r\n",
                 get("/plain")));
     assertThat(r.get(0).body).isEqualTo("hello");
     assertThat(r.get(0).headers.get("x-multi")).containsExactly("1", "2");
@@ -203,6 +253,97 @@ class DirectResponseIT {
     assertThat(r.get(6).status).isEqualTo(418);
     assertThat(r.get(7).headers).doesNotContainKeys("x-hop", "keep-alive", "connection");
     assertThat(r.get(7).header("x-end")).isEqualTo("2");
+    assertThat(r.get(8).header("content-length")).as("a 304 to HEAD keeps it").isEqualTo("10");
+  }
+
+  /**
+   * Regression: a head that waits for its body was left in the IO thread's shared head buffer,
+   * which the next exchange's head overwrote: a client got another client's head (with its cookie),
+   * or a body without any head. Two clients on one IO thread, heads flushed before bodies, the
+   * second head written while the first waits.
+   */
+  @Test
+  void clientsWhoseHeadsWaitForTheirBodiesEachGetTheirOwnHead() throws Exception {
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      java.util.concurrent.Future<RawHttp.Response> a =
+          pool.submit(() -> RawHttp.exchange(direct.port(), slowGet("A", 600)));
+      Thread.sleep(200);
+      java.util.concurrent.Future<RawHttp.Response> b =
+          pool.submit(() -> RawHttp.exchange(direct.port(), slowGet("B", 200)));
+      for (Map.Entry<String, java.util.concurrent.Future<RawHttp.Response>> e :
+          Map.of("A", a, "B", b).entrySet()) {
+        RawHttp.Response r = e.getValue().get(10, TimeUnit.SECONDS);
+        assertThat(r.header("x-user")).as("head of %s", e.getKey()).isEqualTo(e.getKey());
+        assertThat(r.header("set-cookie")).isEqualTo("session=secret-of-" + e.getKey());
+        assertThat(r.body).isEqualTo("body-" + e.getKey());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  static String slowGet(String user, int ms) {
+    return "GET /services/slow/u?user="
+        + user
+        + "&ms="
+        + ms
+        + " HTTP/1.1\r\nHost: example.test\r\n\r\n";
+  }
+
+  @Test
+  void aHeadAnswerWithoutALengthKeepsUndertowsChannel() throws Exception {
+    String request = "HEAD /services/app/unframed HTTP/1.1\r\nHost: example.test\r\n\r\n";
+    RawHttp.Response mine = ask(direct, List.of(request)).get(0);
+    RawHttp.Response theirs = ask(undertow, List.of(request)).get(0);
+    assertThat(withoutDate(mine)).isEqualTo(withoutDate(theirs));
+    assertThat(ends.poll(5, TimeUnit.SECONDS)).startsWith("started=true ");
+  }
+
+  /**
+   * Embedded in a server built with {@code Undertow.builder()} (as the README shows), whose {@code
+   * ALWAYS_SET_KEEP_ALIVE} is on: both paths say {@code Connection: keep-alive}.
+   */
+  @Test
+  void anUndertowBuiltServersKeepAliveHeaderIsKept() throws Exception {
+    io.undertow.Undertow plain =
+        io.undertow.Undertow.builder()
+            .addHttpListener(0, "127.0.0.1")
+            .setIoThreads(1)
+            .setHandler(directHandler)
+            .build();
+    io.undertow.Undertow wrapped =
+        io.undertow.Undertow.builder()
+            .addHttpListener(0, "127.0.0.1")
+            .setIoThreads(1)
+            .setHandler(
+                exchange -> {
+                  exchange.addResponseWrapper((factory, ex) -> factory.create());
+                  undertowHandler.handleRequest(exchange);
+                })
+            .build();
+    plain.start();
+    wrapped.start();
+    try {
+      List<String> requests = List.of(get("/plain"), get("/no-content"), get("/plain"));
+      List<RawHttp.Response> mine = askPort(port(plain), requests);
+      List<RawHttp.Response> theirs = askPort(port(wrapped), requests);
+      for (int i = 0; i < requests.size(); i++) {
+        assertThat(withoutDate(mine.get(i)))
+            .as("answer %d", i)
+            .isEqualTo(withoutDate(theirs.get(i)));
+        assertThat(mine.get(i).body).isEqualTo(theirs.get(i).body);
+      }
+      assertThat(mine.get(0).header("connection")).isEqualTo("keep-alive");
+    } finally {
+      plain.stop();
+      wrapped.stop();
+    }
+  }
+
+  static int port(io.undertow.Undertow u) {
+    return ((java.net.InetSocketAddress) u.getListenerInfo().get(0).getAddress()).getPort();
   }
 
   @Test

@@ -252,10 +252,15 @@ public final class ResponseParser {
       if (Http1.containsToken(value, "close")) {
         connectionClose = true;
       }
-      if (connection == null) {
-        connection = new java.util.ArrayList<>(2);
+      // Kept for the names it lists, which leave the response: a bare keep-alive or close names
+      // none (most backends send "Connection: keep-alive" on every response; keeping it cost a
+      // list and the token's substring per response).
+      if (!value.equalsIgnoreCase("keep-alive") && !value.equalsIgnoreCase("close")) {
+        if (connection == null) {
+          connection = new java.util.ArrayList<>(2);
+        }
+        connection.add(value);
       }
-      connection.add(value);
       return;
     } else if (name == Headers.UPGRADE) {
       upgrade = value; // hop-by-hop; a 101 passes it on itself

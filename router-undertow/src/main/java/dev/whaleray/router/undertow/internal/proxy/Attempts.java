@@ -32,7 +32,7 @@ final class Attempts extends TimeoutList.Node implements UpstreamPool.Waiter {
   private @Nullable UpstreamPool pool;
   private @Nullable IoFuture<StreamConnection> connecting;
   private int tries;
-  private final TriedUpstreams tried = new TriedUpstreams(); // the upstreams of earlier attempts
+  private @Nullable TriedUpstreams tried; // the upstreams of earlier attempts, from the first retry
   private boolean ended = true; // no attempt started yet: nothing to report to the balancer
   private long attemptStart;
   private long headNanos; // when the response head arrived: the attempt's latency
@@ -166,9 +166,13 @@ final class Attempts extends TimeoutList.Node implements UpstreamPool.Waiter {
     call.state = 0;
     Upstream failed = upstream;
     if (tries < retries && !call.exchange.isComplete()) {
-      tried.add(failed, outcome != Outcome.CONNECT_FAILURE);
+      TriedUpstreams t = tried;
+      if (t == null) {
+        t = tried = new TriedUpstreams(); // most requests never retry: none for them
+      }
+      t.add(failed, outcome != Outcome.CONNECT_FAILURE);
       tries++;
-      Upstream next = cluster.pick(view, tried).upstream();
+      Upstream next = cluster.pick(view, t).upstream();
       if (next != null) {
         upstream = next;
         rewindBody();

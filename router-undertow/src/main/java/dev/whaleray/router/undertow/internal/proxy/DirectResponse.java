@@ -1,6 +1,7 @@
 package dev.whaleray.router.undertow.internal.proxy;
 
 import dev.whaleray.router.undertow.internal.http1.HeadWriter;
+import io.undertow.UndertowOptions;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpServerConnection;
 import io.undertow.util.DateUtils;
@@ -20,8 +21,9 @@ import org.xnio.conduits.ConduitStreamSinkChannel;
  * connection, instead of through Undertow's response channel: Undertow builds a conduit chain, a
  * cookie map and the head's bytes for every response, a tenth of the IO thread's user time and of
  * the bytes allocated per request (issue 15's profiles). The head is what Undertow would write for
- * the same exchange: its status line, the exchange's response headers, {@code Connection: close}
- * when the connection will close and a {@code Date} when the backend sent none.
+ * the same exchange: its status line (with the status's standard reason phrase), the exchange's
+ * response headers, {@code Connection: close} when the connection will close and a {@code Date}
+ * when the backend sent none.
  *
  * <p>Only where nothing else expects Undertow's channel: an HTTP/1.1 request read whole, a body
  * framed by {@code Content-Length} or none, and no response wrapper, commit listener or cookie put
@@ -60,8 +62,12 @@ final class DirectResponse {
 
   private DirectResponse() {}
 
-  /** Whether the router may write this exchange's response itself ({@code bodyMode} as framed). */
-  static boolean allowed(HttpServerExchange ex, int bodyMode) {
+  /**
+   * Whether the router may write this exchange's response itself ({@code bodyMode} as framed,
+   * {@code head} for a HEAD request). Not for an answer to HEAD without a {@code Content-Length}:
+   * Undertow's channel says {@code Transfer-Encoding: chunked} there, and that stays as it was.
+   */
+  static boolean allowed(HttpServerExchange ex, int bodyMode, boolean head) {
     VarHandle wrappers = RESPONSE_WRAPPERS;
     VarHandle cookies = RESPONSE_COOKIES;
     VarHandle oldCookies = OLD_RESPONSE_COOKIES;
@@ -76,7 +82,8 @@ final class DirectResponse {
         && (int) wrappers.get(ex) == 0
         && cookies.get(ex) == null
         && oldCookies.get(ex) == null
-        && !ex.getResponseHeaders().contains(Headers.CONNECTION);
+        && !ex.getResponseHeaders().contains(Headers.CONNECTION)
+        && !(head && !ex.getResponseHeaders().contains(Headers.CONTENT_LENGTH));
   }
 
   /** The client connection's own sink, below Undertow's per-exchange channel. */
@@ -86,25 +93,38 @@ final class DirectResponse {
 
   /**
    * Writes the head into {@code w} and returns it in {@code w}'s direct buffer (valid until its
-   * next use). Also does to the exchange what Undertow does while writing a head: a 417 ends the
-   * connection, a 204 and a 304 lose their framing headers, a missing {@code Date} is added.
+   * next use). Also does to the exchange what Undertow's channel does while writing a head: a 417
+   * ends the connection, a 204 and a 304 (but to HEAD) lose their framing headers, a missing {@code
+   * Date} is added, and {@code Connection: keep-alive} where the server's {@code
+   * ALWAYS_SET_KEEP_ALIVE} says so (Undertow's default; {@code RouterServer} turns it off). One
+   * difference: a 204 or 304 that ends the connection says {@code Connection: close}.
    */
-  static ByteBuffer head(HeadWriter w, HttpServerExchange ex, int status) {
+  static ByteBuffer head(HeadWriter w, HttpServerExchange ex, int status, boolean head) {
     HeaderMap headers = ex.getResponseHeaders();
     if (status == StatusCodes.EXPECTATION_FAILED) {
       ex.setPersistent(false);
     }
-    if (status == StatusCodes.NO_CONTENT || status == StatusCodes.NOT_MODIFIED) {
+    boolean bodiless =
+        !head && (status == StatusCodes.NO_CONTENT || status == StatusCodes.NOT_MODIFIED);
+    if (bodiless) {
       headers.remove(Headers.CONTENT_LENGTH);
       headers.remove(Headers.TRANSFER_ENCODING);
     }
     DateUtils.addDateHeaderIfRequired(ex);
     if (!ex.isPersistent()) {
+      // Also on a 204 or 304, where Undertow's channel leaves it out: the client is told.
       headers.put(Headers.CONNECTION, Headers.CLOSE.toString());
+    } else if (!bodiless
+        && ex.getConnection()
+            .getUndertowOptions()
+            .get(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, true)) {
+      headers.put(Headers.CONNECTION, Headers.KEEP_ALIVE.toString()); // as Undertow's channel
     }
-    String reason = ex.getReasonPhrase();
-    w.reset().ascii("HTTP/1.1 ").digits(status).ascii(" ");
-    w.ascii(reason != null ? reason : StatusCodes.getReason(status)).crlf();
+    // The status's own reason phrase, as the router's responses always had (it never sets one).
+    // Not the exchange's: looking it up is an attachment read that was 3 % of the IO thread's
+    // user time, and one a wrapping handler set named a status the backend's has replaced.
+    w.reset().ascii("HTTP/1.1 ").digits(status).ascii(" ").ascii(StatusCodes.getReason(status));
+    w.crlf();
     for (long c = headers.fastIterateNonEmpty(); c != -1L; c = headers.fiNextNonEmpty(c)) {
       HeaderValues values = headers.fiCurrent(c);
       for (int i = 0, n = values.size(); i < n; i++) {

@@ -190,9 +190,10 @@ final class ResponsePump extends TimeoutList.Node {
     cancel();
     call.exchange.setStatusCode(parser.status);
     frame(parser, call.head, out);
-    if (call.requestSent && DirectResponse.allowed(call.exchange, bodyMode)) {
+    if (call.requestSent && DirectResponse.allowed(call.exchange, bodyMode, call.head)) {
       direct = true;
-      directHead = DirectResponse.head(call.thread.responseHead, call.exchange, parser.status);
+      directHead =
+          DirectResponse.head(call.thread.responseHead, call.exchange, parser.status, call.head);
       StreamSinkChannel rc = DirectResponse.sink(call.exchange);
       channel = rc;
       rc.getWriteSetter().set(call);
@@ -346,6 +347,13 @@ final class ResponsePump extends TimeoutList.Node {
       bodyRead();
     } else if (result == CLIENT_GONE) {
       clientGone();
+    } else {
+      ByteBuffer h = directHead;
+      if (h != null) {
+        // Waiting for the body (or the client) with the head unwritten: it must not stay in the
+        // IO thread's shared buffer, which the next exchange's head overwrites meanwhile.
+        directHead = rest(h);
+      }
     }
   }
 

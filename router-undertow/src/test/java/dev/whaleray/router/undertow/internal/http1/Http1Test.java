@@ -61,6 +61,30 @@ class Http1Test {
   }
 
   @Test
+  void aBareKeepAliveOrCloseNamesNoFieldAndKeepsNoList() throws Exception {
+    ResponseParser p = new ResponseParser();
+    assertThat(
+            p.parse(direct("HTTP/1.1 200 OK\r\nConnection: keep-alive\r\n\r\n"), new HeaderMap()))
+        .isTrue();
+    assertThat(p.connectionClose).isFalse();
+    assertThat(p.connection).isNull();
+    assertThat(p.parse(direct("HTTP/1.1 200 OK\r\nConnection: Close\r\n\r\n"), new HeaderMap()))
+        .isTrue();
+    assertThat(p.connectionClose).isTrue();
+    assertThat(p.connection).isNull();
+    HeaderMap h = new HeaderMap();
+    assertThat(
+            p.parse(
+                direct(
+                    "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nConnection: X-A, close\r\n\r\n"),
+                h))
+        .isTrue();
+    assertThat(p.connectionClose).isTrue();
+    assertThat(p.connection).containsExactly("X-A, close");
+    assertThat(HopByHop.named(p.connection)).containsExactly(new HttpString("X-A"));
+  }
+
+  @Test
   void anIncompleteHeadConsumesNothing() throws Exception {
     ResponseParser p = new ResponseParser();
     ByteBuffer b = direct("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n");
