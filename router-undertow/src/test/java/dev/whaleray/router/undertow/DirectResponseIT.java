@@ -48,6 +48,9 @@ class DirectResponseIT {
   /** Per completed exchange on {@link #direct}: response started by Undertow, body bytes sent. */
   static final BlockingQueue<String> ends = new LinkedBlockingQueue<>();
 
+  /** {@link #directHandler}, with each exchange's end recorded in {@link #ends}. */
+  static HttpHandler recorded;
+
   @BeforeAll
   static void start() throws Exception {
     backend = RawBackend.keepAlive(DirectResponseIT::respond);
@@ -58,7 +61,7 @@ class DirectResponseIT {
             .set("slow", List.of(Endpoint.of("127.0.0.1", slowBackend.port())));
     directHandler = handler();
     undertowHandler = handler();
-    HttpHandler recorded =
+    recorded =
         exchange -> {
           exchange.addExchangeCompleteListener(
               (ex, next) -> {
@@ -311,7 +314,7 @@ class DirectResponseIT {
         io.undertow.Undertow.builder()
             .addHttpListener(0, "127.0.0.1")
             .setIoThreads(1)
-            .setHandler(directHandler)
+            .setHandler(recorded)
             .build();
     io.undertow.Undertow wrapped =
         io.undertow.Undertow.builder()
@@ -336,6 +339,9 @@ class DirectResponseIT {
         assertThat(mine.get(i).body).isEqualTo(theirs.get(i).body);
       }
       assertThat(mine.get(0).header("connection")).isEqualTo("keep-alive");
+      for (int i = 0; i < requests.size(); i++) {
+        assertThat(ends.poll(5, TimeUnit.SECONDS)).as("end %d", i).startsWith("started=false ");
+      }
     } finally {
       plain.stop();
       wrapped.stop();

@@ -18,10 +18,10 @@ public final class Http1 {
       int end = comma < 0 ? n : comma;
       int s = start;
       int e = end;
-      while (s < e && value.charAt(s) == ' ') {
+      while (s < e && isOws(value.charAt(s))) {
         s++;
       }
-      while (e > s && value.charAt(e - 1) == ' ') {
+      while (e > s && isOws(value.charAt(e - 1))) {
         e--;
       }
       if (e - s == token.length() && value.regionMatches(true, s, token, 0, token.length())) {
@@ -30,6 +30,11 @@ public final class Http1 {
       start = end + 1;
     }
     return false;
+  }
+
+  /** RFC 9110's optional whitespace around list elements: space or horizontal tab. */
+  private static boolean isOws(char c) {
+    return c == ' ' || c == '\t';
   }
 
   /** Whether {@code s[from, to)} is an RFC 9110 token (a field name), at least one character. */

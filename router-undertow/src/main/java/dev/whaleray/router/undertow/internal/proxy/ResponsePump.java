@@ -335,6 +335,7 @@ final class ResponsePump extends TimeoutList.Node {
     try {
       result = transfer(c.source, c.buffer(), out);
     } catch (IOException | ProtocolException e) {
+      directHead = null; // the connection closes: a head still in the shared buffer is dropped
       LOG.log(System.Logger.Level.DEBUG, () -> "response body: " + e.getMessage());
       call.abort(Outcome.ERROR, StatusCodes.BAD_GATEWAY, "upstream connection failed");
       return;
@@ -431,6 +432,7 @@ final class ResponsePump extends TimeoutList.Node {
 
   /** Writing to the client failed: it went away mid-response. Not the upstream's fault. */
   private void clientGone() {
+    directHead = null;
     call.closeConnection(); // the rest of the response is still on it
     call.end(Outcome.CLIENT_ABORT);
     call.state = ProxyCall.DONE;
@@ -535,6 +537,7 @@ final class ResponsePump extends TimeoutList.Node {
         return;
       }
     } catch (IOException e) {
+      directHead = null;
       IoUtils.safeClose(call.exchange.getConnection());
       return;
     }

@@ -228,6 +228,9 @@ class Http1Test {
     assertThat(Http1.containsToken("keep-alive, Close", "close")).isTrue();
     assertThat(Http1.containsToken("closed", "close")).isFalse();
     assertThat(Http1.containsToken(null, "close")).isFalse();
+    // Optional whitespace is spaces or tabs (RFC 9110 5.6.3): a tab before close still closes.
+    assertThat(Http1.containsToken("X-A,\tclose", "close")).isTrue();
+    assertThat(Http1.containsToken("close\t", "close")).isTrue();
   }
 
   /** Repeated short values come from the connection's cache; changed bytes never do. */
