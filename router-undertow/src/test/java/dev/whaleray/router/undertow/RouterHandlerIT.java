@@ -100,6 +100,34 @@ class RouterHandlerIT {
     return body.substring(0, body.indexOf('\n'));
   }
 
+  /**
+   * The client address forwarded is the exchange's source address: the connection's peer, kept on
+   * the connection, unless a handler around the router set another for this request (as a
+   * forwarded-peer or proxy-protocol handler does); one connection, requests with and without.
+   */
+  @Test
+  void aSourceAddressSetByAWrappingHandlerIsTheOneForwarded() throws Exception {
+    io.undertow.server.HttpHandler peers =
+        exchange -> {
+          String peer = exchange.getRequestHeaders().getFirst("X-Test-Peer");
+          if (peer != null) {
+            exchange.setSourceAddress(new java.net.InetSocketAddress(peer, 4444));
+          }
+          handler.handleRequest(exchange);
+        };
+    try (RouterServer s =
+            RouterServer.builder(peers).host("127.0.0.1").port(0).ioThreads(1).start();
+        RawHttp http = new RawHttp(s.port())) {
+      String plain = "GET /services/demo/p HTTP/1.1\r\nHost: example.test\r\n\r\n";
+      String other =
+          "GET /services/demo/p HTTP/1.1\r\nHost: example.test\r\nX-Test-Peer: 203.0.113.7\r\n\r\n";
+      assertThat(http.send(plain).body).contains("\nx-forwarded-for: 127.0.0.1\n");
+      assertThat(http.send(other).body).contains("\nx-forwarded-for: 203.0.113.7\n");
+      assertThat(http.send(plain).body).contains("\nx-forwarded-for: 127.0.0.1\n");
+      assertThat(http.send(other).body).contains("\nx-forwarded-for: 203.0.113.7\n");
+    }
+  }
+
   @Test
   void stripsThePrefixAndKeepsTheQuery() throws Exception {
     assertThat(firstLine(get("/services/demo/a/b?x=1&y=%20z").body()))
