@@ -62,6 +62,11 @@ final class DirectResponse {
 
   private DirectResponse() {}
 
+  /** Whether this Undertow's fields were found (tests: the direct path can be taken at all). */
+  static boolean readsUndertowsFields() {
+    return RESPONSE_WRAPPERS != null && RESPONSE_COOKIES != null && OLD_RESPONSE_COOKIES != null;
+  }
+
   /**
    * Whether the router may write this exchange's response itself ({@code bodyMode} as framed,
    * {@code head} for a HEAD request). Not for an answer to HEAD without a {@code Content-Length}:

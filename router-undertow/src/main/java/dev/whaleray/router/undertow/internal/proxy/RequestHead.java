@@ -67,6 +67,11 @@ final class RequestHead {
     }
   }
 
+  /** Whether this Undertow's source-address field was found (tests: the cache is in use). */
+  static boolean readsSourceAddress() {
+    return SOURCE_ADDRESS != null;
+  }
+
   private static final AttachmentKey<String> PEER_TEXT = AttachmentKey.create(String.class);
 
   /**

@@ -84,6 +84,17 @@ class RequestHeadTest {
     return new String(w.buf, 0, w.len, StandardCharsets.ISO_8859_1);
   }
 
+  /**
+   * The private fields of Undertow's exchange the router reads (the client address kept on its
+   * connection, the direct response path) are found on the Undertow version the build uses: if a
+   * new version renamed one, the router would fall back quietly and lose both.
+   */
+  @Test
+  void undertowsExchangeFieldsAreFound() {
+    assertThat(RequestHead.readsSourceAddress()).isTrue();
+    assertThat(DirectResponse.readsUndertowsFields()).isTrue();
+  }
+
   @Test
   void writesTheRequestLineWithTheRoutePrefixStripped() {
     HeadWriter w = new HeadWriter();
