@@ -10,7 +10,6 @@ import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.Protocols;
 import io.undertow.util.StatusCodes;
-import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import org.jspecify.annotations.Nullable;
@@ -33,32 +32,12 @@ import org.xnio.conduits.ConduitStreamSinkChannel;
  * before.
  */
 final class DirectResponse {
-  private static final @Nullable VarHandle RESPONSE_WRAPPERS;
-  private static final @Nullable VarHandle RESPONSE_COOKIES;
-  private static final @Nullable VarHandle OLD_RESPONSE_COOKIES;
-
-  static {
-    VarHandle wrappers = null;
-    VarHandle cookies = null;
-    VarHandle oldCookies = null;
-    try {
-      MethodHandles.Lookup l =
-          MethodHandles.privateLookupIn(HttpServerExchange.class, MethodHandles.lookup());
-      wrappers = field(l, "responseWrapperCount");
-      cookies = field(l, "responseCookies");
-      oldCookies = field(l, "deprecatedResponseCookies");
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      wrappers = null; // another Undertow, or not readable here: Undertow's channel for all
-    }
-    RESPONSE_WRAPPERS = wrappers;
-    RESPONSE_COOKIES = cookies;
-    OLD_RESPONSE_COOKIES = oldCookies;
-  }
-
-  private static VarHandle field(MethodHandles.Lookup l, String name)
-      throws ReflectiveOperationException {
-    return l.unreflectVarHandle(HttpServerExchange.class.getDeclaredField(name));
-  }
+  private static final @Nullable VarHandle RESPONSE_WRAPPERS =
+      ExchangeFields.find("responseWrapperCount");
+  private static final @Nullable VarHandle RESPONSE_COOKIES =
+      ExchangeFields.find("responseCookies");
+  private static final @Nullable VarHandle OLD_RESPONSE_COOKIES =
+      ExchangeFields.find("deprecatedResponseCookies");
 
   private DirectResponse() {}
 

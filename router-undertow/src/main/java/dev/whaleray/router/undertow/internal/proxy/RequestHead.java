@@ -54,18 +54,8 @@ final class RequestHead {
    * forwarded-peer or proxy-protocol handler); null when this Undertow's field cannot be read, and
    * then every request asks {@code getSourceAddress()}.
    */
-  private static final java.lang.invoke.@Nullable VarHandle SOURCE_ADDRESS = sourceAddressField();
-
-  private static java.lang.invoke.@Nullable VarHandle sourceAddressField() {
-    try {
-      Class<io.undertow.server.HttpServerExchange> c = io.undertow.server.HttpServerExchange.class;
-      return java.lang.invoke.MethodHandles.privateLookupIn(
-              c, java.lang.invoke.MethodHandles.lookup())
-          .unreflectVarHandle(c.getDeclaredField("sourceAddress"));
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      return null;
-    }
-  }
+  private static final java.lang.invoke.@Nullable VarHandle SOURCE_ADDRESS =
+      ExchangeFields.find("sourceAddress");
 
   /** Whether this Undertow's source-address field was found (tests: the cache is in use). */
   static boolean readsSourceAddress() {
