@@ -161,6 +161,11 @@ def main():
         pb.JAVA_OPTS[:] = args.java_opts.split()
     if args.async_profiler and pb.java_major(pb.JAVA) >= 21:
         pb.JAVA_OPTS.append("-XX:+EnableDynamicAgentLoading")  # attached after the warm-up
+    if args.async_profiler:
+        # Debug info at every instruction, not only at safepoints, from the start: an agent
+        # attached after the warm-up gets it only for code compiled after, and without it the
+        # samples in inlined code land on whatever frame the nearest safepoint names.
+        pb.JAVA_OPTS += ["-XX:+UnlockDiagnosticVMOptions", "-XX:+DebugNonSafepoints"]
     os.makedirs(args.out, exist_ok=True)
     pb.WORK = tempfile.mkdtemp(prefix="profile-router-")
     backend = pb.start_backend()

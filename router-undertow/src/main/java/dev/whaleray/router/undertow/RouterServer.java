@@ -230,7 +230,13 @@ public final class RouterServer implements AutoCloseable {
 
   private final long maxRequestBodySize;
 
-  private final io.undertow.server.ExchangeCompletionListener done = this::exchangeDone;
+  private final io.undertow.server.ExchangeCompletionListener done =
+      new dev.whaleray.router.undertow.internal.proxy.RouterCompletionListener() {
+        @Override
+        public void exchangeEvent(HttpServerExchange exchange, NextListener next) {
+          exchangeDone(exchange, next);
+        }
+      };
 
   private void exchangeDone(
       HttpServerExchange exchange,

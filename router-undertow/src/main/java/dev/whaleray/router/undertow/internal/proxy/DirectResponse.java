@@ -1,7 +1,10 @@
 package dev.whaleray.router.undertow.internal.proxy;
 
 import dev.whaleray.router.undertow.internal.http1.HeadWriter;
+import dev.whaleray.router.undertow.internal.http1.HopByHop;
+import dev.whaleray.router.undertow.internal.http1.ResponseParser;
 import io.undertow.UndertowOptions;
+import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpServerConnection;
 import io.undertow.util.DateUtils;
@@ -38,12 +41,45 @@ final class DirectResponse {
       ExchangeFields.find("responseCookies");
   private static final @Nullable VarHandle OLD_RESPONSE_COOKIES =
       ExchangeFields.find("deprecatedResponseCookies");
+  private static final @Nullable VarHandle COMPLETION_LISTENERS =
+      ExchangeFields.find("exchangeCompleteListeners");
+  private static final @Nullable VarHandle COMPLETION_LISTENER_COUNT =
+      ExchangeFields.find("exchangeCompletionListenersCount");
 
   private DirectResponse() {}
 
   /** Whether this Undertow's fields were found (tests: the direct path can be taken at all). */
   static boolean readsUndertowsFields() {
-    return RESPONSE_WRAPPERS != null && RESPONSE_COOKIES != null && OLD_RESPONSE_COOKIES != null;
+    return RESPONSE_WRAPPERS != null
+        && RESPONSE_COOKIES != null
+        && OLD_RESPONSE_COOKIES != null
+        && COMPLETION_LISTENERS != null
+        && COMPLETION_LISTENER_COUNT != null;
+  }
+
+  /**
+   * Whether a backend's response headers may stay out of the exchange's map when the router writes
+   * the head itself: only when every completion listener on the exchange is the router's own (none
+   * of which reads response headers). A handler around the router that put one there may read the
+   * map when the exchange ends (Undertow's access log does), and then it is filled as before.
+   */
+  static boolean mayKeepHeadersOut(HttpServerExchange ex) {
+    VarHandle listeners = COMPLETION_LISTENERS;
+    VarHandle count = COMPLETION_LISTENER_COUNT;
+    if (listeners == null || count == null) {
+      return false;
+    }
+    ExchangeCompletionListener[] all = (ExchangeCompletionListener[]) listeners.get(ex);
+    int n = (int) count.get(ex);
+    if (n > 0 && (all == null || all.length < n)) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      if (!(all[i] instanceof RouterCompletionListener)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -51,7 +87,7 @@ final class DirectResponse {
    * {@code head} for a HEAD request). Not for an answer to HEAD without a {@code Content-Length}:
    * Undertow's channel says {@code Transfer-Encoding: chunked} there, and that stays as it was.
    */
-  static boolean allowed(HttpServerExchange ex, int bodyMode, boolean head) {
+  static boolean allowed(HttpServerExchange ex, int bodyMode, boolean head, long contentLength) {
     VarHandle wrappers = RESPONSE_WRAPPERS;
     VarHandle cookies = RESPONSE_COOKIES;
     VarHandle oldCookies = OLD_RESPONSE_COOKIES;
@@ -67,7 +103,9 @@ final class DirectResponse {
         && cookies.get(ex) == null
         && oldCookies.get(ex) == null
         && !ex.getResponseHeaders().contains(Headers.CONNECTION)
-        && !(head && !ex.getResponseHeaders().contains(Headers.CONTENT_LENGTH));
+        && !(head
+            && contentLength < 0
+            && !ex.getResponseHeaders().contains(Headers.CONTENT_LENGTH));
   }
 
   /** The client connection's own sink, below Undertow's per-exchange channel. */
@@ -82,8 +120,16 @@ final class DirectResponse {
    * Date} is added, and {@code Connection: keep-alive} where the server's {@code
    * ALWAYS_SET_KEEP_ALIVE} says so (Undertow's default; {@code RouterServer} turns it off). One
    * difference: a 204 or 304 that ends the connection says {@code Connection: close}.
+   *
+   * @param kept the parser that kept the backend's headers out of the exchange's map (see {@link
+   *     #mayKeepHeadersOut}): they follow the map's, in the backend's order; else null
    */
-  static ByteBuffer head(HeadWriter w, HttpServerExchange ex, int status, boolean head) {
+  static ByteBuffer head(
+      HeadWriter w,
+      HttpServerExchange ex,
+      int status,
+      boolean head,
+      @Nullable ResponseParser kept) {
     HeaderMap headers = ex.getResponseHeaders();
     if (status == StatusCodes.EXPECTATION_FAILED) {
       ex.setPersistent(false);
@@ -94,7 +140,9 @@ final class DirectResponse {
       headers.remove(Headers.CONTENT_LENGTH);
       headers.remove(Headers.TRANSFER_ENCODING);
     }
-    DateUtils.addDateHeaderIfRequired(ex);
+    if (kept == null || !kept.dated) {
+      DateUtils.addDateHeaderIfRequired(ex);
+    }
     if (!ex.isPersistent()) {
       // Also on a 204 or 304, where Undertow's channel leaves it out: the client is told.
       headers.put(Headers.CONNECTION, Headers.CLOSE.toString());
@@ -114,6 +162,9 @@ final class DirectResponse {
       for (int i = 0, n = values.size(); i < n; i++) {
         w.header(values.getHeaderName(), values.get(i));
       }
+    }
+    if (kept != null) {
+      kept.writeKept(w, bodiless, HopByHop.named(kept.connection));
     }
     return w.crlf().buffer();
   }

@@ -11,7 +11,6 @@ import dev.whaleray.router.undertow.internal.edge.JsonErrors;
 import dev.whaleray.router.undertow.internal.http1.HeadWriter;
 import dev.whaleray.router.undertow.internal.pool.UpstreamPool;
 import dev.whaleray.router.undertow.internal.pool.Upstreams;
-import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
 import io.undertow.server.protocol.http.HttpServerConnection;
@@ -39,11 +38,10 @@ import org.xnio.conduits.ConduitStreamSourceChannel;
  * the connect timer) and its {@link ResponsePump} (also the response timer); a {@link RequestPump}
  * only for a request with a body, a {@link LingeringClose} only after an early answer.
  */
-public final class ProxyCall
+public final class ProxyCall extends RouterCompletionListener
     implements Runnable,
         UpstreamPool.Owner,
         ChannelListener<Channel>,
-        ExchangeCompletionListener,
         UpgradeTunnel.Ended,
         RequestPump.Call,
         RequestHead.Origin {

@@ -1,6 +1,5 @@
 package dev.whaleray.router.undertow.internal.proxy;
 
-import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
 import org.jspecify.annotations.Nullable;
@@ -10,7 +9,7 @@ import org.jspecify.annotations.Nullable;
  * on), filled in as it is routed and proxied, handed to the {@link Sink} when the exchange
  * completes. Written by the request's own thread(s) in turn, read once at the end.
  */
-public final class RequestRecord implements ExchangeCompletionListener {
+public final class RequestRecord extends RouterCompletionListener {
   /** Where the record travels with its exchange. */
   public static final AttachmentKey<RequestRecord> KEY = AttachmentKey.create(RequestRecord.class);
 

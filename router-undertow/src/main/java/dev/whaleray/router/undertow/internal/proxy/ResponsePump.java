@@ -146,9 +146,13 @@ final class ResponsePump extends TimeoutList.Node {
   private void readHead(ByteBuffer b) {
     HeaderMap out = call.exchange.getResponseHeaders();
     ResponseParser parser = call.thread.parser;
+    // Left in the parser, not the exchange's map, when the router may write the head itself and
+    // nothing but the router's own code could read the map (copied in below if it cannot).
+    boolean keep =
+        call.requestSent && call.upgrade == null && DirectResponse.mayKeepHeadersOut(call.exchange);
     try {
       while (true) {
-        if (!parser.parse(b, out)) {
+        if (!parser.parse(b, keep ? null : out)) {
           if (b.position() == 0 && b.limit() == b.capacity()) {
             throw new ProtocolException("response head too large");
           }
@@ -190,10 +194,22 @@ final class ResponsePump extends TimeoutList.Node {
     cancel();
     call.exchange.setStatusCode(parser.status);
     frame(parser, call.head, out);
-    if (call.requestSent && DirectResponse.allowed(call.exchange, bodyMode, call.head)) {
+    boolean mine =
+        call.requestSent
+            && DirectResponse.allowed(call.exchange, bodyMode, call.head, parser.contentLength);
+    if (keep && !mine) {
+      parser.fill(out);
+      frame(parser, call.head, out); // again: what framing removes from the map, now filled
+    }
+    if (mine) {
       direct = true;
       directHead =
-          DirectResponse.head(call.thread.responseHead, call.exchange, parser.status, call.head);
+          DirectResponse.head(
+              call.thread.responseHead,
+              call.exchange,
+              parser.status,
+              call.head,
+              keep ? parser : null);
       StreamSinkChannel rc = DirectResponse.sink(call.exchange);
       channel = rc;
       rc.getWriteSetter().set(call);

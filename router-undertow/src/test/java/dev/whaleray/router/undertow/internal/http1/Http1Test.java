@@ -41,6 +41,55 @@ class Http1Test {
     assertThat(StandardCharsets.ISO_8859_1.decode(b).toString()).isEqualTo("hello");
   }
 
+  /**
+   * Parsed without a map, the headers a map would have held are kept: written out in the backend's
+   * order with what was asked left out, or copied into a map as a parse into it would have filled
+   * it; the framing fields are read either way.
+   */
+  @Test
+  void keptHeadersAreWrittenInTheBackendsOrderOrFilledIntoAMap() throws Exception {
+    String head =
+        "HTTP/1.1 200 OK\r\nX-Zeta: 1\r\ncontent-type:text/plain \r\nKeep-Alive: timeout=5\r\n"
+            + "Connection: X-Gone, keep-alive\r\nX-Gone: g\r\nContent-Length: 2\r\n"
+            + "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\nX-Zeta: 3\r\n\r\nok";
+    ResponseParser p = new ResponseParser();
+    ByteBuffer b = direct(head);
+    assertThat(p.parse(b, null)).isTrue();
+    assertThat(p.contentLength).isEqualTo(2);
+    assertThat(p.dated).isTrue();
+    assertThat(StandardCharsets.ISO_8859_1.decode(b).toString()).isEqualTo("ok");
+
+    HeadWriter w = new HeadWriter();
+    p.writeKept(w, false, HopByHop.named(p.connection));
+    assertThat(new String(w.buf, 0, w.len, StandardCharsets.ISO_8859_1))
+        .isEqualTo(
+            "X-Zeta: 1\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
+                + "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\nX-Zeta: 3\r\n");
+    p.writeKept(w.reset(), true, null);
+    assertThat(new String(w.buf, 0, w.len, StandardCharsets.ISO_8859_1))
+        .doesNotContain("Content-Length")
+        .contains("X-Gone: g\r\n");
+
+    HeaderMap filled = new HeaderMap();
+    p.fill(filled);
+    HeaderMap parsed = new HeaderMap();
+    assertThat(new ResponseParser().parse(direct(head), parsed)).isTrue();
+    assertThat(filled.toString()).isEqualTo(parsed.toString());
+    assertThat(filled.get("X-Zeta")).containsExactly("1", "3");
+
+    // A bare CR inside a value becomes a space, as ascii() writes it from a map's String.
+    assertThat(p.parse(direct("HTTP/1.1 204 No Content\r\nX-A: 1\rX\r\n\r\n"), null)).isTrue();
+    assertThat(p.dated).isFalse();
+    p.writeKept(w.reset(), false, null);
+    String written = new String(w.buf, 0, w.len, StandardCharsets.ISO_8859_1);
+    assertThat(written).isEqualTo("X-A: 1 X\r\n");
+    HeaderMap one = new HeaderMap();
+    p.fill(one);
+    HeadWriter fromMap = new HeadWriter().header(new HttpString("X-A"), one.getFirst("X-A"));
+    assertThat(new String(fromMap.buf, 0, fromMap.len, StandardCharsets.ISO_8859_1))
+        .isEqualTo(written);
+  }
+
   @Test
   void readsFramingAndConnectionHeaders() throws Exception {
     ResponseParser p = new ResponseParser();
