@@ -354,7 +354,10 @@ public final class ResponseParser {
     }
   }
 
-  private static boolean isDropped(HttpString name, HttpString @Nullable [] dropped) {
+  /**
+   * Whether {@code dropped} (names a {@code Connection} header listed, or null) has {@code name}.
+   */
+  public static boolean isDropped(HttpString name, HttpString @Nullable [] dropped) {
     if (dropped != null) {
       for (HttpString d : dropped) {
         if (d.equals(name)) {

@@ -11,6 +11,7 @@ import io.undertow.util.DateUtils;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
 import io.undertow.util.Protocols;
 import io.undertow.util.StatusCodes;
 import java.lang.invoke.VarHandle;
@@ -66,8 +67,11 @@ final class DirectResponse {
   static boolean mayKeepHeadersOut(HttpServerExchange ex) {
     VarHandle listeners = COMPLETION_LISTENERS;
     VarHandle count = COMPLETION_LISTENER_COUNT;
-    if (listeners == null || count == null) {
-      return false;
+    if (listeners == null
+        || count == null
+        || !(ex.getConnection() instanceof HttpServerConnection)
+        || !ex.getProtocol().equals(Protocols.HTTP_1_1)) {
+      return false; // never written directly: the map would only be filled afterwards
     }
     ExchangeCompletionListener[] all = (ExchangeCompletionListener[]) listeners.get(ex);
     int n = (int) count.get(ex);
@@ -140,8 +144,9 @@ final class DirectResponse {
       headers.remove(Headers.CONTENT_LENGTH);
       headers.remove(Headers.TRANSFER_ENCODING);
     }
-    if (kept == null || !kept.dated) {
-      DateUtils.addDateHeaderIfRequired(ex);
+    HttpString @Nullable [] dropped = kept == null ? null : HopByHop.named(kept.connection);
+    if (kept == null || !kept.dated || ResponseParser.isDropped(Headers.DATE, dropped)) {
+      DateUtils.addDateHeaderIfRequired(ex); // none from the backend reaches the client
     }
     if (!ex.isPersistent()) {
       // Also on a 204 or 304, where Undertow's channel leaves it out: the client is told.
@@ -164,7 +169,7 @@ final class DirectResponse {
       }
     }
     if (kept != null) {
-      kept.writeKept(w, bodiless, HopByHop.named(kept.connection));
+      kept.writeKept(w, bodiless, dropped);
     }
     return w.crlf().buffer();
   }

@@ -18,7 +18,11 @@ public final class RequestRecord extends RouterCompletionListener {
     /** A request arrived and its record was made. */
     void started();
 
-    /** The exchange completed (answered, or the client gone); called once, on any thread. */
+    /**
+     * The exchange completed (answered, or the client gone); called once, on any thread. The
+     * exchange's response headers may not hold the backend's: a response the router wrote itself
+     * leaves them out of the map where only the router's own listeners are on the exchange.
+     */
     void completed(RequestRecord record, HttpServerExchange exchange);
   }
 
