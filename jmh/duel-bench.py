@@ -59,10 +59,13 @@ def main():
     ap.add_argument("--warmup", type=int, default=30, help="JIT warm-up of each router, s")
     ap.add_argument("--host", help="the Host header of every request (as proxy-bench --host)")
     ap.add_argument("--no-aot", action="store_true", help="both without the image's AOT cache")
+    ap.add_argument("--flags-b", default="",
+                    help="JVM flags added to the image's for b only (then both run without the"
+                    " AOT cache, trained with the image's flags), e.g. to weigh a JVM setting")
     args = ap.parse_args()
     pb.JAVA = pb.find_java(pb.dockerfile_jdk())
     pb.HOST = args.host
-    pb.AOT = pb.AOT and not args.no_aot
+    pb.AOT = pb.AOT and not args.no_aot and not args.flags_b
     native = {"nginx": pb.start_nginx, "haproxy": pb.start_haproxy}
     jar_a = args.jar_a if args.jar_a in native else os.path.abspath(args.jar_a)
     jar_b = os.path.abspath(args.jar_b or pb.ROUTER_JAR)
@@ -73,7 +76,9 @@ def main():
     try:
         routers = [native[jar_a](backend.port) if jar_a in native
                    else pb.start_whaleray(backend.port, jar_a, "a"),
-                   pb.start_whaleray(backend.port, jar_b, "b")]
+                   pb.start_whaleray(backend.port, jar_b, "b",
+                                     flags=(pb.JAVA_OPTS + args.flags_b.split()
+                                            if args.flags_b else None))]
         for r in routers:  # one at a time, on fresh connections, through every count
             left, i = (args.warmup if r.name != jar_a else 4), 0
             while left > 0:
@@ -103,7 +108,8 @@ def main():
     print("\nduel: %s, a = %s, b = %s, %d rounds x %d s per count, %.0f s in all; both routers on"
           " CPU 0 at once, wrk -t1 for each and the nginx backend on CPU 1; Java: %s%s%s"
           % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), args.jar_a,
-             args.jar_b or "the reference router's jar", args.rounds, args.seconds,
+             (args.jar_b or "the reference router's jar")
+             + (" with " + args.flags_b if args.flags_b else ""), args.rounds, args.seconds,
              time.time() - started, " ".join(pb.JAVA_OPTS),
              " with each jar's AOT cache" if pb.AOT else "",
              ", Host: " + args.host if args.host else ""))
