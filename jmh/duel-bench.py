@@ -62,6 +62,8 @@ def main():
     ap.add_argument("--flags-b", default="",
                     help="JVM flags added to the image's for b only (then both run without the"
                     " AOT cache, trained with the image's flags), e.g. to weigh a JVM setting")
+    ap.add_argument("--replace-flags-b", action="store_true",
+                    help="--flags-b replaces the image's flags instead (another collector)")
     args = ap.parse_args()
     pb.JAVA = pb.find_java(pb.dockerfile_jdk())
     pb.HOST = args.host
@@ -77,8 +79,8 @@ def main():
         routers = [native[jar_a](backend.port) if jar_a in native
                    else pb.start_whaleray(backend.port, jar_a, "a"),
                    pb.start_whaleray(backend.port, jar_b, "b",
-                                     flags=(pb.JAVA_OPTS + args.flags_b.split()
-                                            if args.flags_b else None))]
+                                     flags=(([] if args.replace_flags_b else pb.JAVA_OPTS)
+                                            + args.flags_b.split() if args.flags_b else None))]
         for r in routers:  # one at a time, on fresh connections, through every count
             left, i = (args.warmup if r.name != jar_a else 4), 0
             while left > 0:
