@@ -34,8 +34,8 @@ _spec.loader.exec_module(pb)
 
 
 def both(ports, connections, seconds, flip):
-    """wrk against each port at once (the second started first when flip); results in port
-    order."""
+    """wrk against each port at once (the second launched first when flip, though launches are
+    microseconds apart); results in port order."""
     out = [None] * len(ports)
 
     def run(i):
@@ -65,6 +65,8 @@ def main():
     ap.add_argument("--replace-flags-b", action="store_true",
                     help="--flags-b replaces the image's flags instead (another collector)")
     args = ap.parse_args()
+    if args.replace_flags_b and not args.flags_b:
+        ap.error("--replace-flags-b needs --flags-b")
     pb.JAVA = pb.find_java(pb.dockerfile_jdk())
     pb.HOST = args.host
     pb.AOT = pb.AOT and not args.no_aot and not args.flags_b
@@ -73,29 +75,30 @@ def main():
     jar_b = os.path.abspath(args.jar_b or pb.ROUTER_JAR)
     conns = [int(c) for c in args.connections.split(",")]
     started = time.time()
-    backend = pb.start_backend()
-    routers = []
+    backend = None
+    routers = []  # appended one by one: whatever started is stopped below
     try:
-        routers = [native[jar_a](backend.port) if jar_a in native
-                   else pb.start_whaleray(backend.port, jar_a, "a"),
-                   pb.start_whaleray(backend.port, jar_b, "b",
-                                     flags=(([] if args.replace_flags_b else pb.JAVA_OPTS)
-                                            + args.flags_b.split() if args.flags_b else None))]
+        backend = pb.start_backend()
+        routers.append(native[jar_a](backend.port) if jar_a in native
+                       else pb.start_whaleray(backend.port, jar_a, "a"))
+        routers.append(pb.start_whaleray(
+            backend.port, jar_b, "b", flags=(([] if args.replace_flags_b else pb.JAVA_OPTS)
+                                             + args.flags_b.split() if args.flags_b else None)))
         for r in routers:  # one at a time, on fresh connections, through every count
-            left, i = (args.warmup if r.name != jar_a else 4), 0
+            # nginx and HAProxy need no JIT: one short run per count fills their pools
+            left, i = (4 * len(conns) if r.name in native else args.warmup), 0
             while left > 0:
                 pb.wrk(r.port, conns[i % len(conns)], min(4, left))
                 left -= 4
                 i += 1
-        ratios = {c: {"rps": [], "cpu": [], "p99": []} for c in conns}
-        errors = 0
+        ratios = {c: {"rps": [], "cpu": [], "p99": [], "errors": 0} for c in conns}
         for rnd in range(args.rounds):
             for c in conns:
                 cpu0 = [r.cpu_seconds() for r in routers]
                 res = both([r.port for r in routers], c, args.seconds, rnd % 2 == 1)
                 cpu = [(r.cpu_seconds() - c0) * 1e6 / max(x["good"], 1)
                        for r, c0, x in zip(routers, cpu0, res)]
-                errors += sum(x["errors"] for x in res)
+                ratios[c]["errors"] += sum(x["errors"] for x in res)
                 ratios[c]["rps"].append(res[1]["rps"] / max(res[0]["rps"], 1))
                 ratios[c]["cpu"].append(cpu[1] / max(cpu[0], 1e-9))
                 ratios[c]["p99"].append(res[1]["p99"] / max(res[0]["p99"], 1e-9))
@@ -104,14 +107,18 @@ def main():
                       % (rnd + 1, c, res[0]["rps"], cpu[0], res[0]["p99"], res[1]["rps"], cpu[1],
                          res[1]["p99"], cpu[1] / max(cpu[0], 1e-9)), file=sys.stderr, flush=True)
     finally:
-        for r in routers:
-            r.stop()
-        backend.stop()
+        for s in routers + ([backend] if backend else []):
+            try:
+                s.stop()
+            except Exception as e:  # keep stopping the others
+                print("stopping %s: %s" % (s.name, e), file=sys.stderr)
     print("\nduel: %s, a = %s, b = %s, %d rounds x %d s per count, %.0f s in all; both routers on"
           " CPU 0 at once, wrk -t1 for each and the nginx backend on CPU 1; Java: %s%s%s"
           % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), args.jar_a,
              (args.jar_b or "the reference router's jar")
-             + (" with " + args.flags_b if args.flags_b else ""), args.rounds, args.seconds,
+             + ((" with %s instead of the image's flags" if args.replace_flags_b
+                 else " with %s added") % args.flags_b if args.flags_b else ""),
+             args.rounds, args.seconds,
              time.time() - started, " ".join(pb.JAVA_OPTS),
              " with each jar's AOT cache" if pb.AOT else "",
              ", Host: " + args.host if args.host else ""))
@@ -122,7 +129,7 @@ def main():
         r = ratios[c]
         print("| %d | %.3f | %.3f-%.3f | %.3f | %.2f | %d |" % (
             c, statistics.median(r["cpu"]), min(r["cpu"]), max(r["cpu"]),
-            statistics.median(r["rps"]), statistics.median(r["p99"]), errors))
+            statistics.median(r["rps"]), statistics.median(r["p99"]), r["errors"]))
 
 
 if __name__ == "__main__":
