@@ -57,6 +57,18 @@ public final class HopByHop {
     }
   }
 
+  /** Whether {@code name} is one of {@code named} (from {@link #named}; null names none). */
+  public static boolean isNamed(HttpString name, HttpString @Nullable [] named) {
+    if (named != null) {
+      for (HttpString n : named) {
+        if (n.equals(name)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /**
    * The headers a {@code Connection} value names that may be removed (not the protected ones), or
    * null when it names none: the rare case, so the common one allocates nothing.

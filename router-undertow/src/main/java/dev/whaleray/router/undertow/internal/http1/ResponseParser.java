@@ -347,25 +347,11 @@ public final class ResponseParser {
     byte[] b = scratch;
     for (int k = 0; k < kept; k++) {
       HttpString name = keptNames[k];
-      if ((noLength && name == Headers.CONTENT_LENGTH) || isDropped(name, dropped)) {
+      if ((noLength && name == Headers.CONTENT_LENGTH) || HopByHop.isNamed(name, dropped)) {
         continue;
       }
       w.name(name).value(b, keptValues[2 * k], keptValues[2 * k + 1]).crlf();
     }
-  }
-
-  /**
-   * Whether {@code dropped} (names a {@code Connection} header listed, or null) has {@code name}.
-   */
-  public static boolean isDropped(HttpString name, HttpString @Nullable [] dropped) {
-    if (dropped != null) {
-      for (HttpString d : dropped) {
-        if (d.equals(name)) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 
   private static long parseLength(String v) throws ProtocolException {

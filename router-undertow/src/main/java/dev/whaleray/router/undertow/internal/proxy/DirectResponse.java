@@ -145,7 +145,7 @@ final class DirectResponse {
       headers.remove(Headers.TRANSFER_ENCODING);
     }
     HttpString @Nullable [] dropped = kept == null ? null : HopByHop.named(kept.connection);
-    if (kept == null || !kept.dated || ResponseParser.isDropped(Headers.DATE, dropped)) {
+    if (kept == null || !kept.dated || HopByHop.isNamed(Headers.DATE, dropped)) {
       DateUtils.addDateHeaderIfRequired(ex); // none from the backend reaches the client
     }
     if (!ex.isPersistent()) {

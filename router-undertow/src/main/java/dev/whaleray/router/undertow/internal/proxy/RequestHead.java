@@ -137,7 +137,7 @@ final class RequestHead {
     for (long c = in.fastIterateNonEmpty(); c != -1L; c = in.fiNextNonEmpty(c)) {
       HeaderValues values = in.fiCurrent(c);
       HttpString name = values.getHeaderName();
-      if (isWrittenSeparately(name) || HopByHop.isFixed(name) || isNamed(named, name)) {
+      if (isWrittenSeparately(name) || HopByHop.isFixed(name) || HopByHop.isNamed(name, named)) {
         continue;
       }
       for (int i = 0, n = values.size(); i < n; i++) {
@@ -185,17 +185,6 @@ final class RequestHead {
       default:
         return name.length() > 0 && name.byteAt(0) == ':'; // HTTP/2 pseudo-headers
     }
-  }
-
-  private static boolean isNamed(HttpString @Nullable [] named, HttpString name) {
-    if (named != null) {
-      for (HttpString n : named) {
-        if (n.equals(name)) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 
   /**
