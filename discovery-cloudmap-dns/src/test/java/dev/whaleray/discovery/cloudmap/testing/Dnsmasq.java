@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -41,6 +42,7 @@ public final class Dnsmasq implements AutoCloseable {
   private final String namespace;
   private final int port;
   private final StringBuffer log = new StringBuffer();
+  private final AtomicInteger markers = new AtomicInteger();
   private @Nullable Process process;
 
   private Dnsmasq(Path dir, String namespace, int port) {
@@ -176,9 +178,41 @@ public final class Dnsmasq implements AutoCloseable {
     return p != null && p.isAlive();
   }
 
-  /** How many queries of {@code type} (e.g. {@code SRV}) for {@code name} dnsmasq received. */
-  public int queries(String type, String name) {
+  /**
+   * How many queries of {@code type} (e.g. {@code SRV}) for {@code name} dnsmasq received. The log
+   * reaches the test through a pipe and a pump thread, so a query already answered may not be in it
+   * yet: while dnsmasq runs, this first sends a marker query of its own and waits until the marker
+   * is logged, and everything dnsmasq logged before it is then counted.
+   */
+  public int queries(String type, String name) throws InterruptedException {
+    syncLog();
     return count("query[" + type + "] " + name + " from");
+  }
+
+  private void syncLog() throws InterruptedException {
+    Process p = process;
+    if (p == null || !p.isAlive()) {
+      return; // nothing more will be logged
+    }
+    String marker = "log-sync-" + markers.incrementAndGet() + "." + namespace;
+    SimpleResolver resolver = new SimpleResolver(socketAddress());
+    resolver.setTimeout(Duration.ofMillis(500));
+    Message query =
+        Message.newQuery(
+            Record.newRecord(Name.fromConstantString(marker + "."), Type.A, DClass.IN));
+    try {
+      resolver.send(query);
+    } catch (IOException e) {
+      return; // stopped meanwhile: count what is there
+    }
+    String needle = "query[A] " + marker + " from";
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (log.indexOf(needle) < 0) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("dnsmasq answered " + marker + " but did not log it");
+      }
+      Thread.sleep(5);
+    }
   }
 
   /** Everything dnsmasq logged. */
