@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.whaleray.router.undertow.internal.edge.ConnectionGuard;
 import dev.whaleray.router.undertow.internal.edge.JsonErrors;
+import dev.whaleray.router.undertow.internal.http1.Http1Listener;
 import dev.whaleray.router.undertow.internal.pool.IoThreadBufferPool;
 import dev.whaleray.router.undertow.internal.proxy.Dispatcher;
 import dev.whaleray.router.undertow.internal.tls.TlsFileException;
@@ -117,11 +118,15 @@ public final class RouterServer implements AutoCloseable {
             : tlsOpenListener(buffers, serverOptions, tlsOptions, handler);
     this.maxRequestBodySize = b.maxRequestBodySize;
     this.maxRequests = b.maxRequests;
+    // The router's own HTTP/1.1 request side, handing what it does not serve to Undertow's.
+    Http1Listener http1Listener =
+        new Http1Listener(buffers, serverOptions, openListener, exchange -> {});
+    ChannelListener<StreamConnection> plainListener = b.ownHttp1 ? http1Listener : openListener;
     this.guard =
         new ConnectionGuard(
             // One guard for both listeners: its connection caps count plain and TLS together.
             connection ->
-                (connection instanceof SslConnection ? tlsOpenListener : openListener)
+                (connection instanceof SslConnection ? tlsOpenListener : plainListener)
                     .handleEvent(connection),
             b.maxConnections,
             b.maxConnectionsPerClient,
@@ -136,7 +141,7 @@ public final class RouterServer implements AutoCloseable {
     // Upgrade header: it looks up HTTP2-Settings by a String name on every request, which
     // converts the name to bytes each time (a header lookup and an allocation per request).
     HttpHandler h2cUpgrade = new Http2UpgradeHandler(root);
-    openListener.setRootHandler(
+    HttpHandler plainRoot =
         b.http2
             ? exchange -> {
               if (exchange.getRequestHeaders().contains(io.undertow.util.Headers.UPGRADE)) {
@@ -145,7 +150,9 @@ public final class RouterServer implements AutoCloseable {
                 root.handleRequest(exchange);
               }
             }
-            : root);
+            : root;
+    openListener.setRootHandler(plainRoot);
+    http1Listener.setRootHandler(plainRoot);
     ChannelListener<AcceptingChannel<StreamConnection>> acceptListener =
         ChannelListeners.openListenerAdapter(guard);
     OptionMap socketOptions =
@@ -384,6 +391,7 @@ public final class RouterServer implements AutoCloseable {
     private int port = 8080;
     private int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
     private boolean http2 = true;
+    private boolean ownHttp1 = Boolean.getBoolean("whaleray.ownHttp1");
     private String name = "whaleray";
     private Duration idleTimeout = Duration.ofSeconds(75);
     private Duration clientHeaderTimeout = Duration.ofSeconds(30);
@@ -419,6 +427,19 @@ public final class RouterServer implements AutoCloseable {
      */
     public Builder http2(boolean enabled) {
       this.http2 = enabled;
+      return this;
+    }
+
+    /**
+     * Experimental (default off; on with the system property {@code whaleray.ownHttp1=true}): plain
+     * HTTP/1.1 requests inside a strict subset (body-less {@code GET}, {@code HEAD}, {@code
+     * DELETE}, {@code OPTIONS} with plain targets and a DNS or IPv4 Host) are read by the router's
+     * own parser instead of Undertow's; a connection goes to Undertow's for good at its first
+     * request outside the subset, so every other request is served as before. See {@code
+     * OWN-HTTP1.md}.
+     */
+    public Builder ownHttp1(boolean enabled) {
+      this.ownHttp1 = enabled;
       return this;
     }
 

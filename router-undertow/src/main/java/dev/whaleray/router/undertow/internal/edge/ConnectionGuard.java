@@ -1,8 +1,9 @@
 package dev.whaleray.router.undertow.internal.edge;
 
+import dev.whaleray.router.undertow.internal.http1.Http1Listener;
 import dev.whaleray.router.undertow.internal.pool.TimeoutList;
+import io.undertow.server.AbstractServerConnection;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.protocol.http.HttpServerConnection;
 import io.undertow.util.AttachmentKey;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -165,16 +166,16 @@ public final class ConnectionGuard implements ChannelListener<StreamConnection> 
       return;
     }
     t.inRequest = false;
-    if (((HttpServerConnection) exchange.getConnection()).getExtraBytes() != null) {
+    if (((AbstractServerConnection) exchange.getConnection()).getExtraBytes() != null) {
       t.bytesArrived();
     }
   }
 
   private static @Nullable HeadTimer timerOf(HttpServerExchange exchange) {
-    if (!(exchange.getConnection() instanceof HttpServerConnection)) {
+    if (!Http1Listener.isHttp1(exchange.getConnection())) {
       return null;
     }
-    HttpServerConnection c = (HttpServerConnection) exchange.getConnection();
+    AbstractServerConnection c = (AbstractServerConnection) exchange.getConnection();
     HeadTimer t = c.getAttachment(TIMER);
     if (t == null) {
       // First request on the connection: find the timer under Undertow's conduits, once.

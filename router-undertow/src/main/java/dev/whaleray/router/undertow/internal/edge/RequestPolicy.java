@@ -1,8 +1,8 @@
 package dev.whaleray.router.undertow.internal.edge;
 
 import dev.whaleray.router.undertow.internal.http1.Http1;
+import dev.whaleray.router.undertow.internal.http1.Http1Listener;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.protocol.http.HttpServerConnection;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
@@ -33,7 +33,7 @@ public final class RequestPolicy {
    * replaces the Host header with its authority (RFC 9112 section 3.2.2).
    */
   public boolean admit(HttpServerExchange exchange) {
-    boolean http1 = exchange.getConnection() instanceof HttpServerConnection;
+    boolean http1 = Http1Listener.isHttp1(exchange.getConnection());
     HttpString protocol = exchange.getProtocol();
     if (http1
         ? !(protocol.equals(Protocols.HTTP_1_1) || protocol.equals(Protocols.HTTP_1_0))

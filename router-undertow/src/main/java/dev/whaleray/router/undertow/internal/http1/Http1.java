@@ -4,7 +4,27 @@ import org.jspecify.annotations.Nullable;
 
 /** Small HTTP/1.1 token helpers shared by the codec and the request checks. */
 public final class Http1 {
+  private static final boolean[] TOKEN = new boolean[128];
+
+  static {
+    for (char c = '0'; c <= '9'; c++) {
+      TOKEN[c] = true;
+    }
+    for (char c = 'a'; c <= 'z'; c++) {
+      TOKEN[c] = true;
+      TOKEN[c - 32] = true;
+    }
+    for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+      TOKEN[c] = true;
+    }
+  }
+
   private Http1() {}
+
+  /** Whether byte {@code c} (as an int, possibly negative) is an RFC 9110 token character. */
+  public static boolean isTokenByte(int c) {
+    return c >= 0 && c < 128 && TOKEN[c];
+  }
 
   /** True when the comma-separated {@code value} holds {@code token}, ignoring case. */
   public static boolean containsToken(@Nullable String value, String token) {

@@ -45,21 +45,6 @@ public final class ResponseParser {
     Headers.RETRY_AFTER,
   };
 
-  private static final boolean[] TOKEN = new boolean[128];
-
-  static {
-    for (char c = '0'; c <= '9'; c++) {
-      TOKEN[c] = true;
-    }
-    for (char c = 'a'; c <= 'z'; c++) {
-      TOKEN[c] = true;
-      TOKEN[c - 32] = true;
-    }
-    for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-      TOKEN[c] = true;
-    }
-  }
-
   private final HttpString[] cache = new HttpString[256];
 
   /**
@@ -223,7 +208,7 @@ public final class ResponseParser {
         colon = i;
         break;
       }
-      if (c < 0 || !TOKEN[c]) {
+      if (!Http1.isTokenByte(c)) {
         throw new ProtocolException(
             i == p && (c == ' ' || c == '\t')
                 ? "obsolete line folding in a response header"

@@ -2,11 +2,11 @@ package dev.whaleray.router.undertow.internal.proxy;
 
 import dev.whaleray.router.undertow.internal.http1.HeadWriter;
 import dev.whaleray.router.undertow.internal.http1.HopByHop;
+import dev.whaleray.router.undertow.internal.http1.Http1Listener;
 import dev.whaleray.router.undertow.internal.http1.ResponseParser;
 import io.undertow.UndertowOptions;
 import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.protocol.http.HttpServerConnection;
 import io.undertow.util.DateUtils;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
@@ -69,7 +69,7 @@ final class DirectResponse {
     VarHandle count = COMPLETION_LISTENER_COUNT;
     if (listeners == null
         || count == null
-        || !(ex.getConnection() instanceof HttpServerConnection)
+        || !Http1Listener.isHttp1(ex.getConnection())
         || !ex.getProtocol().equals(Protocols.HTTP_1_1)) {
       return false; // never written directly: the map would only be filled afterwards
     }
@@ -99,7 +99,7 @@ final class DirectResponse {
         && cookies != null
         && oldCookies != null
         && (bodyMode == ResponsePump.BODY_FIXED || bodyMode == ResponsePump.BODY_NONE)
-        && ex.getConnection() instanceof HttpServerConnection
+        && Http1Listener.isHttp1(ex.getConnection())
         && ex.getProtocol().equals(Protocols.HTTP_1_1)
         && ex.isRequestComplete()
         && !ex.isResponseStarted()
@@ -114,7 +114,7 @@ final class DirectResponse {
 
   /** The client connection's own sink, below Undertow's per-exchange channel. */
   static ConduitStreamSinkChannel sink(HttpServerExchange ex) {
-    return ((HttpServerConnection) ex.getConnection()).getChannel().getSinkChannel();
+    return Http1Listener.channelOf(ex.getConnection()).getSinkChannel();
   }
 
   /**
