@@ -9,12 +9,12 @@ import io.undertow.server.HttpUpgradeListener;
 import io.undertow.server.SSLSessionInfo;
 import io.undertow.server.protocol.ParseTimeoutUpdater;
 import io.undertow.util.BadRequestException;
+import io.undertow.util.ConnectionUtils;
 import io.undertow.util.Cookies;
 import io.undertow.util.ParameterLimitException;
 import io.undertow.util.Protocols;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
@@ -32,16 +32,13 @@ import org.xnio.conduits.StreamSinkConduit;
  */
 final class Http1Connection extends AbstractServerConnection
     implements ChannelListener<ConduitStreamSourceChannel> {
-  private static final byte[] BAD_REQUEST =
-      "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
-          .getBytes(StandardCharsets.US_ASCII);
-
   private final Http1Listener listener;
   private final RequestHeadParser parser;
   private final @Nullable ParseTimeoutUpdater timeouts;
   private final int maxParameters;
   private final boolean decodeUrl;
   private final String urlCharset;
+  private final boolean recordStartTime;
   private final StringBuilder decodeBuffer = new StringBuilder();
   private boolean handedOff;
 
@@ -60,6 +57,7 @@ final class Http1Connection extends AbstractServerConnection
             .get(UndertowOptions.MAX_PARAMETERS, UndertowOptions.DEFAULT_MAX_PARAMETERS);
     this.decodeUrl = listener.options().get(UndertowOptions.DECODE_URL, true);
     this.urlCharset = listener.options().get(UndertowOptions.URL_CHARSET, "UTF-8");
+    this.recordStartTime = listener.options().get(UndertowOptions.RECORD_REQUEST_START_TIME, false);
     if (listener.parseTimeout() > 0 || listener.idleTimeout() > 0) {
       ParseTimeoutUpdater t =
           new ParseTimeoutUpdater(this, listener.parseTimeout(), listener.idleTimeout());
@@ -130,6 +128,7 @@ final class Http1Connection extends AbstractServerConnection
   /** Serves the head at the start of {@code pooled}'s bytes, or waits for more, or hands off. */
   private void serve(PooledByteBuffer pooled) {
     ByteBuffer b = pooled.getBuffer();
+    int start = b.position();
     int r = parser.parse(b);
     if (r == RequestHeadParser.NEED_MORE) {
       if (b.position() == 0 && b.limit() == b.capacity()) {
@@ -147,6 +146,16 @@ final class Http1Connection extends AbstractServerConnection
       handOff(pooled);
       return;
     }
+    HttpServerExchange exchange = new HttpServerExchange(this, listener.maxEntitySize());
+    try {
+      Connectors.setExchangeRequestPath(
+          exchange, parser.target(), urlCharset, decodeUrl, false, decodeBuffer, maxParameters);
+    } catch (ParameterLimitException | BadRequestException e) {
+      // More query parameters than allowed: Undertow's answer, from the head's bytes again.
+      b.position(start);
+      handOff(pooled);
+      return;
+    }
     if (b.hasRemaining()) {
       extraBytes = pooled; // a pipelined request: served when this exchange is over
     } else {
@@ -155,18 +164,12 @@ final class Http1Connection extends AbstractServerConnection
     if (timeouts != null) {
       timeouts.requestStarted();
     }
-    HttpServerExchange exchange = new HttpServerExchange(this, listener.maxEntitySize());
+    if (recordStartTime) {
+      Connectors.setRequestStartTime(exchange);
+    }
     exchange.setRequestScheme("http");
     exchange.setRequestMethod(parser.method());
     exchange.setProtocol(Protocols.HTTP_1_1);
-    try {
-      Connectors.setExchangeRequestPath(
-          exchange, parser.target(), urlCharset, decodeUrl, false, decodeBuffer, maxParameters);
-    } catch (ParameterLimitException | BadRequestException e) {
-      // More query parameters than allowed: Undertow answers 400 and closes, so does this.
-      badRequest();
-      return;
-    }
     parser.addHeadersTo(exchange.getRequestHeaders());
     if (!Cookies.isCrumbsAssemplyDisabled()) {
       Cookies.assembleCrumbs(exchange.getRequestHeaders());
@@ -175,16 +178,6 @@ final class Http1Connection extends AbstractServerConnection
     Connectors.terminateRequest(exchange); // no body in the subset
     current = exchange;
     Connectors.executeRootHandler(rootHandler, exchange);
-  }
-
-  private void badRequest() {
-    try {
-      channel.getSinkChannel().write(ByteBuffer.wrap(BAD_REQUEST));
-      channel.getSinkChannel().flush();
-    } catch (IOException e) {
-      // closing anyway
-    }
-    IoUtils.safeClose(this);
   }
 
   private void handOff(PooledByteBuffer unread) {
@@ -200,6 +193,15 @@ final class Http1Connection extends AbstractServerConnection
 
   @Override
   protected void exchangeComplete(HttpServerExchange exchange) {
+    if (Thread.currentThread() != channel.getIoThread()) {
+      // Ended on a worker thread: the connection's state is the IO thread's alone.
+      channel.getIoThread().execute(() -> completed(exchange));
+    } else {
+      completed(exchange);
+    }
+  }
+
+  private void completed(HttpServerExchange exchange) {
     current = null;
     clearChannel(); // the exchange's response conduits off the connection's channel
     if (!exchange.isPersistent() || !channel.isOpen()) {
@@ -208,16 +210,41 @@ final class Http1Connection extends AbstractServerConnection
       if (extra != null) {
         extra.close();
       }
-      IoUtils.safeClose(this);
+      closeAfterAnswer();
       return;
     }
-    if (extraBytes != null || Thread.currentThread() != channel.getIoThread()) {
-      // A pipelined head (or a worker thread): the next exchange starts from the event loop, so
-      // a run of pipelined requests answered at once does not nest one call per request.
+    if (extraBytes != null) {
+      // A pipelined head: the next exchange starts from the event loop, so a run of pipelined
+      // requests answered at once does not nest one call per request.
       channel.getIoThread().execute(this::next);
     } else {
       next();
     }
+  }
+
+  /**
+   * Ends a connection whose answer is written: what the client sent meanwhile (left in the socket
+   * while the exchange ran) is read and dropped first, as a close over unread bytes sends a reset
+   * that can destroy the answer still on its way; then as Undertow closes one: writes shut down and
+   * flushed, and whatever else the client sends read for a while before the close.
+   */
+  private void closeAfterAnswer() {
+    PooledByteBuffer scratch = bufferPool.allocate();
+    try {
+      ByteBuffer b = scratch.getBuffer();
+      for (int i = 0; i < 64; i++) {
+        b.clear();
+        if (channel.getSourceChannel().read(b) <= 0) {
+          break;
+        }
+      }
+    } catch (IOException e) {
+      IoUtils.safeClose(this);
+      return;
+    } finally {
+      scratch.close();
+    }
+    ConnectionUtils.cleanClose(channel, this);
   }
 
   private void next() {

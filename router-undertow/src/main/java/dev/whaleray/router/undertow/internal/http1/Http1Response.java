@@ -22,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
+import org.xnio.IoUtils;
 import org.xnio.channels.StreamSourceChannel;
 import org.xnio.conduits.AbstractStreamSinkConduit;
 import org.xnio.conduits.ConduitWritableByteChannel;
@@ -155,6 +156,7 @@ final class Http1Response {
     private final HttpServerExchange exchange;
     private @Nullable ByteBuffer head; // null until built; then what is left of it
     private boolean built;
+    private boolean shutdownPending;
 
     HeadFirst(StreamSinkConduit next, HttpServerExchange exchange) {
       super(next);
@@ -182,6 +184,15 @@ final class Http1Response {
 
     @Override
     public int write(ByteBuffer src) throws IOException {
+      try {
+        return writeBody(src);
+      } catch (IOException e) {
+        IoUtils.safeClose(exchange.getConnection()); // as Undertow's response conduit
+        throw e;
+      }
+    }
+
+    private int writeBody(ByteBuffer src) throws IOException {
       if (!built) {
         built = true;
         head = ByteBuffer.wrap(build(exchange));
@@ -201,6 +212,15 @@ final class Http1Response {
 
     @Override
     public long write(ByteBuffer[] srcs, int offs, int len) throws IOException {
+      try {
+        return writeBodies(srcs, offs, len);
+      } catch (IOException e) {
+        IoUtils.safeClose(exchange.getConnection());
+        throw e;
+      }
+    }
+
+    private long writeBodies(ByteBuffer[] srcs, int offs, int len) throws IOException {
       if (!built) {
         built = true;
         head = ByteBuffer.wrap(build(exchange));
@@ -251,13 +271,37 @@ final class Http1Response {
 
     @Override
     public boolean flush() throws IOException {
-      return writeHead() && next.flush();
+      try {
+        if (!writeHead()) {
+          return false;
+        }
+        if (shutdownPending) {
+          shutdownPending = false;
+          next.terminateWrites(); // the connection ends after this response
+        }
+        return next.flush();
+      } catch (IOException e) {
+        IoUtils.safeClose(exchange.getConnection());
+        throw e;
+      }
     }
 
     @Override
     public void terminateWrites() throws IOException {
-      writeHead();
-      next.terminateWrites();
+      if (writeHead()) {
+        next.terminateWrites();
+      } else {
+        shutdownPending = true; // after the rest of the head, in flush()
+      }
+    }
+
+    @Override
+    public void truncateWrites() throws IOException {
+      try {
+        next.truncateWrites();
+      } finally {
+        IoUtils.safeClose(exchange.getConnection()); // a response cut short ends the connection
+      }
     }
 
     @Override
@@ -277,7 +321,7 @@ final class Http1Response {
     StringBuilder s = new StringBuilder(256);
     String reason = ex.getReasonPhrase();
     s.append("HTTP/1.1 ").append(ex.getStatusCode()).append(' ');
-    s.append(reason != null ? reason : StatusCodes.getReason(ex.getStatusCode()));
+    text(s, reason != null ? reason : StatusCodes.getReason(ex.getStatusCode()));
     s.append("\r\n");
     HeaderMap headers = ex.getResponseHeaders();
     for (long c = headers.fastIterateNonEmpty(); c != -1L; c = headers.fiNextNonEmpty(c)) {
@@ -285,11 +329,7 @@ final class Http1Response {
       String name = values.getHeaderName().toString();
       for (int i = 0, n = values.size(); i < n; i++) {
         s.append(name).append(": ");
-        String v = values.get(i);
-        for (int j = 0; j < v.length(); j++) {
-          char ch = v.charAt(j);
-          s.append(ch == '\r' || ch == '\n' ? ' ' : ch);
-        }
+        text(s, values.get(i));
         s.append("\r\n");
       }
     }
@@ -299,5 +339,17 @@ final class Http1Response {
       out[i] = (byte) s.charAt(i);
     }
     return out;
+  }
+
+  /**
+   * A value or reason phrase as Undertow's response conduit writes one: each char cut to a byte,
+   * and a byte that is then CR or LF written as a space, so no value can end the line it is on
+   * (filtering the char before the cut would let U+010D through as a CR).
+   */
+  private static void text(StringBuilder s, String v) {
+    for (int j = 0; j < v.length(); j++) {
+      int b = v.charAt(j) & 0xff;
+      s.append(b == '\r' || b == '\n' ? ' ' : (char) b);
+    }
   }
 }

@@ -344,6 +344,14 @@ public final class RequestHeadParser {
           break;
         }
         if (c == ' ' || c == '\t') {
+          if (valueStart >= 0 && p > valueStart) {
+            byte before = buf.get(p - 1);
+            if (before == ' ' || before == '\t') {
+              // Undertow folds a run of spaces and tabs in a value into its first byte: the
+              // value would not be the same, so such heads are Undertow's.
+              return OUTSIDE;
+            }
+          }
           continue;
         }
         if (c < 0x21 || c > 0x7e) {

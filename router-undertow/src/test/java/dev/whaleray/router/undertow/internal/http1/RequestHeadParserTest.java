@@ -172,6 +172,10 @@ class RequestHeadParserTest {
         "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\u0001b\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\u007fb\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: h\r\nno colon\r\n\r\n",
+        // a run of spaces and tabs in a value: Undertow folds it into one byte
+        "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer  x\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\t b\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nX-A: a \t\r\n\r\n",
         // headers outside the subset
         "GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: h\r\ntransfer-encoding: identity\r\n\r\n",
@@ -320,12 +324,12 @@ class RequestHeadParserTest {
     RequestHeadParser p = parser();
     ByteBuffer b =
         direct(
-            "GET / HTTP/1.1\r\nHost:\t example.com \t\r\nX-A:  a \t b  \r\nX-Empty:\r\n"
+            "GET / HTTP/1.1\r\nHost:\t example.com\t\r\nX-A:  a\tb \r\nX-Empty:\r\n"
                 + "X-Blank: \t \r\nX-Tight:v\r\n\r\n");
     assertThat(p.parse(b)).isEqualTo(COMPLETE);
     assertThat(p.headerCount()).isEqualTo(5);
     assertThat(p.value(0)).isEqualTo("example.com");
-    assertThat(p.value(1)).isEqualTo("a \t b");
+    assertThat(p.value(1)).isEqualTo("a\tb");
     assertThat(p.value(2)).isEmpty();
     assertThat(p.value(3)).isEmpty();
     assertThat(p.value(4)).isEqualTo("v");
