@@ -59,6 +59,9 @@ def main():
     ap.add_argument("--warmup", type=int, default=30, help="JIT warm-up of each router, s")
     ap.add_argument("--host", help="the Host header of every request (as proxy-bench --host)")
     ap.add_argument("--no-aot", action="store_true", help="both without the image's AOT cache")
+    ap.add_argument("--no-aot-b", action="store_true",
+                    help="b without the AOT cache, a with it: what the cache does to the steady"
+                    " state")
     ap.add_argument("--flags-b", default="",
                     help="JVM flags added to the image's for b only (then both run without the"
                     " AOT cache, trained with the image's flags), e.g. to weigh a JVM setting")
@@ -67,6 +70,8 @@ def main():
     args = ap.parse_args()
     if args.replace_flags_b and not args.flags_b:
         ap.error("--replace-flags-b needs --flags-b")
+    if args.no_aot_b and (args.no_aot or args.flags_b):
+        ap.error("--no-aot-b goes without --no-aot and --flags-b")
     pb.JAVA = pb.find_java(pb.dockerfile_jdk())
     pb.HOST = args.host
     pb.AOT = pb.AOT and not args.no_aot and not args.flags_b
@@ -81,9 +86,12 @@ def main():
         backend = pb.start_backend()
         routers.append(native[jar_a](backend.port) if jar_a in native
                        else pb.start_whaleray(backend.port, jar_a, "a"))
-        routers.append(pb.start_whaleray(
-            backend.port, jar_b, "b", flags=(([] if args.replace_flags_b else pb.JAVA_OPTS)
-                                             + args.flags_b.split() if args.flags_b else None)))
+        flags_b = None  # the image's flags, with the AOT cache where there is one
+        if args.flags_b:
+            flags_b = ([] if args.replace_flags_b else pb.JAVA_OPTS) + args.flags_b.split()
+        elif args.no_aot_b:
+            flags_b = list(pb.JAVA_OPTS)
+        routers.append(pb.start_whaleray(backend.port, jar_b, "b", flags=flags_b))
         for r in routers:  # one at a time, on fresh connections, through every count
             # nginx and HAProxy need no JIT: one short run per count fills their pools
             left, i = (4 * len(conns) if r.name in native else args.warmup), 0
@@ -120,7 +128,8 @@ def main():
                  else " with %s added") % args.flags_b if args.flags_b else ""),
              args.rounds, args.seconds,
              time.time() - started, " ".join(pb.JAVA_OPTS),
-             " with each jar's AOT cache" if pb.AOT else "",
+             (" with a's AOT cache (b without)" if args.no_aot_b
+              else " with each jar's AOT cache") if pb.AOT else "",
              ", Host: " + args.host if args.host else ""))
     print("\n| connections (each) | b/a CPU per request | range | b/a requests/s | b/a p99 |"
           " errors |")

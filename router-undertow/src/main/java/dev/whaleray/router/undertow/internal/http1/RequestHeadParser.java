@@ -95,9 +95,10 @@ public final class RequestHeadParser {
 
   private final int maxHeaderSize;
   private final int maxHeaders;
+  private final int capacity; // the most header lines a head within maxHeaderSize can have
 
   // scan()'s findings, committed to the results only when the head is complete.
-  private final int[] ranges; // name start, name end, value start, value end: absolute indexes
+  private int[] ranges; // name start, name end, value start, value end: absolute indexes
   private HttpString scannedMethod = Methods.GET;
   private int targetStart;
   private int targetEnd;
@@ -110,8 +111,8 @@ public final class RequestHeadParser {
   // Results of the last complete head.
   private @Nullable HttpString method;
   private @Nullable String target;
-  private final HttpString[] names;
-  private final String[] values;
+  private HttpString[] names;
+  private String[] values;
   private int count;
   private boolean close;
 
@@ -125,12 +126,15 @@ public final class RequestHeadParser {
     }
     this.maxHeaderSize = maxHeaderSize;
     this.maxHeaders = maxHeaders;
-    // A header line takes at least 4 bytes ("a:" CRLF): no head within the size has more.
-    int capacity = Math.min(maxHeaders, maxHeaderSize / 4);
-    this.ranges = new int[4 * capacity];
-    this.names = new HttpString[capacity];
-    this.values = new String[capacity];
-    this.scratch = new byte[Math.min(maxHeaderSize, 2048)];
+    // A header line takes at least 4 bytes ("a:" CRLF): no head within the size has more. One
+    // parser per connection: small tables that grow to what the connection's heads need, so
+    // thousands of idle connections do not hold 200 header slots each.
+    this.capacity = Math.min(maxHeaders, maxHeaderSize / 4);
+    int initial = Math.min(capacity, 16);
+    this.ranges = new int[4 * initial];
+    this.names = new HttpString[initial];
+    this.values = new String[initial];
+    this.scratch = new byte[Math.min(maxHeaderSize, 512)];
   }
 
   /**
@@ -322,8 +326,12 @@ public final class RequestHeadParser {
         }
       }
       int nameEnd = p;
-      if (nameEnd == nameStart || n >= maxHeaders || n >= names.length) {
+      if (nameEnd == nameStart || n >= maxHeaders || n >= capacity) {
         return OUTSIDE;
+      }
+      if (n == names.length) {
+        grow();
+        r = ranges;
       }
       int kind = kind(buf, nameStart, nameEnd - nameStart);
       if (kind == FORBIDDEN
@@ -395,6 +403,14 @@ public final class RequestHeadParser {
       n++;
       p += 2;
     }
+  }
+
+  /** Twice the header slots, up to {@link #capacity}. */
+  private void grow() {
+    int size = Math.min(capacity, 2 * names.length);
+    ranges = java.util.Arrays.copyOf(ranges, 4 * size);
+    names = java.util.Arrays.copyOf(names, size);
+    values = java.util.Arrays.copyOf(values, size);
   }
 
   /** Turns what {@link #scan} found into the results, and moves past the head. */

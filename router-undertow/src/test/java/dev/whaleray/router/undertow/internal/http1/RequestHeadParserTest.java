@@ -320,6 +320,27 @@ class RequestHeadParserTest {
   }
 
   @Test
+  void headsWithManyHeadersGrowTheTablesUpToTheLimit() {
+    RequestHeadParser p = new RequestHeadParser(64 * 1024, 100);
+    for (int headers : new int[] {3, 40, 99, 17}) {
+      StringBuilder head = new StringBuilder("GET / HTTP/1.1\r\nHost: h\r\n");
+      for (int i = 1; i < headers; i++) {
+        head.append("X-H").append(i).append(": v").append(i).append("\r\n");
+      }
+      ByteBuffer b = direct(head.append("\r\n").toString());
+      assertThat(p.parse(b)).as("%d headers", headers).isEqualTo(COMPLETE);
+      assertThat(p.headerCount()).isEqualTo(headers);
+      assertThat(p.value(headers - 1)).isEqualTo(headers == 1 ? "h" : "v" + (headers - 1));
+      assertThat(p.name(headers - 1).toString()).isEqualTo("X-H" + (headers - 1));
+    }
+    StringBuilder over = new StringBuilder("GET / HTTP/1.1\r\nHost: h\r\n");
+    for (int i = 1; i <= 100; i++) {
+      over.append("X-H").append(i).append(": v\r\n");
+    }
+    assertThat(p.parse(direct(over.append("\r\n").toString()))).isEqualTo(OUTSIDE);
+  }
+
+  @Test
   void valuesAreTrimmedOfSpacesAndTabs() {
     RequestHeadParser p = parser();
     ByteBuffer b =
