@@ -229,6 +229,9 @@ final class Http1Connection extends AbstractServerConnection
    * flushed, and whatever else the client sends read for a while before the close.
    */
   private void closeAfterAnswer() {
+    // No read event may start another exchange on the closing connection: cleanClose sets a read
+    // listener of its own only once its flush is done.
+    channel.getSourceChannel().suspendReads();
     PooledByteBuffer scratch = bufferPool.allocate();
     try {
       ByteBuffer b = scratch.getBuffer();

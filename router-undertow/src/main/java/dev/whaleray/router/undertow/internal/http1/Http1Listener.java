@@ -16,7 +16,7 @@ import org.xnio.StreamConnection;
  * The open listener of the router's own HTTP/1.1 request side: each plain connection gets an {@link
  * Http1Connection}, which serves the requests inside a strict subset of HTTP/1.1 itself and hands
  * the connection, with every byte it has read, to {@code fallback} (Undertow's {@code
- * HttpOpenListener}) at the first request outside it. Off by default ({@code
+ * HttpOpenListener}) at the first request outside it. On by default ({@code
  * RouterServer.Builder.ownHttp1}); see {@code router-undertow/OWN-HTTP1.md}.
  */
 public final class Http1Listener implements ChannelListener<StreamConnection> {
