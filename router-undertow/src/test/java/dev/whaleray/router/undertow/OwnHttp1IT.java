@@ -179,6 +179,9 @@ class OwnHttp1IT {
     s.append("relative=").append(ex.getRelativePath()).append('\n');
     s.append("resolved=").append(ex.getResolvedPath()).append('\n');
     s.append("query=").append(ex.getQueryString()).append('\n');
+    s.append("decoded-query=").append(ex.getDecodedQueryString()).append('\n');
+    s.append("raw-query=").append(ex.getNonDecodedQueryString()).append('\n');
+    s.append("path-params=").append(ex.getPathParameters()).append('\n');
     Map<String, List<String>> params = new TreeMap<>();
     ex.getQueryParameters().forEach((k, v) -> params.put(k, new ArrayList<>(v)));
     s.append("params=").append(params).append('\n');

@@ -8,11 +8,11 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.server.HttpUpgradeListener;
 import io.undertow.server.SSLSessionInfo;
 import io.undertow.server.protocol.ParseTimeoutUpdater;
-import io.undertow.util.BadRequestException;
 import io.undertow.util.ConnectionUtils;
 import io.undertow.util.Cookies;
 import io.undertow.util.ParameterLimitException;
 import io.undertow.util.Protocols;
+import io.undertow.util.URLUtils;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.jspecify.annotations.Nullable;
@@ -39,7 +39,6 @@ final class Http1Connection extends AbstractServerConnection
   private final boolean decodeUrl;
   private final String urlCharset;
   private final boolean recordStartTime;
-  private final StringBuilder decodeBuffer = new StringBuilder();
   private boolean handedOff;
 
   Http1Connection(Http1Listener listener, StreamConnection channel) {
@@ -148,9 +147,8 @@ final class Http1Connection extends AbstractServerConnection
     }
     HttpServerExchange exchange = new HttpServerExchange(this, listener.maxEntitySize());
     try {
-      Connectors.setExchangeRequestPath(
-          exchange, parser.target(), urlCharset, decodeUrl, false, decodeBuffer, maxParameters);
-    } catch (ParameterLimitException | BadRequestException e) {
+      setPath(exchange, parser.target());
+    } catch (ParameterLimitException e) {
       // More query parameters than allowed: Undertow's answer, from the head's bytes again.
       b.position(start);
       handOff(pooled);
@@ -220,6 +218,28 @@ final class Http1Connection extends AbstractServerConnection
     } else {
       next();
     }
+  }
+
+  /**
+   * The exchange's URI, path and query as Undertow's {@code Connectors.setExchangeRequestPath} sets
+   * them for a target with nothing to decode (the subset has no {@code %}, {@code +} or {@code ;}):
+   * the same Strings, without the builder and the copies it makes on every request.
+   */
+  private void setPath(HttpServerExchange exchange, String target) throws ParameterLimitException {
+    int q = target.indexOf('?');
+    if (q < 0) {
+      exchange.setRequestPath(target);
+      exchange.setRelativePath(target);
+      exchange.setRequestURI(target);
+      return;
+    }
+    String path = target.substring(0, q);
+    exchange.setRequestPath(path);
+    exchange.setRelativePath(path);
+    exchange.setRequestURI(path);
+    String query = target.substring(q + 1);
+    exchange.setQueryString(query);
+    URLUtils.parseQueryString(query, exchange, urlCharset, decodeUrl, maxParameters);
   }
 
   /**
