@@ -1,5 +1,6 @@
 package dev.whaleray.router.undertow.internal.http1;
 
+import io.undertow.util.HttpString;
 import org.jspecify.annotations.Nullable;
 
 /** Small HTTP/1.1 token helpers shared by the codec and the request checks. */
@@ -20,6 +21,16 @@ public final class Http1 {
   }
 
   private Http1() {}
+
+  /** Whether {@code b[p, p + k.length())} holds {@code k}'s bytes exactly (case included). */
+  static boolean sameBytes(HttpString k, byte[] b, int p) {
+    for (int i = 0, n = k.length(); i < n; i++) {
+      if (k.byteAt(i) != b[p + i]) {
+        return false;
+      }
+    }
+    return true;
+  }
 
   /** Whether byte {@code c} (as an int, possibly negative) is an RFC 9110 token character. */
   public static boolean isTokenByte(int c) {

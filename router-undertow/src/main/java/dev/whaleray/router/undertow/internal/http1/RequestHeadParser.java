@@ -446,20 +446,11 @@ public final class RequestHeadParser {
   /** The known constant spelled exactly as {@code b[p, p + length)}, else a new HttpString. */
   private static HttpString name(byte[] b, int p, int length) {
     for (HttpString k : KNOWN) {
-      if (k.length() == length && equalsExactly(k, b, p)) {
+      if (k.length() == length && Http1.sameBytes(k, b, p)) {
         return k;
       }
     }
     return new HttpString(b, p, length);
-  }
-
-  private static boolean equalsExactly(HttpString k, byte[] b, int p) {
-    for (int i = 0, n = k.length(); i < n; i++) {
-      if (k.byteAt(i) != b[p + i]) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** Which of the headers checked by name or value the token at {@code p} names, if any. */

@@ -363,7 +363,7 @@ public final class ResponseParser {
     }
     int slot = (hash ^ (hash >>> 8)) & (cache.length - 1);
     HttpString c = cache[slot];
-    if (c != null && c.length() == len && equalsExactly(c, b, p)) {
+    if (c != null && c.length() == len && Http1.sameBytes(c, b, p)) {
       return c;
     }
     HttpString fresh = new HttpString(b, p, len);
@@ -374,15 +374,6 @@ public final class ResponseParser {
   private static boolean equalsIgnoreCase(HttpString k, byte[] b, int p) {
     for (int i = 0, n = k.length(); i < n; i++) {
       if ((k.byteAt(i) | 0x20) != (b[p + i] | 0x20)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static boolean equalsExactly(HttpString k, byte[] b, int p) {
-    for (int i = 0, n = k.length(); i < n; i++) {
-      if (k.byteAt(i) != b[p + i]) {
         return false;
       }
     }
