@@ -6,6 +6,7 @@ import dev.whaleray.router.undertow.internal.edge.ConnectionGuard;
 import dev.whaleray.router.undertow.internal.edge.JsonErrors;
 import dev.whaleray.router.undertow.internal.http1.Http1Listener;
 import dev.whaleray.router.undertow.internal.pool.IoThreadBufferPool;
+import dev.whaleray.router.undertow.internal.pool.ReadyKeys;
 import dev.whaleray.router.undertow.internal.proxy.Dispatcher;
 import dev.whaleray.router.undertow.internal.tls.TlsFileException;
 import dev.whaleray.router.undertow.internal.tls.TlsTermination;
@@ -95,6 +96,8 @@ public final class RouterServer implements AutoCloseable {
                 // against 6,549 off); HTTP/1.1 throughput is the same either way (RESULTS.md).
                 .set(Options.CORK, false)
                 .getMap());
+    // With -Dwhaleray.orderedReadyKeys=true, IO threads serve ready connections in epoll's order.
+    ReadyKeys.installIn(worker);
     // 16 KiB direct buffers, as Undertow picks for heaps over 128 MB; up to 32 kept per IO thread
     // and 256 more shared (at most about 4 MiB idle beyond the per-thread lists).
     ByteBufferPool buffers = new IoThreadBufferPool(16 * 1024 - 20, true, 32, 256);
