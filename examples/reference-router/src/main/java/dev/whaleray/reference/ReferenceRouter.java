@@ -16,7 +16,6 @@ import dev.whaleray.router.undertow.AccessLog;
 import dev.whaleray.router.undertow.RouterHandler;
 import dev.whaleray.router.undertow.RouterServer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
@@ -209,7 +208,7 @@ public final class ReferenceRouter implements AutoCloseable {
     PrometheusMeterRegistry r = metrics;
     new ClassLoaderMetrics().bindTo(r);
     new JvmMemoryMetrics().bindTo(r);
-    new JvmGcMetrics().bindTo(r);
+    new GcMeters().bindTo(r); // not JvmGcMetrics: no work after each collection (GcMeters)
     new JvmThreadMetrics().bindTo(r);
     new ProcessorMetrics().bindTo(r);
     new UptimeMetrics().bindTo(r);

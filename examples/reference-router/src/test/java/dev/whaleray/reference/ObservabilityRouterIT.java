@@ -99,6 +99,9 @@ class ObservabilityRouterIT {
         assertThat(dashboardSeries).isGreaterThan(8);
         assertThat(samples).anyMatch(s -> s.name().equals("jvm_memory_used_bytes"));
         assertThat(samples).anyMatch(s -> s.name().equals("process_cpu_usage"));
+        assertThat(samples) // read from the collectors' counters (GcMeters), there from the start
+            .anyMatch(
+                s -> s.name().equals("jvm_gc_pause_seconds_count") && s.labels().containsKey("gc"));
         assertThat(samples)
             .anyMatch(
                 s ->

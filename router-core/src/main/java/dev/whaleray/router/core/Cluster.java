@@ -61,8 +61,7 @@ public final class Cluster implements Discovery.Listener {
       @Nullable HealthCheck healthCheck,
       java.net.http.@Nullable HttpClient probes,
       @Nullable TcpProbes tcpProbes,
-      @Nullable HealthProbe healthProbe,
-      Seconds seconds) {
+      @Nullable HealthProbe healthProbe) {
     this.key = key;
     this.service = service;
     this.port = port;
@@ -73,7 +72,6 @@ public final class Cluster implements Discovery.Listener {
     this.budget = retryBudgetPercent >= 100 ? null : new RetryBudget(retryBudgetPercent);
     this.guard = guard;
     this.meterFactory = meterFactory;
-    this.seconds = seconds;
     this.checker =
         healthCheck == null || (probes == null && tcpProbes == null) || control == null
             ? null
@@ -89,24 +87,6 @@ public final class Cluster implements Discovery.Listener {
   }
 
   private final @Nullable HealthChecker checker; // null: no active checks
-  private final Seconds seconds;
-
-  /**
-   * A coarse monotonic clock, ticked every {@link #TICK_MS} ms by the manager's control thread: in
-   * whole seconds ({@link #now}) and in ticks ({@link #ticks}). A volatile read, not a clock read.
-   */
-  static final class Seconds implements Runnable {
-    static final long TICK_MS = 100;
-    volatile long now = System.nanoTime() / 1_000_000_000L;
-    volatile long ticks = System.nanoTime() / (TICK_MS * 1_000_000L);
-
-    @Override
-    public void run() {
-      long t = System.nanoTime();
-      now = t / 1_000_000_000L;
-      ticks = t / (TICK_MS * 1_000_000L);
-    }
-  }
 
   private final @Nullable ServiceGuard guard; // null: no rate limit, no circuit breaker
   // Made once discovery knows the service: a name nobody runs never gets meters (bounded tags).
@@ -309,8 +289,7 @@ public final class Cluster implements Discovery.Listener {
     }
     RetryBudget b = budget;
     if (b != null) {
-      // Whole seconds are all the budget needs: a volatile read, not a clock read (20 ns in a VM).
-      long second = seconds.now;
+      long second = nowNanos / 1_000_000_000L; // whole seconds are all the budget needs
       if (tried.count() == 0) {
         b.onRequest(second);
       } else if (tried.lastAttemptReachedABackend() && !b.tryRetry(second)) {

@@ -58,8 +58,6 @@ public final class ClusterManager implements AutoCloseable {
   private final Map<String, Optional<HealthCheck>> serviceHealthChecks;
   private final @Nullable CircuitBreaking breaking;
   private final @Nullable RouterMetrics metrics;
-  private final Cluster.Seconds seconds = new Cluster.Seconds();
-  private final ScheduledFuture<?> ticker;
   private final java.util.concurrent.@Nullable ExecutorService probeThreads;
   private final java.net.http.@Nullable HttpClient probes;
   private final @Nullable TcpProbes tcpProbes;
@@ -120,7 +118,6 @@ public final class ClusterManager implements AutoCloseable {
     // Ejections and their ends run here, off the IO threads: the given scheduler, else our own.
     this.ownControl = scheduler == null;
     this.control = scheduler != null ? scheduler : newControlThread();
-    this.ticker = control.scheduleAtFixedRate(seconds, 100, 100, TimeUnit.MILLISECONDS);
     this.sweeper =
         scheduler == null
             ? null
@@ -235,8 +232,7 @@ public final class ClusterManager implements AutoCloseable {
         check,
         tcp ? null : probes,
         tcp ? tcpProbes : null,
-        tcp ? null : healthProbes.apply(service),
-        seconds);
+        tcp ? null : healthProbes.apply(service));
   }
 
   /** The active check of {@code service}: its own, else the router-wide one (null: none). */
@@ -253,7 +249,7 @@ public final class ClusterManager implements AutoCloseable {
     if (limit == null && breaking == null) {
       return null;
     }
-    return guards.computeIfAbsent(service, s -> new ServiceGuard(s, limit, breaking, seconds));
+    return guards.computeIfAbsent(service, s -> new ServiceGuard(s, limit, breaking));
   }
 
   private final ConcurrentHashMap<String, ServiceMeters> meters = new ConcurrentHashMap<>();
@@ -446,7 +442,6 @@ public final class ClusterManager implements AutoCloseable {
     if (all != null) {
       all.forgetAll();
     }
-    ticker.cancel(false);
     if (ownControl) {
       control.shutdownNow();
     }

@@ -12,28 +12,23 @@ import org.jspecify.annotations.Nullable;
  * open delay and the half-open probes.
  */
 final class ServiceGuard {
+  /** The failure window's bucket, ms. */
+  static final long TICK_MS = 100;
+
   private static final PickResult CIRCUIT_OPEN = PickResult.drop("circuit open");
 
   private final String service;
-  private final Cluster.Seconds clock;
   private final @Nullable RateLimiter limiter;
   private final @Nullable CircuitBreaking breaking;
   private final @Nullable FailureWindow closedCounts;
   private final dev.failsafe.@Nullable CircuitBreaker<Object> breaker;
 
-  ServiceGuard(
-      String service,
-      @Nullable RateLimit rateLimit,
-      @Nullable CircuitBreaking breaking,
-      Cluster.Seconds clock) {
+  ServiceGuard(String service, @Nullable RateLimit rateLimit, @Nullable CircuitBreaking breaking) {
     this.service = service;
-    this.clock = clock;
     this.limiter = rateLimit == null ? null : new RateLimiter(rateLimit);
     this.breaking = breaking;
     this.closedCounts =
-        breaking == null
-            ? null
-            : new FailureWindow(breaking.window().toMillis() / Cluster.Seconds.TICK_MS);
+        breaking == null ? null : new FailureWindow(breaking.window().toMillis() / TICK_MS);
     this.breaker = breaking == null ? null : breaker(breaking);
   }
 
@@ -79,7 +74,7 @@ final class ServiceGuard {
     FailureWindow w = closedCounts;
     CircuitBreaking b = breaking;
     if (w != null && b != null && cb.isClosed()) {
-      long tick = clock.ticks;
+      long tick = System.nanoTime() / (TICK_MS * 1_000_000L); // once a request: no ticker thread
       w.record(tick, failed);
       // Only a failure can raise the rate: the threshold is looked at as failures arrive.
       if (failed && w.tripped(tick, b.minimumRequests(), b.failureRatePercent())) {

@@ -377,6 +377,43 @@ class ClusterManagerTest {
     assertThat(c.pick(REQUEST, Tried.NONE).upstream()).isNotNull();
   }
 
+  /**
+   * The control thread shares the task's CPU with the IO threads: a timer that wakes it ten times a
+   * second preempts the IO thread as often, and each preemption delays every request in flight.
+   * With a circuit breaker, a retry budget and outlier detection, nothing is scheduled to run again
+   * sooner than a second from now.
+   */
+  @Test
+  void nothingWakesTheControlThreadMoreOftenThanOnceASecond() throws Exception {
+    manager.close();
+    java.util.concurrent.ScheduledThreadPoolExecutor control =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(1);
+    try {
+      manager =
+          ClusterManager.builder(discovery)
+              .loadBalancer(spy)
+              .scheduler(control)
+              .retryBudgetPercent(20)
+              .circuitBreaker(CircuitBreaking.defaults())
+              .rateLimit(RateLimit.of(100, 10))
+              .build();
+      discovery.set("svc", List.of(A));
+      Cluster c = manager.get("svc", null);
+      c.ready().get(5, TimeUnit.SECONDS);
+      assertThat(c.pick(REQUEST, Tried.NONE).upstream()).isNotNull();
+      c.requestEnded(false);
+      assertThat(control.getQueue()).isNotEmpty(); // the idle sweeper, at least
+      for (Runnable task : control.getQueue()) {
+        assertThat(((java.util.concurrent.Delayed) task).getDelay(TimeUnit.MILLISECONDS))
+            .as("next run of %s", task)
+            .isGreaterThan(900);
+      }
+    } finally {
+      manager.close();
+      control.shutdownNow();
+    }
+  }
+
   @Test
   void aRouteWithAPolicyOfItsOwnSharesTheServicesRateLimit() throws Exception {
     manager.close();

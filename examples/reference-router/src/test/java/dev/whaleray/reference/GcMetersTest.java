@@ -1,0 +1,48 @@
+package dev.whaleray.reference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class GcMetersTest {
+  @Test
+  void eachCollectorHasATimerThatCountsTheCollectionsSinceTheJvmStarted() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    new GcMeters().bindTo(registry);
+    int collectors = ManagementFactory.getGarbageCollectorMXBeans().size();
+    assertThat(registry.find("jvm.gc.pause").functionTimers())
+        .as("a timer per collector, before any collection is seen")
+        .hasSizeBetween(1, collectors);
+    double before = collections(registry);
+
+    System.gc();
+
+    assertThat(collections(registry)).isGreaterThan(before);
+    for (FunctionTimer t : registry.find("jvm.gc.pause").functionTimers()) {
+      assertThat(t.getId().getTag("gc")).isNotBlank();
+      assertThat(t.getId().getTag("action")).startsWith("end of ");
+      assertThat(t.totalTime(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(0);
+    }
+  }
+
+  @Test
+  void youngCollectorsAreMinorAndZgcCyclesAreConcurrent() {
+    assertThat(GcMeters.action("PS Scavenge")).isEqualTo("end of minor GC");
+    assertThat(GcMeters.action("G1 Young Generation")).isEqualTo("end of minor GC");
+    assertThat(GcMeters.action("PS MarkSweep")).isEqualTo("end of major GC");
+    assertThat(GcMeters.action("ZGC Major Cycles")).isEqualTo("end of concurrent GC");
+    assertThat(GcMeters.action("ZGC Major Pauses")).isEqualTo("end of major GC");
+  }
+
+  private static double collections(SimpleMeterRegistry registry) {
+    double n = 0;
+    for (FunctionTimer t : registry.find("jvm.gc.pause").functionTimers()) {
+      n += t.count();
+    }
+    return n;
+  }
+}
