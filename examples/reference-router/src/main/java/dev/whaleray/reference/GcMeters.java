@@ -9,13 +9,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The collectors' counts and times, read when {@code /metrics} is scraped: {@code jvm_gc_pause}
- * ({@code _count}, {@code _sum}) per collector, and {@code jvm_gc_concurrent_phase_time} for the
- * concurrent cycles of ZGC and Shenandoah.
+ * The collectors' counts and times, read when {@code /metrics} is scraped: {@code
+ * jvm_gc_pause_seconds} ({@code _count}, {@code _sum}) per collector, and {@code
+ * jvm_gc_concurrent_phase_time_seconds} for the concurrent cycles of ZGC, Shenandoah and G1, with
+ * the names and tags Micrometer's {@code JvmGcMetrics} gives them.
  *
- * <p>In place of Micrometer's {@code JvmGcMetrics}, which listens for the JVM's notification after
- * every collection. Each notification builds JMX open data on the JVM's notification thread, about
- * a millisecond of CPU that rarely gets compiled. On a task with one core, that thread preempts the
+ * <p>In place of {@code JvmGcMetrics}, which listens for the JVM's notification after every
+ * collection. Each notification builds JMX open data on the JVM's notification thread, about a
+ * millisecond of CPU that rarely gets compiled. On a task with one core, that thread preempts the
  * IO thread right after each young pause, and the JIT keeps compiling its code long after warm-up.
  * Reading the counters costs nothing between scrapes. Left out: the pause's cause, its maximum, and
  * the bytes allocated and promoted, which only the notification carries.
@@ -35,7 +36,7 @@ final class GcMeters implements MeterBinder {
   public void bindTo(MeterRegistry registry) {
     for (GarbageCollectorMXBean gc : collectors) {
       String name = gc.getName();
-      boolean concurrent = name.endsWith(" Cycles"); // ZGC's and Shenandoah's; their pauses apart
+      boolean concurrent = concurrent(name);
       FunctionTimer.builder(
               concurrent ? "jvm.gc.concurrent.phase.time" : "jvm.gc.pause",
               gc,
@@ -51,18 +52,31 @@ final class GcMeters implements MeterBinder {
     }
   }
 
-  /** Micrometer's {@code action} tag, from the collector's name. */
+  /** As Micrometer tells them apart: ZGC's and Shenandoah's cycles, G1's concurrent cycles. */
+  static boolean concurrent(String collector) {
+    return collector.endsWith(" Cycles") || collector.equals("G1 Concurrent GC");
+  }
+
+  /** The JVM's {@code gcAction} for the collector, which Micrometer uses as its {@code action}. */
   static String action(String collector) {
     switch (collector) {
       case "Copy":
       case "PS Scavenge":
       case "ParNew":
       case "G1 Young Generation":
-      case "ZGC Minor Cycles":
-      case "ZGC Minor Pauses":
         return "end of minor GC";
+      case "MarkSweepCompact":
+      case "PS MarkSweep":
+      case "ConcurrentMarkSweep":
+      case "G1 Old Generation":
+        return "end of major GC";
+      case "G1 Concurrent GC":
+        return "end of concurrent GC pause";
       default:
-        return collector.endsWith(" Cycles") ? "end of concurrent GC" : "end of major GC";
+        if (collector.endsWith(" Pauses")) {
+          return "end of GC pause";
+        }
+        return collector.endsWith(" Cycles") ? "end of GC cycle" : "end of GC";
     }
   }
 }

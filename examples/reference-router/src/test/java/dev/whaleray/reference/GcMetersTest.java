@@ -30,12 +30,19 @@ class GcMetersTest {
   }
 
   @Test
-  void youngCollectorsAreMinorAndZgcCyclesAreConcurrent() {
+  void actionsAndKindsAreTheJvmsAsMicrometerTagsThem() {
     assertThat(GcMeters.action("PS Scavenge")).isEqualTo("end of minor GC");
     assertThat(GcMeters.action("G1 Young Generation")).isEqualTo("end of minor GC");
     assertThat(GcMeters.action("PS MarkSweep")).isEqualTo("end of major GC");
-    assertThat(GcMeters.action("ZGC Major Cycles")).isEqualTo("end of concurrent GC");
-    assertThat(GcMeters.action("ZGC Major Pauses")).isEqualTo("end of major GC");
+    assertThat(GcMeters.action("G1 Old Generation")).isEqualTo("end of major GC");
+    assertThat(GcMeters.action("G1 Concurrent GC")).isEqualTo("end of concurrent GC pause");
+    assertThat(GcMeters.action("ZGC Major Pauses")).isEqualTo("end of GC pause");
+    assertThat(GcMeters.action("ZGC Minor Cycles")).isEqualTo("end of GC cycle");
+    assertThat(GcMeters.action("Shenandoah Cycles")).isEqualTo("end of GC cycle");
+    assertThat(GcMeters.concurrent("ZGC Major Cycles")).isTrue();
+    assertThat(GcMeters.concurrent("G1 Concurrent GC")).isTrue();
+    assertThat(GcMeters.concurrent("Shenandoah Pauses")).isFalse();
+    assertThat(GcMeters.concurrent("PS Scavenge")).isFalse();
   }
 
   private static double collections(SimpleMeterRegistry registry) {

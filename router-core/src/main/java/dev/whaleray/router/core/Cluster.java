@@ -263,13 +263,14 @@ public final class Cluster implements Discovery.Listener {
    */
   public PickResult pick(RequestView request, Tried tried) {
     ServiceGuard g = guard;
-    return pick(request, tried, g == null || !g.limits() ? 0 : System.nanoTime());
+    boolean clock = budget != null || (g != null && g.limits()); // else no clock read
+    return pick(request, tried, clock ? System.nanoTime() : 0);
   }
 
   /**
    * {@link #pick(RequestView, Tried)} at {@code nowNanos} ({@link System#nanoTime()}), for a
-   * transport that reads the clock for the request anyway: the rate limit reads no clock of its
-   * own.
+   * transport that reads the clock for the request anyway: the rate limit and the retry budget read
+   * no clock of their own.
    */
   public PickResult pick(RequestView request, Tried tried, long nowNanos) {
     ClusterSnapshot s = snapshot;

@@ -5,9 +5,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * A closed circuit's request counts over a sliding window, lock-free: a ring of buckets, each one
  * packed {@code long} of failures (high half) and successes (low half) and the epoch it counts for,
- * read against the manager's coarse clock. Failsafe's own statistics take two monitors and a clock
- * read per result; this takes one volatile read and one add. Counts are statistics: a result that
- * races with a bucket's reset may be lost.
+ * in 100 ms ticks of {@link System#nanoTime()}. Failsafe's own statistics take two monitors and a
+ * clock read per result; this takes the clock read and one add. Counts are statistics: a result
+ * that races with a bucket's reset may be lost.
  */
 final class FailureWindow {
   private static final long FAILURE = 1L << 32;

@@ -32,7 +32,7 @@ final class ServiceGuard {
     this.breaker = breaking == null ? null : breaker(breaking);
   }
 
-  /** Whether the service has a rate limit: only then does a pick need the clock. */
+  /** Whether the service has a rate limit: then its picks need the clock. */
   boolean limits() {
     return limiter != null;
   }

@@ -386,8 +386,15 @@ class ClusterManagerTest {
   @Test
   void nothingWakesTheControlThreadMoreOftenThanOnceASecond() throws Exception {
     manager.close();
+    java.util.concurrent.atomic.AtomicInteger runs =
+        new java.util.concurrent.atomic.AtomicInteger();
     java.util.concurrent.ScheduledThreadPoolExecutor control =
-        new java.util.concurrent.ScheduledThreadPoolExecutor(1);
+        new java.util.concurrent.ScheduledThreadPoolExecutor(1) {
+          @Override
+          protected void beforeExecute(Thread t, Runnable r) {
+            runs.incrementAndGet();
+          }
+        };
     try {
       manager =
           ClusterManager.builder(discovery)
@@ -408,10 +415,53 @@ class ClusterManagerTest {
             .as("next run of %s", task)
             .isGreaterThan(900);
       }
+      int before = runs.get();
+      Thread.sleep(1200);
+      assertThat(runs.get() - before)
+          .as("runs on the control thread in 1.2 s")
+          .isLessThanOrEqualTo(1);
     } finally {
       manager.close();
       control.shutdownNow();
     }
+  }
+
+  /**
+   * A retry picked without a clock of its own (the two-argument pick, as the HTTP and TCP
+   * transports retry) is counted in the current second: requests a minute old are out of the
+   * budget's window and leave only its floor. (With the retry's second read as 0, every bucket
+   * looked current, and the old requests let 2,100 retries through.)
+   */
+  @Test
+  void aRetryWithoutAClockOfItsOwnIsCountedNowAgainstTheLastTenSeconds() throws Exception {
+    manager.close();
+    manager = ClusterManager.builder(discovery).loadBalancer(spy).retryBudgetPercent(20).build();
+    discovery.set("svc", List.of(A));
+    Cluster c = manager.get("svc", null);
+    c.ready().get(5, TimeUnit.SECONDS);
+    long aMinuteAgo = System.nanoTime() - TimeUnit.SECONDS.toNanos(60);
+    for (int i = 0; i < 10_000; i++) {
+      assertThat(c.pick(REQUEST, Tried.NONE, aMinuteAgo).upstream()).isNotNull();
+    }
+    Tried reachedAnother =
+        new Tried() {
+          @Override
+          public int count() {
+            return 1;
+          }
+
+          @Override
+          public boolean contains(Upstream upstream) {
+            return false;
+          }
+        };
+    int retried = 0;
+    while (retried < 5_000 && c.pick(REQUEST, reachedAnother).upstream() != null) {
+      retried++;
+    }
+    assertThat(retried)
+        .as("the floor: %d a second over %d s", RetryBudget.FLOOR_PER_SECOND, 10)
+        .isEqualTo(RetryBudget.FLOOR_PER_SECOND * RetryBudget.WINDOW_SECONDS);
   }
 
   @Test

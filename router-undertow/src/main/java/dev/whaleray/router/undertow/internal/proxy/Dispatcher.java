@@ -229,7 +229,8 @@ public final class Dispatcher implements HttpHandler {
             : null;
     // The route's own rate limit, once per request (here, not before a wait for discovery, which
     // routes the request again).
-    // One clock read for the request: both rate limits and the first attempt's latency use it.
+    // One clock read for the request: both rate limits, the retry budget's count of requests and
+    // the first attempt's latency use it.
     long now = System.nanoTime();
     PickResult limited = services.admit(match.route(), now);
     if (limited != null) {
