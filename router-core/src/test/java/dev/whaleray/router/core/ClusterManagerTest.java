@@ -380,8 +380,8 @@ class ClusterManagerTest {
   /**
    * The control thread shares the task's CPU with the IO threads: a timer that wakes it ten times a
    * second preempts the IO thread as often, and each preemption delays every request in flight.
-   * With a circuit breaker, a retry budget and outlier detection, nothing is scheduled to run again
-   * sooner than a second from now.
+   * With a circuit breaker, a retry budget and a rate limit, nothing is scheduled to run again
+   * sooner than a second from now, and nothing runs in the next 1.2 s.
    */
   @Test
   void nothingWakesTheControlThreadMoreOftenThanOnceASecond() throws Exception {

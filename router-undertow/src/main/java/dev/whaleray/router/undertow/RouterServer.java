@@ -96,7 +96,7 @@ public final class RouterServer implements AutoCloseable {
                 // against 6,549 off); HTTP/1.1 throughput is the same either way (RESULTS.md).
                 .set(Options.CORK, false)
                 .getMap());
-    // With -Dwhaleray.orderedReadyKeys=true, IO threads serve ready connections in epoll's order.
+    // IO threads serve ready connections in epoll's order (-Dwhaleray.orderedReadyKeys=false: off).
     ReadyKeys.installIn(worker);
     // 16 KiB direct buffers, as Undertow picks for heaps over 128 MB; up to 32 kept per IO thread
     // and 256 more shared (at most about 4 MiB idle beyond the per-thread lists).

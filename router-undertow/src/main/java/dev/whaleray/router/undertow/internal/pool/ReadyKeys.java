@@ -24,15 +24,15 @@ import org.xnio.XnioWorker;
  * also selects outside its loop (when a connection closes) without emptying the set, and the JDK
  * then merges what a key is ready for instead of adding it again.
  *
- * <p>Off unless {@code -Dwhaleray.orderedReadyKeys=true} (and {@code --add-opens
- * java.base/sun.nio.ch=ALL-UNNAMED}, which the reference router's jar declares): measured alone on
- * a core, it cut the p99 at 64 connections by about 15 % but cost about 10 % more CPU per request
- * at 16 (jmh/RESULTS.md).
+ * <p>On unless {@code -Dwhaleray.orderedReadyKeys=false}; it needs {@code --add-opens
+ * java.base/sun.nio.ch=ALL-UNNAMED} (the reference router's jar declares it), and without it XNIO
+ * keeps the JDK's set. Against the JDK's set in the same seconds on one core it took 3-5 % less CPU
+ * per request and had an 11-14 % lower p99 at 64 and 256 connections (jmh/RESULTS.md).
  */
 public final class ReadyKeys extends AbstractSet<SelectionKey> {
   private static final System.Logger LOG = System.getLogger(ReadyKeys.class.getName());
 
-  /** System property that turns the ordered set on ({@code whaleray.orderedReadyKeys=true}). */
+  /** System property that turns the ordered set off ({@code whaleray.orderedReadyKeys=false}). */
   public static final String PROPERTY = "whaleray.orderedReadyKeys";
 
   /** The keys in the order they were added. */
@@ -180,10 +180,15 @@ public final class ReadyKeys extends AbstractSet<SelectionKey> {
    * JDK's. Call it on the selector's own thread between two selects, when its set is empty.
    */
   static boolean install(Selector selector) {
+    return install(selector, System.Logger.Level.WARNING);
+  }
+
+  /** {@link #install(Selector)}, telling why not at {@code level}. */
+  static boolean install(Selector selector, System.Logger.Level level) {
     try {
       Class<?> impl = Class.forName("sun.nio.ch.SelectorImpl", false, null);
       if (!impl.isInstance(selector) || !selector.selectedKeys().isEmpty()) {
-        LOG.log(System.Logger.Level.WARNING, "ready keys left in the JDK's order: " + selector);
+        LOG.log(level, "ready keys left in the JDK's order: " + selector);
         return false;
       }
       Field selected = impl.getDeclaredField("selectedKeys");
@@ -195,22 +200,24 @@ public final class ReadyKeys extends AbstractSet<SelectionKey> {
       published.set(selector, set);
       return true;
     } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "ready keys left in the JDK's order (is java.base/sun.nio.ch opened?): " + e);
+      LOG.log(level, "ready keys left in the JDK's order (is java.base/sun.nio.ch opened?): " + e);
       return false;
     }
   }
 
   /**
-   * Installs the set in the selector of each of {@code worker}'s IO threads, on that thread, if the
-   * property asks for it. Where it cannot, XNIO keeps the JDK's set, which works the same but for
-   * the order.
+   * Installs the set in the selector of each of {@code worker}'s IO threads, on that thread, unless
+   * the property says {@code false}. Where it cannot, XNIO keeps the JDK's set, which works the
+   * same but for the order: a WARNING when the property asked for the set, else one INFO line per
+   * IO thread (an embedding application that did not open {@code sun.nio.ch}).
    */
   public static void installIn(XnioWorker worker) {
-    if (!"true".equalsIgnoreCase(System.getProperty(PROPERTY))) {
+    String asked = System.getProperty(PROPERTY);
+    if ("false".equalsIgnoreCase(asked)) {
       return;
     }
+    System.Logger.Level level =
+        "true".equalsIgnoreCase(asked) ? System.Logger.Level.WARNING : System.Logger.Level.INFO;
     Method selectorOf;
     try {
       // XNIO's NIO worker threads keep their selector behind a package-private getter.
@@ -227,7 +234,7 @@ public final class ReadyKeys extends AbstractSet<SelectionKey> {
             try {
               Object selector = selectorOf.invoke(thread);
               if (selector instanceof Selector) {
-                install((Selector) selector);
+                install((Selector) selector, level);
               }
             } catch (ReflectiveOperationException | RuntimeException e) {
               LOG.log(System.Logger.Level.WARNING, "no XNIO selector to order: " + e);

@@ -179,29 +179,30 @@ class ReadyKeysTest {
   }
 
   @Test
-  void everyIoThreadOfAWorkerSelectsIntoTheOrderedSet() throws Exception {
+  void byDefaultEveryIoThreadOfAWorkerSelectsIntoTheOrderedSet() throws Exception {
     XnioWorker worker =
         Xnio.getInstance()
             .createWorker(OptionMap.builder().set(Options.WORKER_IO_THREADS, 2).getMap());
-    System.setProperty(ReadyKeys.PROPERTY, "TRUE");
+    System.clearProperty(ReadyKeys.PROPERTY);
     try {
       ReadyKeys.installIn(worker);
       assertThat(selectedKeysClasses(worker)).containsOnly(ReadyKeys.class);
     } finally {
-      System.clearProperty(ReadyKeys.PROPERTY);
       worker.shutdownNow();
     }
   }
 
   @Test
-  void withoutThePropertyTheJdksSetStays() throws Exception {
+  void withThePropertyFalseTheJdksSetStays() throws Exception {
     XnioWorker worker =
         Xnio.getInstance()
             .createWorker(OptionMap.builder().set(Options.WORKER_IO_THREADS, 1).getMap());
+    System.setProperty(ReadyKeys.PROPERTY, "FALSE");
     try {
       ReadyKeys.installIn(worker);
       assertThat(selectedKeysClasses(worker)).doesNotContain(ReadyKeys.class);
     } finally {
+      System.clearProperty(ReadyKeys.PROPERTY);
       worker.shutdownNow();
     }
   }
