@@ -381,7 +381,7 @@ class ClusterManagerTest {
    * The control thread shares the task's CPU with the IO threads: a timer that wakes it ten times a
    * second preempts the IO thread as often, and each preemption delays every request in flight.
    * With a circuit breaker, a retry budget and a rate limit, nothing is scheduled to run again
-   * sooner than a second from now, and nothing runs in the next 1.2 s.
+   * sooner than a second from now, and at most one task runs in the next 1.2 s.
    */
   @Test
   void nothingWakesTheControlThreadMoreOftenThanOnceASecond() throws Exception {

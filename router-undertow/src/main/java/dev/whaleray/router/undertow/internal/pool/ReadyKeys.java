@@ -27,7 +27,8 @@ import org.xnio.XnioWorker;
  * <p>On unless {@code -Dwhaleray.orderedReadyKeys=false}; it needs {@code --add-opens
  * java.base/sun.nio.ch=ALL-UNNAMED} (the reference router's jar declares it), and without it XNIO
  * keeps the JDK's set. Against the JDK's set in the same seconds on one core it took 3-5 % less CPU
- * per request and had an 11-14 % lower p99 at 64 and 256 connections (jmh/RESULTS.md).
+ * per request and had an 11-14 % lower p99 at 64 and 256 connections (1.4-2.2 % and 3-13 % with the
+ * sides swapped); an earlier run, of its first cut, had it cost 10 % more at 16 (jmh/RESULTS.md).
  */
 public final class ReadyKeys extends AbstractSet<SelectionKey> {
   private static final System.Logger LOG = System.getLogger(ReadyKeys.class.getName());
@@ -196,8 +197,15 @@ public final class ReadyKeys extends AbstractSet<SelectionKey> {
       selected.setAccessible(true);
       published.setAccessible(true);
       ReadyKeys set = new ReadyKeys();
+      Object before = selected.get(selector);
       selected.set(selector, set);
-      published.set(selector, set);
+      try {
+        published.set(selector, set);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        selected.set(
+            selector, before); // never half: the JDK would fill one set, XNIO read the other
+        throw e;
+      }
       return true;
     } catch (ReflectiveOperationException | RuntimeException e) {
       LOG.log(level, "ready keys left in the JDK's order (is java.base/sun.nio.ch opened?): " + e);
@@ -212,7 +220,11 @@ public final class ReadyKeys extends AbstractSet<SelectionKey> {
    * IO thread (an embedding application that did not open {@code sun.nio.ch}).
    */
   public static void installIn(XnioWorker worker) {
-    String asked = System.getProperty(PROPERTY);
+    installIn(worker, System.getProperty(PROPERTY));
+  }
+
+  /** {@link #installIn(XnioWorker)} with the property's value {@code asked} (null: not set). */
+  static void installIn(XnioWorker worker, @Nullable String asked) {
     if ("false".equalsIgnoreCase(asked)) {
       return;
     }
@@ -224,7 +236,7 @@ public final class ReadyKeys extends AbstractSet<SelectionKey> {
       selectorOf = worker.getIoThread(0).getClass().getDeclaredMethod("getSelector");
       selectorOf.setAccessible(true);
     } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "no XNIO selector to order: " + e);
+      LOG.log(level, "no XNIO selector to order: " + e);
       return;
     }
     for (int i = 0; i < worker.getIoThreadCount(); i++) {
@@ -237,7 +249,7 @@ public final class ReadyKeys extends AbstractSet<SelectionKey> {
                 install((Selector) selector, level);
               }
             } catch (ReflectiveOperationException | RuntimeException e) {
-              LOG.log(System.Logger.Level.WARNING, "no XNIO selector to order: " + e);
+              LOG.log(level, "no XNIO selector to order: " + e);
             }
           });
     }
