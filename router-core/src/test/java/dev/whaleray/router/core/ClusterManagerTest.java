@@ -107,6 +107,21 @@ class ClusterManagerTest {
           .lbTemplate(LbContext.of("t").withOptions(Map.of("slowStart", "0s")))
           .build();
 
+  /** One attempt made before, at an upstream {@code tried} accepts; it reached a backend. */
+  static Tried triedOnce(java.util.function.Predicate<Upstream> tried) {
+    return new Tried() {
+      @Override
+      public int count() {
+        return 1;
+      }
+
+      @Override
+      public boolean contains(Upstream u) {
+        return tried.test(u);
+      }
+    };
+  }
+
   @AfterEach
   void close() {
     manager.close();
@@ -150,18 +165,7 @@ class ClusterManagerTest {
     Cluster c = manager.get("svc", null);
     c.ready().get(5, TimeUnit.SECONDS);
     Upstream first = c.pick(REQUEST, Tried.NONE).upstream();
-    Tried triedA =
-        new Tried() {
-          @Override
-          public int count() {
-            return 1;
-          }
-
-          @Override
-          public boolean contains(Upstream u) {
-            return u.endpoint().equals(A);
-          }
-        };
+    Tried triedA = triedOnce(u -> u.endpoint().equals(A));
     assertThat(first).isNotNull();
     PickResult retry = c.pick(REQUEST, triedA);
     assertThat(retry.upstream()).isNull();
@@ -443,18 +447,7 @@ class ClusterManagerTest {
     for (int i = 0; i < 10_000; i++) {
       assertThat(c.pick(REQUEST, Tried.NONE, aMinuteAgo).upstream()).isNotNull();
     }
-    Tried reachedAnother =
-        new Tried() {
-          @Override
-          public int count() {
-            return 1;
-          }
-
-          @Override
-          public boolean contains(Upstream upstream) {
-            return false;
-          }
-        };
+    Tried reachedAnother = triedOnce(u -> false);
     int retried = 0;
     while (retried < 5_000 && c.pick(REQUEST, reachedAnother).upstream() != null) {
       retried++;

@@ -202,8 +202,8 @@ public final class ReadyKeys extends AbstractSet<SelectionKey> {
       try {
         published.set(selector, set);
       } catch (ReflectiveOperationException | RuntimeException e) {
-        selected.set(
-            selector, before); // never half: the JDK would fill one set, XNIO read the other
+        // Never half: the JDK would fill one set while XNIO reads the other.
+        selected.set(selector, before);
         throw e;
       }
       return true;
