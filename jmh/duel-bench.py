@@ -65,6 +65,8 @@ def main():
     ap.add_argument("--flags-b", default="",
                     help="JVM flags added to the image's for b only (then both run without the"
                     " AOT cache, trained with the image's flags), e.g. to weigh a JVM setting")
+    ap.add_argument("--env-b", action="append", default=[], metavar="NAME=VALUE",
+                    help="set in b's environment only, e.g. WHALERAY_WARMUP=10s; repeatable")
     ap.add_argument("--replace-flags-b", action="store_true",
                     help="--flags-b replaces the image's flags instead (another collector)")
     args = ap.parse_args()
@@ -91,7 +93,8 @@ def main():
             flags_b = ([] if args.replace_flags_b else pb.JAVA_OPTS) + args.flags_b.split()
         elif args.no_aot_b:
             flags_b = list(pb.JAVA_OPTS)
-        routers.append(pb.start_whaleray(backend.port, jar_b, "b", flags=flags_b))
+        with pb.environment(dict(e.split("=", 1) for e in args.env_b)):  # b's only
+            routers.append(pb.start_whaleray(backend.port, jar_b, "b", flags=flags_b))
         for r in routers:  # one at a time, on fresh connections, through every count
             # nginx and HAProxy need no JIT: one short run per count fills their pools
             left, i = (4 * len(conns) if r.name in native else args.warmup), 0
@@ -125,7 +128,8 @@ def main():
           % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), args.jar_a,
              (args.jar_b or "the reference router's jar")
              + ((" with %s instead of the image's flags" if args.replace_flags_b
-                 else " with %s added") % args.flags_b if args.flags_b else ""),
+                 else " with %s added") % args.flags_b if args.flags_b else "")
+             + (" and %s in its environment" % " ".join(args.env_b) if args.env_b else ""),
              args.rounds, args.seconds,
              time.time() - started, " ".join(pb.JAVA_OPTS),
              (" with a's AOT cache (b without)" if args.no_aot_b

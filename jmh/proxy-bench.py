@@ -13,6 +13,7 @@ per-round ratios to nginx (requests/s, p99, CPU), to HAProxy (requests/s) and to
 Run it through jmh/proxy-bench.sh, which installs what is missing and builds the jars.
 """
 import argparse
+import contextlib
 import functools
 import json
 import os
@@ -65,6 +66,21 @@ _aot_caches = {}
 SCG_JAVA_OPTS = JAVA_OPTS
 JAVA = "java"  # --java replaces it
 PATH = "/services/demo/"
+
+
+@contextlib.contextmanager
+def environment(env):
+    """os.environ with env added (processes started meanwhile inherit it), restored afterwards."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def free_port():

@@ -11,7 +11,10 @@ the time from exec to the first 200 on /services/demo/, then runs wrk for --firs
 
     python3 jmh/warmup-bench.py --rounds 3 --connections 64 \\
         --variant "jdk17=java:-Xms64m -Xmx128m -XX:+UseSerialGC" \\
-        --variant "jdk17-cds=java:-Xms64m -Xmx128m -XX:+UseSerialGC CDS"
+        --variant "jdk17-cds=java:-Xms64m -Xmx128m -XX:+UseSerialGC CDS" \\
+        --variant "warm10=java:-Xms64m -Xmx128m -XX:+UseSerialGC CDS WHALERAY_WARMUP=10s"
+
+("ready" then includes the router's own warm-up, WHALERAY_WARMUP, before it listens.)
 """
 import argparse
 import os
@@ -47,7 +50,8 @@ def archive(java, opts, kind):
 
 def one_round(java, opts, connections, first, warm):
     pb.JAVA = java
-    plain = [o for o in opts if o not in ("CDS", "AOT")]
+    env = dict(o.split("=", 1) for o in opts if o.startswith("WHALERAY_"))
+    plain = [o for o in opts if o not in ("CDS", "AOT") and not o.startswith("WHALERAY_")]
     extra = []
     for kind in ("CDS", "AOT"):
         if kind in opts:
@@ -56,7 +60,8 @@ def one_round(java, opts, connections, first, warm):
     pb.AOT = False  # archives only as the variant says
     backend = pb.start_backend()
     t0 = time.time()
-    router = pb.start_whaleray(backend.port)  # returns after the first 200 through the router
+    with pb.environment(env):  # the router's process inherits it
+        router = pb.start_whaleray(backend.port)  # returns after the first 200 through the router
     ready = time.time() - t0
     try:
         cpu0 = router.cpu_seconds()
@@ -83,7 +88,9 @@ def main():
     ap.add_argument("--warm", type=int, default=40, help="seconds of load in between")
     ap.add_argument("--variant", action="append", required=True,
                     help="name=java:flags; the flag CDS or AOT adds a class-data archive or AOT"
-                    " cache trained with --train 20000, e.g. 'aot=/usr/lib/jvm/x/bin/java:-Xmx128m AOT'")
+                    " cache trained with --train 20000, e.g. 'aot=/usr/lib/jvm/x/bin/java:-Xmx128m AOT';"
+                    " a WHALERAY_NAME=VALUE word is set in the router's environment instead,"
+                    " e.g. WHALERAY_WARMUP=10s")
     args = ap.parse_args()
     variants = []
     for v in args.variant:

@@ -47,12 +47,13 @@ public final class ReferenceRouter implements AutoCloseable {
   private final RouterHandler handler;
   private final RouterServer server;
   private final @Nullable AdminServer admin; // null: adminPort 0
-  private final PrometheusMeterRegistry metrics = takeRegistry();
+  private final PrometheusMeterRegistry metrics;
   private final @Nullable Registry registry; // null: adminPort 0
   private final Frontends frontends; // listeners: ports bound to one service
 
-  private ReferenceRouter(RouterConfig config, @Nullable Discovery given) {
+  private ReferenceRouter(RouterConfig config, @Nullable Discovery given, boolean warmup) {
     this.config = config;
+    this.metrics = warmup ? newRegistry() : takeRegistry(); // the early one is the real router's
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -69,7 +70,7 @@ public final class ReferenceRouter implements AutoCloseable {
     try {
       LoadBalancerProvider lb = LoadBalancerProviders.get(config.lbPolicy);
       d = given != null ? given : newDiscovery(config, scheduler);
-      if (config.adminPort != 0) {
+      if (config.adminPort != 0 && !warmup) {
         // Registered endpoints are one more discovery source, merged with the configured one.
         reg = AdminRegistries.newRegistry(config, scheduler);
         d = RegistryDiscovery.of(d, reg, scheduler);
@@ -99,7 +100,13 @@ public final class ReferenceRouter implements AutoCloseable {
               .tunnelIdleTimeout(config.limits.idle) // a WebSocket idles out as a keep-alive does
               .scheduler(scheduler)
               .meterRegistry(config.adminPort == 0 ? null : metrics) // no one could scrape
-              .accessLog(config.accessLog ? AccessLog.toStdout(config.accessLogSample) : null)
+              .accessLog(
+                  !config.accessLog
+                      ? null
+                      : warmup // the same code, compiled as the real router will run it
+                          ? AccessLog.to(
+                              java.io.OutputStream.nullOutputStream(), config.accessLogSample)
+                          : AccessLog.toStdout(config.accessLogSample))
               .createTraceparent(config.createTraceparent);
       serviceHealthChecks(config).forEach(hb::serviceHealthCheck);
       h = hb.build();
@@ -117,7 +124,7 @@ public final class ReferenceRouter implements AutoCloseable {
               .tls(config.tls.options("/health", config.http2)) // TLS (issue 13): null when off
               .start();
       fe = Frontends.start(config, h);
-      if (config.adminPort != 0) {
+      if (config.adminPort != 0 && !warmup) {
         adm = new AdminServer(config.host, config.adminPort);
         adm.exact("/metrics", this::scrape);
         RouterHandler handlerForAdmin = h;
@@ -157,7 +164,9 @@ public final class ReferenceRouter implements AutoCloseable {
     this.admin = adm;
     this.registry = reg;
     this.frontends = fe;
-    scheduler.execute(this::bindJvmMeters);
+    if (!warmup) {
+      scheduler.execute(this::bindJvmMeters);
+    }
   }
 
   /**
@@ -284,13 +293,23 @@ public final class ReferenceRouter implements AutoCloseable {
    * @throws java.io.UncheckedIOException when the port cannot be bound
    */
   public static ReferenceRouter start(RouterConfig config) {
-    return new ReferenceRouter(requireNonNull(config, "config"), null);
+    return new ReferenceRouter(requireNonNull(config, "config"), null, false);
+  }
+
+  /**
+   * A throw-away router for the warm-up ({@link RouterConfig#warmup()}): the config's handler
+   * settings (meters and access log on or off as in it, so that the JIT compiles the branches the
+   * real router takes) on a loopback port over {@code demo}, without the admin listener, the {@code
+   * listeners:}, TLS or a line of access log.
+   */
+  static ReferenceRouter startWarmup(RouterConfig config, Discovery demo) {
+    return new ReferenceRouter(config.forWarmup(), requireNonNull(demo, "demo"), true);
   }
 
   /** Starts a router over a discovery built by the caller (the demo, tests). */
   public static ReferenceRouter start(RouterConfig config, Discovery discovery) {
     return new ReferenceRouter(
-        requireNonNull(config, "config"), requireNonNull(discovery, "discovery"));
+        requireNonNull(config, "config"), requireNonNull(discovery, "discovery"), false);
   }
 
   /** The bound traffic port. */

@@ -31,6 +31,7 @@ public final class RouterConfig {
               "zone",
               "shutdownGrace",
               "shutdownDrain",
+              "warmup",
               "timeouts",
               "limits",
               "outlierDetection",
@@ -67,6 +68,7 @@ public final class RouterConfig {
   final @Nullable String zone;
   final Duration shutdownGrace;
   final Duration shutdownDrain;
+  final Duration warmup;
   final Duration connectTimeout;
   final Duration responseTimeout;
   final boolean preserveHost;
@@ -158,6 +160,7 @@ public final class RouterConfig {
     this.zone = b.zone;
     this.shutdownGrace = b.shutdownGrace;
     this.shutdownDrain = b.shutdownDrain;
+    this.warmup = b.warmup;
     this.connectTimeout = b.connectTimeout;
     this.responseTimeout = b.responseTimeout;
     this.preserveHost = b.preserveHost;
@@ -231,6 +234,14 @@ public final class RouterConfig {
     return shutdownGrace;
   }
 
+  /**
+   * How long the router drives requests through a throw-away copy of itself before it listens, so
+   * that the JIT has compiled the request path when the first client comes; zero for none.
+   */
+  public Duration warmup() {
+    return warmup;
+  }
+
   public Map<String, String> discoverySettings() {
     return discoverySettings;
   }
@@ -246,6 +257,28 @@ public final class RouterConfig {
   RouterConfig withAdminPort(int adminPort) {
     Builder b = toBuilder();
     b.adminPort = adminPort;
+    return b.build();
+  }
+
+  /**
+   * The config of the warm-up's throw-away router: this one's handler settings on an ephemeral
+   * loopback port with the default route, without {@code listeners:} or TLS. Without what would
+   * turn the warm-up's requests away or send them elsewhere: rate limits, connection limits, and
+   * settings of one service (a service of the same name as the warm-up's would get them).
+   */
+  RouterConfig forWarmup() {
+    Builder b = toBuilder();
+    b.host = "127.0.0.1";
+    b.port = 0;
+    b.routes.clear(); // the default: /services/{service}
+    b.listeners = List.of();
+    b.tls = TlsSettings.NONE;
+    b.rateLimit = null;
+    b.serviceRateLimits.clear();
+    b.serviceUpstreams.clear();
+    b.serviceHealthChecks.clear();
+    b.limits.maxConnections = Math.max(b.limits.maxConnections, 64);
+    b.limits.maxConnectionsPerClient = 0;
     return b.build();
   }
 
@@ -273,6 +306,7 @@ public final class RouterConfig {
     b.zone = zone;
     b.shutdownGrace = shutdownGrace;
     b.shutdownDrain = shutdownDrain;
+    b.warmup = warmup;
     b.connectTimeout = connectTimeout;
     b.responseTimeout = responseTimeout;
     b.preserveHost = preserveHost;
@@ -343,6 +377,7 @@ public final class RouterConfig {
     @Nullable String zone;
     Duration shutdownGrace = Duration.ofSeconds(20);
     Duration shutdownDrain = Duration.ofSeconds(5); // /health 503, still serving, before closing
+    Duration warmup = Duration.ZERO; // traffic through a throw-away router before listening
     Duration connectTimeout = Duration.ofSeconds(5);
     Duration responseTimeout = Duration.ofSeconds(60);
     boolean preserveHost;
@@ -419,6 +454,12 @@ public final class RouterConfig {
       }
       if ((v = top.get("shutdownGrace")) != null) {
         shutdownGrace = v.duration();
+      }
+      if ((v = top.get("warmup")) != null) {
+        warmup = v.duration();
+        if (warmup.compareTo(MAX_WARMUP) > 0) {
+          throw v.error("'" + v.scalar() + "' (expected: at most 5m)");
+        }
       }
       if ((v = top.get("routes")) != null) {
         for (YamlFile.Value item : v.list()) {
@@ -973,6 +1014,12 @@ public final class RouterConfig {
       if ((v = env.get("WHALERAY_SHUTDOWN_GRACE")) != null) {
         shutdownGrace = Durations.parse("WHALERAY_SHUTDOWN_GRACE", v);
       }
+      if ((v = env.get("WHALERAY_WARMUP")) != null) {
+        warmup = Durations.parse("WHALERAY_WARMUP", v);
+        if (warmup.compareTo(MAX_WARMUP) > 0) {
+          throw new ConfigException("WHALERAY_WARMUP: '" + v + "' (expected: at most 5m)");
+        }
+      }
       if ((v = env.get("WHALERAY_CONNECT_TIMEOUT")) != null) {
         connectTimeout = envPositive("WHALERAY_CONNECT_TIMEOUT", v);
       }
@@ -1071,6 +1118,11 @@ public final class RouterConfig {
       discoverySettings.put(key, value);
       discoveryNodes.remove(key);
     }
+
+    /**
+     * The longest warm-up: more than the JIT needs, and ECS's health check start period is 30 s.
+     */
+    static final Duration MAX_WARMUP = Duration.ofMinutes(5);
 
     private static Duration envPositive(String variable, String value) {
       Duration d = Durations.parse(variable, value);

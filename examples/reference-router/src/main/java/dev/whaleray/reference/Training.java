@@ -2,21 +2,23 @@ package dev.whaleray.reference;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code --train N}: N keep-alive requests through the router's own proxy path on four connections,
  * so that a class-data-sharing archive ({@code -XX:ArchiveClassesAtExit}) or a JDK 25 AOT cache
  * ({@code -XX:AOTCacheOutput}) written at exit holds the request path's classes, and with an AOT
  * cache its method profiles. Plain sockets: a JDK HTTP client would put its own classes into the
- * archive.
+ * archive. The same requests, for a time instead of a count, are the warm-up ({@code
+ * WHALERAY_WARMUP}).
  */
 final class Training {
   private static final System.Logger LOG = System.getLogger(Training.class.getName());
@@ -26,11 +28,35 @@ final class Training {
 
   static void run(int port, int requests) {
     AtomicInteger left = new AtomicInteger(requests);
+    long start = System.nanoTime();
+    int ok = drive(port, () -> left.getAndDecrement() > 0);
+    LOG.log(
+        System.Logger.Level.INFO,
+        "training: "
+            + ok
+            + " of "
+            + requests
+            + " requests answered 200 in "
+            + (System.nanoTime() - start) / 1_000_000
+            + " ms");
+  }
+
+  /**
+   * The warm-up: requests as {@link #run} sends them until {@code duration} has passed.
+   *
+   * @return how many were answered 200
+   */
+  static int runFor(int port, java.time.Duration duration) {
+    long end = System.nanoTime() + duration.toNanos();
+    return drive(port, () -> end - System.nanoTime() > 0);
+  }
+
+  /** Requests on {@link #CONNECTIONS} threads while {@code more} says so; the 200s counted. */
+  private static int drive(int port, java.util.function.BooleanSupplier more) {
     AtomicInteger ok = new AtomicInteger();
     List<Thread> threads = new ArrayList<>();
-    long start = System.nanoTime();
     for (int i = 0; i < CONNECTIONS; i++) {
-      Thread t = new Thread(() -> drive(port, left, ok), "whaleray-train-" + i);
+      Thread t = new Thread(() -> drive(port, more, ok), "whaleray-train-" + i);
       t.start();
       threads.add(t);
     }
@@ -39,51 +65,59 @@ final class Training {
         t.join();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return;
+        break;
       }
     }
-    LOG.log(
-        System.Logger.Level.INFO,
-        "training: "
-            + ok.get()
-            + " of "
-            + requests
-            + " requests answered 200 in "
-            + (System.nanoTime() - start) / 1_000_000
-            + " ms");
+    return ok.get();
   }
 
-  private static void drive(int port, AtomicInteger left, AtomicInteger ok) {
+  private static void drive(int port, java.util.function.BooleanSupplier more, AtomicInteger ok) {
     byte[] request =
         ("GET /services/demo/ HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n").getBytes(US_ASCII);
     Socket socket = null;
-    try {
-      while (left.getAndDecrement() > 0) {
-        if (socket == null) {
-          socket = new Socket(InetAddress.getLoopbackAddress(), port);
+    InputStream in = null;
+    int failures = 0;
+    while (more.getAsBoolean()) {
+      try {
+        if (socket == null || in == null) {
+          socket =
+              new Socket(
+                  "127.0.0.1", port); // where the routers listen, IPv4 also when IPv6 is preferred
           socket.setSoTimeout(10_000);
+          // Buffered: a read call per byte held the warm-up to about 1,000 requests a second.
+          in = new BufferedInputStream(socket.getInputStream(), 8192);
         }
         OutputStream out = socket.getOutputStream();
         out.write(request);
         out.flush();
-        int status = readResponse(socket.getInputStream());
+        int status = readResponse(in);
         if (status == 200) {
           ok.incrementAndGet();
         }
         if (status < 0) {
-          socket.close();
+          closeQuietly(socket);
           socket = null;
         }
-      }
-    } catch (IOException e) {
-      LOG.log(System.Logger.Level.WARNING, "training: " + e);
-    } finally {
-      if (socket != null) {
-        try {
-          socket.close();
-        } catch (IOException ignored) {
-          // closing
+      } catch (IOException | RuntimeException e) {
+        // A reset or a head that does not parse: a new connection, unless it keeps failing.
+        closeQuietly(socket);
+        socket = null;
+        if (++failures == 100) {
+          LOG.log(
+              System.Logger.Level.WARNING, "training / warm-up: stopped after 100 errors: " + e);
+          break;
         }
+      }
+    }
+    closeQuietly(socket);
+  }
+
+  private static void closeQuietly(@Nullable Socket socket) {
+    if (socket != null) {
+      try {
+        socket.close();
+      } catch (IOException ignored) {
+        // closing
       }
     }
   }

@@ -73,6 +73,29 @@ class DockerfileTest {
     assertThat(text).containsPattern("(?m)^FROM eclipse-temurin:\\d+-jre$");
   }
 
+  /**
+   * The image's warm-up runs before the listener is bound, so the container's health check fails
+   * meanwhile: it must end well within the task definition's start period, or ECS would replace a
+   * task that is only warming up.
+   */
+  @Test
+  void theImagesWarmupEndsWellWithinTheHealthChecksStartPeriod() throws Exception {
+    String text = Files.readString(DOCKERFILE);
+    Matcher env = Pattern.compile("(?m)^ENV WHALERAY_WARMUP=(\\S+)$").matcher(text);
+    assertThat(env.find()).as("ENV WHALERAY_WARMUP").isTrue();
+    long warmup = Durations.parse("WHALERAY_WARMUP", env.group(1)).toSeconds();
+    assertThat(text.indexOf("ENV WHALERAY_WARMUP")).isGreaterThan(text.indexOf("--train"));
+    int startPeriod =
+        new ObjectMapper()
+            .readTree(Path.of("ecs/task-definition.json").toFile())
+            .at("/containerDefinitions/0/healthCheck/startPeriod")
+            .asInt();
+    assertThat(Files.readString(Path.of("terraform/main.tf")))
+        .containsPattern("startPeriod\\s*=\\s*" + startPeriod + "\\b");
+    // Start-up itself takes 1-1.5 s; a health check interval (10 s) of margin besides.
+    assertThat(warmup).isPositive().isLessThanOrEqualTo(startPeriod - 15);
+  }
+
   @Test
   void aJdkOfTheImagesReleaseAcceptsTheEntrypointsFlags() throws Exception {
     String text = Files.readString(DOCKERFILE);

@@ -400,6 +400,55 @@ class ReferenceRouterIT {
     }
   }
 
+  /**
+   * {@code WHALERAY_WARMUP}: traffic through a throw-away router first, so the listener is bound
+   * only after it; the real router's access log and meters see none of that traffic.
+   */
+  @Test
+  void warmupDrivesAThrowAwayRouterBeforeTheListenerIsBound() throws Exception {
+    try (TestBackend backend = TestBackend.start("app-1")) {
+      Path config = dir.resolve("warm.yaml");
+      Files.writeString(
+          config, "discovery:\n  static:\n    app: [ \"127.0.0.1:" + backend.port() + "\" ]\n");
+      int port = RouterProcess.freePort();
+      int admin = RouterProcess.freePort();
+      try (RouterProcess router =
+          RouterProcess.start(
+              Map.of(
+                  "WHALERAY_PORT",
+                  "" + port,
+                  "WHALERAY_ADMIN_PORT",
+                  "" + admin,
+                  "WHALERAY_WARMUP",
+                  "2s",
+                  "WHALERAY_SHUTDOWN_DRAIN",
+                  "0s"),
+              "--config",
+              config.toString())) {
+        long healthyAfter = router.awaitHealthy(port, Duration.ofSeconds(30));
+        System.out.println("warm-up 2s: /health 200 after " + healthyAfter + " ms");
+        assertThat(healthyAfter).isGreaterThanOrEqualTo(2000);
+        assertThat(get(port, "/services/app/").statusCode()).isEqualTo(200);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!router.stdout().contains("WhaleRay Router listening on")
+            && System.nanoTime() < deadline) {
+          Thread.sleep(20); // logged just after the listener is bound
+        }
+        String out = router.stdout();
+        java.util.regex.Matcher warm =
+            java.util.regex.Pattern.compile("warm-up: (\\d+) requests answered 200").matcher(out);
+        assertThat(warm.find()).as(out).isTrue();
+        assertThat(Integer.parseInt(warm.group(1))).as(out).isGreaterThan(100);
+        assertThat(warm.start()).isLessThan(out.indexOf("WhaleRay Router listening on"));
+        String metrics = get(admin, "/metrics").body();
+        assertThat(metrics).contains("service=\"app\"").doesNotContain("service=\"demo\"");
+        assertThat(router.stdout()).doesNotContain("\"service\":\"demo\"");
+        router.sigterm();
+        assertThat(router.awaitExit(Duration.ofSeconds(30))).isZero();
+      }
+    }
+  }
+
   @Test
   void unknownServicesAndBadIdsGetJsonErrorsFromTheJar() throws Exception {
     int port = RouterProcess.freePort();

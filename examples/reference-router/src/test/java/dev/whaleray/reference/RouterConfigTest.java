@@ -872,4 +872,55 @@ class RouterConfigTest {
     assertThatThrownBy(() -> RouterConfig.parse("", Map.of("WHALERAY_TLS_PORT", "8443")))
         .hasMessageStartingWith("tls: no certificate");
   }
+
+  @Test
+  void warmupIsOffByDefaultAndReadFromTheFileOrTheVariableUpToFiveMinutes() {
+    assertThat(RouterConfig.parse("", Map.of()).warmup()).isZero();
+    assertThat(RouterConfig.parse("warmup: 10s\n", Map.of()).warmup())
+        .isEqualTo(Duration.ofSeconds(10));
+    assertThat(RouterConfig.parse("warmup: 10s\n", Map.of("WHALERAY_WARMUP", "2500ms")).warmup())
+        .isEqualTo(Duration.ofMillis(2500));
+    assertThat(RouterConfig.parse("", Map.of("WHALERAY_WARMUP", "5m")).warmup())
+        .isEqualTo(Duration.ofMinutes(5));
+    assertThatThrownBy(() -> RouterConfig.parse("\nwarmup: 6m\n", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("config line 2: warmup: '6m' (expected: at most 5m)");
+    assertThatThrownBy(() -> RouterConfig.parse("", Map.of("WHALERAY_WARMUP", "301s")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("WHALERAY_WARMUP: '301s' (expected: at most 5m)");
+    assertThatThrownBy(() -> RouterConfig.parse("", Map.of("WHALERAY_WARMUP", "soon")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("WHALERAY_WARMUP: 'soon'");
+  }
+
+  @Test
+  void theWarmupCopyListensOnLoopbackWithTheDefaultRouteAndKeepsTheHandlerSettings() {
+    RouterConfig c =
+        RouterConfig.parse(
+            "port: 8081\nroutes:\n  - host: \"{service}.apps.example.com\"\n"
+                + "accessLog: { enabled: false }\nproxy: { retries: 4 }\n"
+                + "listeners:\n  - { port: 5432, service: db, protocol: tcp }\n"
+                + "rateLimit: { requestsPerSecond: 100, burst: 50 }\n"
+                + "limits: { maxConnections: 2, maxConnectionsPerClient: 1 }\n"
+                + "services:\n  demo:\n    rateLimit: { requestsPerSecond: 10 }\n",
+            Map.of());
+    RouterConfig w = c.forWarmup();
+    assertThat(w.host).isEqualTo("127.0.0.1");
+    assertThat(w.port).isZero();
+    assertThat(w.routes()).hasSize(1);
+    assertThat(w.routes().get(0).toString()).contains("/services/{service}");
+    assertThat(w.listeners).isEmpty();
+    assertThat(w.accessLog).isFalse();
+    assertThat(w.retries).isEqualTo(4);
+    // Nothing that would turn the warm-up's requests away: they are not clients'.
+    assertThat(w.rateLimit).isNull();
+    assertThat(w.serviceRateLimits).isEmpty();
+    assertThat(w.limits.maxConnections).isEqualTo(64);
+    assertThat(w.limits.maxConnectionsPerClient).isZero();
+    // The original is untouched.
+    assertThat(c.listeners).hasSize(1);
+    assertThat(c.rateLimit).isNotNull();
+    assertThat(c.serviceRateLimits).containsKey("demo");
+    assertThat(c.limits.maxConnectionsPerClient).isEqualTo(1);
+  }
 }
