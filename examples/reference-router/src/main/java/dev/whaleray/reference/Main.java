@@ -92,6 +92,9 @@ public final class Main {
     try {
       config = RouterConfig.load(configFile, env);
       if (train == 0 && !config.warmup.isZero()) {
+        if (!demo) {
+          ReferenceRouter.preflight(config); // a bad setting or a busy port now, not after it
+        }
         warmUp(config);
       }
       if (demo) {

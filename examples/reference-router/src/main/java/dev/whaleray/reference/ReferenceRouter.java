@@ -265,6 +265,34 @@ public final class ReferenceRouter implements AutoCloseable {
     return checks;
   }
 
+  /**
+   * What {@link #start(RouterConfig)} would stop at, checked before a warm-up: the discovery
+   * provider and its settings, and whether the traffic port can be bound. Without it an operator
+   * would see a misspelt setting or a port in use only after the warm-up.
+   *
+   * @throws ConfigException for the discovery
+   * @throws java.io.UncheckedIOException when the port cannot be bound now
+   */
+  static void preflight(RouterConfig config) {
+    DiscoveryProvider provider;
+    try {
+      provider = DiscoveryProviders.get(config.discovery);
+    } catch (IllegalArgumentException e) {
+      throw BundledProviders.discoveryNotFound(
+          config.discovery, e, ReferenceRouter.class.getClassLoader());
+    }
+    DiscoverySettings.checked(config, provider);
+    if (config.port != 0) {
+      try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+        s.setReuseAddress(true); // as the listener binds: a port in TIME_WAIT is free
+        s.bind(new java.net.InetSocketAddress(config.host, config.port));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(
+            "cannot listen on " + config.host + ":" + config.port + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
   private static Discovery newDiscovery(RouterConfig config, ScheduledExecutorService scheduler) {
     DiscoveryProvider provider;
     try {

@@ -449,6 +449,44 @@ class ReferenceRouterIT {
     }
   }
 
+  /** Errors the real router would stop at come before a warm-up, not 20 s after the start. */
+  @Test
+  void aWarmupDoesNotDelayTheErrorOfAnUnknownDiscoveryOrABusyPort() throws Exception {
+    long start = System.nanoTime();
+    try (RouterProcess router =
+        RouterProcess.start(
+            Map.of(
+                "WHALERAY_PORT", "" + RouterProcess.freePort(),
+                "WHALERAY_WARMUP", "20s",
+                "WHALERAY_DISCOVERY", "nope"))) {
+      assertThat(router.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+      assertThat(router.stderr()).contains("nope");
+      assertThat(router.stdout()).doesNotContain("warm-up:");
+    }
+    try (java.net.ServerSocket busy =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      try (RouterProcess router =
+          RouterProcess.start(
+              Map.of(
+                  "WHALERAY_HOST", "127.0.0.1",
+                  "WHALERAY_PORT", "" + busy.getLocalPort(),
+                  "WHALERAY_WARMUP", "20s"),
+              "--config",
+              writeConfig("busy.yaml", "discovery:\n  static:\n    app: [ \"127.0.0.1:9\" ]\n"))) {
+        assertThat(router.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+        assertThat(router.stderr()).contains("cannot listen on 127.0.0.1:" + busy.getLocalPort());
+        assertThat(router.stdout()).doesNotContain("warm-up:");
+      }
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+  }
+
+  private String writeConfig(String name, String text) throws Exception {
+    Path file = dir.resolve(name);
+    Files.writeString(file, text);
+    return file.toString();
+  }
+
   @Test
   void unknownServicesAndBadIdsGetJsonErrorsFromTheJar() throws Exception {
     int port = RouterProcess.freePort();
