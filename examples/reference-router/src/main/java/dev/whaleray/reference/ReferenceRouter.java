@@ -274,14 +274,7 @@ public final class ReferenceRouter implements AutoCloseable {
    * @throws java.io.UncheckedIOException when the port cannot be bound now
    */
   static void preflight(RouterConfig config) {
-    DiscoveryProvider provider;
-    try {
-      provider = DiscoveryProviders.get(config.discovery);
-    } catch (IllegalArgumentException e) {
-      throw BundledProviders.discoveryNotFound(
-          config.discovery, e, ReferenceRouter.class.getClassLoader());
-    }
-    DiscoverySettings.checked(config, provider);
+    DiscoverySettings.checked(config, discoveryProvider(config));
     if (config.port != 0) {
       try (java.net.ServerSocket s = new java.net.ServerSocket()) {
         s.setReuseAddress(true); // as the listener binds: a port in TIME_WAIT is free
@@ -293,14 +286,18 @@ public final class ReferenceRouter implements AutoCloseable {
     }
   }
 
-  private static Discovery newDiscovery(RouterConfig config, ScheduledExecutorService scheduler) {
-    DiscoveryProvider provider;
+  /** The configured discovery provider; not found, an error naming the bundled ones. */
+  private static DiscoveryProvider discoveryProvider(RouterConfig config) {
     try {
-      provider = DiscoveryProviders.get(config.discovery);
+      return DiscoveryProviders.get(config.discovery);
     } catch (IllegalArgumentException e) {
       throw BundledProviders.discoveryNotFound(
           config.discovery, e, ReferenceRouter.class.getClassLoader());
     }
+  }
+
+  private static Discovery newDiscovery(RouterConfig config, ScheduledExecutorService scheduler) {
+    DiscoveryProvider provider = discoveryProvider(config);
     Map<String, String> settings = DiscoverySettings.checked(config, provider);
     try {
       return provider.newDiscovery(
